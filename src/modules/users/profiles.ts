@@ -1,0 +1,48 @@
+import { and, eq, exists, inArray, sql } from 'drizzle-orm'
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import { userRoles, users } from './schema.ts'
+
+const isPartner = exists(
+  sql`(select 1 from ${userRoles} where ${userRoles.userId} = ${users.id} and ${userRoles.role} = 'partner')`,
+)
+
+export const profileColumns = {
+  id: users.id,
+  login: users.login,
+  displayName: users.displayName,
+  description: users.description,
+  profileImageUrl: users.profileImageUrl,
+  offlineImageUrl: users.offlineImageUrl,
+  createdAt: users.createdAt,
+  partner: sql<boolean>`${isPartner}`.mapWith(Boolean),
+}
+
+export type ProfileChanges = Partial<{
+  displayName: string
+  description: string
+  profileImageUrl: string
+  offlineImageUrl: string
+}>
+
+/** Reads and edits of public profiles; the by-id read is the hot path, so it is prepared. */
+export function createProfiles(db: PostgresJsDatabase) {
+  const byId = db
+    .select(profileColumns)
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('users_profile_by_id')
+
+  return {
+    byId: async (id: number) => (await byId.execute({ id }))[0],
+    byLogins: (logins: string[]) => db.select(profileColumns).from(users).where(inArray(users.login, logins)),
+    byIds: (ids: number[]) => db.select(profileColumns).from(users).where(inArray(users.id, ids)),
+    update: async (id: number, changes: ProfileChanges) => {
+      if (Object.keys(changes).length > 0) {
+        await db.update(users).set(changes).where(and(eq(users.id, id)))
+      }
+      return (await byId.execute({ id }))[0]
+    },
+  }
+}
+
+export type Profiles = ReturnType<typeof createProfiles>

@@ -1,0 +1,118 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  inet,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core'
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+
+export const users = pgTable(
+  'users',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    login: text('login').notNull().unique(),
+    displayName: text('display_name').notNull(),
+    email: text('email').notNull().unique(),
+    passwordHash: text('password_hash').notNull(),
+    description: text('description').notNull().default(''),
+    profileImageUrl: text('profile_image_url').notNull().default(''),
+    offlineImageUrl: text('offline_image_url').notNull().default(''),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check('users_login_format', sql`${t.login} ~ '^[a-z0-9_]{4,25}$'`)],
+)
+
+export const userRoles = pgTable(
+  'user_roles',
+  {
+    userId: bigint('user_id', { mode: 'number' })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    grantedBy: bigint('granted_by', { mode: 'number' }).references(() => users.id, { onDelete: 'set null' }),
+    grantedAt: timestamp('granted_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.role] }),
+    index('user_roles_granted_by_idx').on(t.grantedBy),
+    check('user_roles_role', sql`${t.role} in ('admin', 'staff', 'partner')`),
+  ],
+)
+
+export const followers = pgTable(
+  'followers',
+  {
+    followerId: bigint('follower_id', { mode: 'number' })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    followedId: bigint('followed_id', { mode: 'number' })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    followedAt: timestamp('followed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.followerId, t.followedId] }),
+    // Both lists page newest first: these serve them and index each foreign key.
+    index('followers_followed_idx').on(t.followedId, t.followedAt.desc(), t.followerId.desc()),
+    index('followers_following_idx').on(t.followerId, t.followedAt.desc(), t.followedId.desc()),
+    check('followers_not_self', sql`${t.followerId} <> ${t.followedId}`),
+  ],
+)
+
+export const userSettings = pgTable('user_settings', {
+  userId: bigint('user_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  chatColor: text('chat_color'),
+  language: text('language').notNull().default('en'),
+  notifications: jsonb('notifications')
+    .$type<{ live: boolean; email: boolean; whispers: boolean }>()
+    .notNull()
+    .default({ live: true, email: true, whispers: true }),
+  matureContent: boolean('mature_content').notNull().default(false),
+  updatedAt: updatedAt(),
+})
+
+/** A login session: one refresh-token family. Revoking it ends every token of the family. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: bigint('user_id', { mode: 'number' })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    userAgent: text('user_agent').notNull().default(''),
+    ip: inet('ip'),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId, t.createdAt.desc())],
+)
+
+/** Opaque refresh tokens, stored as SHA-256 hashes; `rotated_at` marks one already exchanged. */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+  },
+  (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
+)

@@ -1,0 +1,132 @@
+import { z } from 'zod'
+
+export const MODULE_NAMES = ['users', 'streams', 'chat', 'subscriptions', 'analytics'] as const
+export type ModuleName = (typeof MODULE_NAMES)[number]
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/.+/, 'a postgres:// URL')
+  .optional()
+
+const modulesList = z
+  .string()
+  .default(MODULE_NAMES.join(','))
+  .transform((value, ctx) => {
+    const names = value
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean)
+    const unknown = names.filter((name) => !(MODULE_NAMES as readonly string[]).includes(name))
+    if (unknown.length > 0 || names.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a comma list of ${MODULE_NAMES.join(', ')} (unknown: ${unknown.join(', ') || 'none given'})`,
+      })
+      return z.NEVER
+    }
+    return [...new Set(names)] as ModuleName[]
+  })
+
+const envSchema = z.object({
+  MODULES: modulesList,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  USERS_DATABASE_URL: postgresUrl,
+  STREAMS_DATABASE_URL: postgresUrl,
+  CHAT_DATABASE_URL: postgresUrl,
+  SUBSCRIPTIONS_DATABASE_URL: postgresUrl,
+  ANALYTICS_DATABASE_URL: postgresUrl,
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'a redis:// URL')
+    .optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  JWT_PRIVATE_KEY: z.string().min(1).optional(),
+  JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1).default('ondes'),
+  JWT_AUDIENCE: z.string().min(1).default('ondes'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 86_400),
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
+})
+
+type Env = z.infer<typeof envSchema>
+
+export type Config = {
+  modules: ModuleName[]
+  port: number
+  host: string
+  /** Per-module database URL; a missing entry means "use the embedded Postgres". */
+  databaseUrls: Partial<Record<ModuleName, string>>
+  dbPoolMax: number
+  redisUrl: string | undefined
+  logLevel: Env['LOG_LEVEL']
+  jwt: {
+    privateKey: string | undefined
+    publicKey: string | undefined
+    issuer: string
+    audience: string
+    accessTtlSeconds: number
+    refreshTtlSeconds: number
+  }
+  dataDir: string
+  embeddedPostgresPort: number
+  shutdownTimeoutMs: number
+  /** Take the client address from X-Forwarded-For (set when behind the gateway). */
+  trustProxy: boolean
+}
+
+/** A configuration error carries exactly one line: the variable and what it expects. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export const databaseUrlVariable = (module: ModuleName): string => `${module.toUpperCase()}_DATABASE_URL`
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const variable = String(issue?.path[0] ?? 'environment')
+    const received = env[variable]
+    throw new ConfigError(
+      `${variable}: expected ${issue?.message ?? 'a valid value'}${received === undefined ? '' : `, got "${received}"`}`,
+    )
+  }
+  const e = parsed.data
+  const databaseUrls: Partial<Record<ModuleName, string>> = {}
+  for (const module of MODULE_NAMES) {
+    const url = e[databaseUrlVariable(module) as keyof Env] as string | undefined
+    if (url) databaseUrls[module] = url
+  }
+  if (e.JWT_PRIVATE_KEY && !e.JWT_PUBLIC_KEY) {
+    throw new ConfigError('JWT_PUBLIC_KEY: expected the public key matching JWT_PRIVATE_KEY (PEM, SPKI)')
+  }
+  return {
+    modules: e.MODULES,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrls,
+    dbPoolMax: e.DB_POOL_MAX,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    jwt: {
+      privateKey: e.JWT_PRIVATE_KEY,
+      publicKey: e.JWT_PUBLIC_KEY,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+    },
+    dataDir: e.DATA_DIR,
+    embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
+  }
+}

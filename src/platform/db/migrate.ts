@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { migrate } from 'drizzle-orm/postgres-js/migrator'
+import type { ModuleDatabase } from './database.ts'
+
+type Journal = { entries: { idx: number; when: number; tag: string }[] }
+
+export class MigrationJournalError extends Error {
+  override name = 'MigrationJournalError'
+}
+
+/**
+ * drizzle's migrator skips, without a word, an entry whose `when` is not after the last
+ * applied one; so a journal whose `when` values do not strictly increase is refused.
+ */
+export function readJournal(folder: string): Journal {
+  const journal = JSON.parse(readFileSync(resolve(folder, 'meta/_journal.json'), 'utf8')) as Journal
+  journal.entries.forEach((entry, i) => {
+    const previous = journal.entries[i - 1]
+    if (previous && entry.when <= previous.when) {
+      throw new MigrationJournalError(
+        `${folder}: migration ${entry.tag} has when=${entry.when}, not after ${previous.tag} (when=${previous.when}); drizzle would skip it`,
+      )
+    }
+  })
+  return journal
+}
+
+/** Advisory-lock key per module, so replicas of one module starting together take turns. */
+const lockKey = (module: string) => `ondes:migrate:${module}`
+
+/** Applies the module's migrations under a Postgres advisory lock; returns how many the journal holds. */
+export async function applyMigrations(module: string, database: ModuleDatabase, folder: string): Promise<number> {
+  const journal = readJournal(folder)
+  const lock = await database.sql.reserve()
+  try {
+    await lock`select pg_advisory_lock(hashtext(${lockKey(module)}))`
+    await migrate(database.db, { migrationsFolder: folder })
+  } finally {
+    await lock`select pg_advisory_unlock(hashtext(${lockKey(module)}))`.catch(() => {})
+    lock.release()
+  }
+  return journal.entries.length
+}
+
+/** How many of the module's migrations the database records as applied. */
+export async function appliedMigrations(database: ModuleDatabase): Promise<number> {
+  const [row] = await database.sql<{ count: number }[]>`
+    select count(*)::int as count from drizzle.__drizzle_migrations`.catch(() => [{ count: 0 }])
+  return row?.count ?? 0
+}

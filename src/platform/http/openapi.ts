@@ -1,0 +1,31 @@
+import { z } from '@hono/zod-openapi'
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem')
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request',
+  401: 'Missing, expired or invalid access token',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Conflict',
+  422: 'Unprocessable',
+  429: 'Rate limited (see Retry-After)',
+}
+
+/** OpenAPI entries for the problem+json answers a route can give. */
+export function problemResponses<S extends number>(...statuses: S[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: DESCRIPTIONS[status] ?? 'Error', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    ]),
+  ) as Record<S, { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }>
+}

@@ -1,0 +1,40 @@
+import type { OpenAPIHono } from '@hono/zod-openapi'
+import type Redis from 'ioredis'
+import type { MiddlewareHandler } from 'hono'
+import type { Logger } from 'pino'
+import type { AccessTokenVerifier } from './auth/tokens.ts'
+import type { Config, ModuleName } from './config.ts'
+import type { ModuleDatabase } from './db/database.ts'
+import type { AppEnv } from './http/env.ts'
+import type { Metrics } from './metrics.ts'
+import type { RateLimiter } from './rate-limit.ts'
+
+/** What the platform hands a module when it is mounted. */
+export type ModuleContext = {
+  config: Config
+  database: ModuleDatabase
+  redis: Redis | undefined
+  log: Logger
+  metrics: Metrics
+  verifyAccessToken: AccessTokenVerifier
+  /** `requireAuth` bound to the platform's verifier. */
+  authenticated: MiddlewareHandler<AppEnv>
+  rateLimiter: RateLimiter
+}
+
+export type ModuleInstance = {
+  routes: OpenAPIHono<AppEnv>
+  /** Background work (consumers, timers); started after migrations, before serving. */
+  start?: () => Promise<void>
+  stop?: () => Promise<void>
+}
+
+/** A module's whole public face: `src/modules/<name>/index.ts` exports one of these. */
+export type ModuleDefinition = {
+  name: ModuleName
+  /** Path prefixes the module owns, e.g. `/api/users`; the gateway is generated from them. */
+  prefixes: string[]
+  /** Absolute path of the module's drizzle-kit migrations folder. */
+  migrations: string
+  create: (context: ModuleContext) => Promise<ModuleInstance> | ModuleInstance
+}

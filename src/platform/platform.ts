@@ -1,0 +1,158 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { Scalar } from '@scalar/hono-api-reference'
+import { HTTPException } from 'hono/http-exception'
+import { requestId } from 'hono/request-id'
+import Redis from 'ioredis'
+import pino, { type Logger } from 'pino'
+import { requireAuth } from './auth/guard.ts'
+import { loadOrCreateSigningKeys } from './auth/keys.ts'
+import { createAccessTokenVerifier } from './auth/tokens.ts'
+import { ConfigError, databaseUrlVariable, type Config } from './config.ts'
+import { createModuleDatabase, type ModuleDatabase } from './db/database.ts'
+import { appliedMigrations, applyMigrations } from './db/migrate.ts'
+import type { AppEnv } from './http/env.ts'
+import { observeRequests } from './http/observe.ts'
+import { Problem, problemResponse } from './http/problem.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import type { ModuleDefinition, ModuleInstance } from './module.ts'
+import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limit.ts'
+
+export type Platform = {
+  fetch: (request: Request, server?: unknown) => Response | Promise<Response>
+  config: Config
+  log: Logger
+  metrics: Metrics
+  /** Starts background work, closes pools and Redis; idempotent. */
+  stop: () => Promise<void>
+}
+
+type Mounted = { definition: ModuleDefinition; database: ModuleDatabase; instance: ModuleInstance; migrations: number }
+
+/** Resolves the signing keys: configured, or the embedded default's generated pair. */
+async function signingKeys(config: Config): Promise<Config['jwt']> {
+  if (config.jwt.publicKey) return config.jwt
+  return { ...config.jwt, ...(await loadOrCreateSigningKeys(config.dataDir)) }
+}
+
+/**
+ * Builds the process: one pool and migration run per enabled module, the modules' routes
+ * behind the shared HTTP conventions, and the platform's own endpoints.
+ */
+export async function createPlatform(baseConfig: Config, definitions: ModuleDefinition[]): Promise<Platform> {
+  const config: Config = { ...baseConfig, jwt: await signingKeys(baseConfig) }
+  const log = pino({ level: config.logLevel, base: { service: 'ondes', modules: config.modules.join(',') } })
+  const metrics = createMetrics()
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false, connectionName: 'ondes' })
+    : undefined
+  redis?.on('error', (error) => log.warn({ err: error }, 'redis error'))
+  const rateLimiter = redis ? createRedisRateLimiter(redis, log) : createMemoryRateLimiter()
+  const publicKey = config.jwt.publicKey
+  if (!publicKey) throw new ConfigError('JWT_PUBLIC_KEY: expected an Ed25519 public key (PEM, SPKI)')
+  const verifyAccessToken = await createAccessTokenVerifier(publicKey, config.jwt)
+  const authenticated = requireAuth(verifyAccessToken)
+
+  const mounted: Mounted[] = []
+  const stopDatabases = async () => {
+    await Promise.allSettled(mounted.map((m) => m.database.close()))
+  }
+  try {
+    for (const definition of definitions.filter((d) => config.modules.includes(d.name))) {
+      const url = config.databaseUrls[definition.name]
+      if (!url) throw new ConfigError(`${databaseUrlVariable(definition.name)}: expected a postgres:// URL`)
+      const database = createModuleDatabase({
+        module: definition.name,
+        url,
+        poolMax: config.dbPoolMax,
+        queryDuration: metrics.queryDuration,
+      })
+      const migrations = await applyMigrations(definition.name, database, definition.migrations).catch(async (error) => {
+        await database.close()
+        throw error
+      })
+      const instance = await definition.create({
+        config,
+        database,
+        redis,
+        log: log.child({ module: definition.name }),
+        metrics,
+        verifyAccessToken,
+        authenticated,
+        rateLimiter,
+      })
+      mounted.push({ definition, database, instance, migrations })
+    }
+  } catch (error) {
+    await stopDatabases()
+    redis?.disconnect()
+    throw error
+  }
+
+  const app = new OpenAPIHono<AppEnv>()
+  const prefixes = mounted.flatMap(({ definition }) =>
+    definition.prefixes.map((prefix) => ({ module: definition.name, prefix })),
+  )
+  app.use(requestId())
+  app.use(observeRequests(log, metrics, prefixes))
+  for (const { instance } of mounted) app.route('/', instance.routes)
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/readyz', async (c) => {
+    const checks: Record<string, string> = {}
+    await Promise.all([
+      ...mounted.map(async ({ definition, database, migrations }) => {
+        try {
+          const applied = await appliedMigrations(database)
+          checks[`${definition.name}_db`] = applied >= migrations ? 'ok' : `migrations ${applied}/${migrations}`
+        } catch (error) {
+          checks[`${definition.name}_db`] = `down: ${(error as Error).message}`
+        }
+      }),
+      ...(redis
+        ? [
+            Promise.race([redis.ping(), Bun.sleep(1000).then(() => 'timeout')])
+              .then((answer) => (checks.redis = answer === 'PONG' ? 'ok' : `down: ${answer}`))
+              .catch((error: Error) => (checks.redis = `down: ${error.message}`)),
+          ]
+        : []),
+    ])
+    const ready = Object.values(checks).every((v) => v === 'ok')
+    return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503)
+  })
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+  )
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Ondes API', version: '1.0.0', description: 'Twitch-style live-streaming platform' },
+  })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Ondes API' }))
+
+  app.notFound((c) => problemResponse(c, new Problem(404, `No route for ${c.req.method} ${c.req.path}`)))
+  app.onError((error, c) => {
+    if (error instanceof Problem) return problemResponse(c, error)
+    if (error instanceof HTTPException) {
+      const status = error.status >= 400 && error.status < 500 ? error.status : 500
+      return problemResponse(c, new Problem(status, error.message || 'Request refused'))
+    }
+    ;(c.var.log ?? log).error({ err: error }, 'unhandled error')
+    return problemResponse(c, new Problem(500, 'Something went wrong on our side; the request id tells us where'))
+  })
+
+  for (const { instance } of mounted) await instance.start?.()
+
+  let stopping: Promise<void> | undefined
+  return {
+    fetch: app.fetch,
+    config,
+    log,
+    metrics,
+    stop: () =>
+      (stopping ??= (async () => {
+        for (const { instance } of mounted) await instance.stop?.()
+        await stopDatabases()
+        redis?.disconnect()
+      })()),
+  }
+}
