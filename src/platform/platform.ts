@@ -22,7 +22,7 @@ export type Platform = {
   config: Config
   log: Logger
   metrics: Metrics
-  /** Starts background work, closes pools and Redis; idempotent. */
+  /** Stops background work, closes pools and Redis; idempotent. */
   stop: () => Promise<void>
 }
 
@@ -40,7 +40,7 @@ async function signingKeys(config: Config): Promise<Config['jwt']> {
  */
 export async function createPlatform(baseConfig: Config, definitions: ModuleDefinition[]): Promise<Platform> {
   const config: Config = { ...baseConfig, jwt: await signingKeys(baseConfig) }
-  const log = pino({ level: config.logLevel, base: { service: 'ondes', modules: config.modules.join(',') } })
+  const log = pino({ level: config.logLevel, base: { service: 'ondes' } })
   const metrics = createMetrics()
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false, connectionName: 'ondes' })

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import postgres from 'postgres'
+import { createModuleDatabase, ensureDatabase, withDatabase } from '../db/database.ts'
+import { applyMigrations } from '../db/migrate.ts'
+import { createMetrics } from '../metrics.ts'
+
+/** Set by the test preload: superuser URL of the server tests create their databases on. */
+export const TEST_ADMIN_URL_VARIABLE = 'ONDES_TEST_ADMIN_URL'
+
+export function testAdminUrl(): string {
+  const url = process.env[TEST_ADMIN_URL_VARIABLE]
+  if (!url) throw new Error(`${TEST_ADMIN_URL_VARIABLE} is not set: run tests with \`bun test\` (bunfig.toml preloads test/preload.ts)`)
+  return url
+}
+
+/** Template name for a migrations folder, keyed by its content so a changed migration builds a new template. */
+export function templateName(module: string, folder: string): string {
+  const hash = createHash('sha256')
+  for (const file of readdirSync(folder, { recursive: true }).map(String).sort()) {
+    const path = resolve(folder, file)
+    if (file.endsWith('.sql') || file.endsWith('.json')) hash.update(file).update(readFileSync(path))
+  }
+  return `ondes_tpl_${module}_${hash.digest('hex').slice(0, 12)}`
+}
+
+/** Creates (once per migrations content) a migrated template database for `module`. */
+export async function ensureTemplate(adminUrl: string, module: string, folder: string): Promise<string> {
+  const name = templateName(module, folder)
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  try {
+    // Test processes running side by side build each template once.
+    await admin.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtext(${name}))`
+      const [exists] = await tx`select 1 from pg_database where datname = ${name}`
+      if (exists) return
+      await ensureDatabase(adminUrl, `${name}_build`)
+      const database = createModuleDatabase({
+        module,
+        url: withDatabase(adminUrl, `${name}_build`),
+        poolMax: 2,
+        queryDuration: createMetrics().queryDuration,
+      })
+      try {
+        await applyMigrations(module, database, folder)
+      } finally {
+        await database.close()
+      }
+      await tx.unsafe(`alter database "${name}_build" rename to "${name}"`)
+    })
+  } finally {
+    await admin.end()
+  }
+  return name
+}
+
+/** A fresh database cloned from the module's template; `drop` removes it. */
+export async function createDatabaseFromTemplate(
+  module: string,
+  folder: string,
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const adminUrl = testAdminUrl()
+  const template = await ensureTemplate(adminUrl, module, folder)
+  const name = `test_${module}_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.unsafe(`create database "${name}" template "${template}"`)
+        break
+      } catch (error) {
+        // 55006: the template is briefly in use by another process cloning it.
+        if ((error as { code?: string }).code !== '55006' || attempt >= 50) throw error
+        await Bun.sleep(100)
+      }
+    }
+  } finally {
+    await admin.end()
+  }
+  return {
+    url: withDatabase(adminUrl, name),
+    name,
+    drop: async () => {
+      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} })
+      try {
+        await dropper.unsafe(`drop database if exists "${name}" with (force)`)
+      } finally {
+        await dropper.end()
+      }
+    },
+  }
+}
