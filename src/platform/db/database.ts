@@ -21,23 +21,24 @@ function timed(sql: Sql, observe: (kind: 'query' | 'transaction', seconds: numbe
         return (...args: Parameters<Sql['unsafe']>) => {
           const query = target.unsafe(...args)
           const started = performance.now()
-          const then = query.then
+          const then = query.then.bind(query) as (
+            onFulfilled: (value: unknown) => unknown,
+            onRejected: (error: unknown) => unknown,
+          ) => Promise<unknown>
           const done = () => observe('query', (performance.now() - started) / 1000)
           // postgres.js queries are lazy promises; hooking `then` times the round trip itself.
-          query.then = function (onFulfilled, onRejected) {
-            return then.call(
-              this,
+          query.then = ((onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) =>
+            then(
               (value) => {
                 done()
                 return onFulfilled ? onFulfilled(value) : value
               },
-              (error: unknown) => {
+              (error) => {
                 done()
                 if (onRejected) return onRejected(error)
                 throw error
               },
-            )
-          } as typeof query.then
+            )) as typeof query.then
           return query
         }
       }
