@@ -22,7 +22,9 @@ export const users = pgTable(
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     login: text('login').notNull().unique(),
     displayName: text('display_name').notNull(),
-    email: text('email').notNull().unique(),
+    // Not unique: as on Twitch, one address may hold several accounts, so registration
+    // never reveals whether an address is known.
+    email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
     description: text('description').notNull().default(''),
     profileImageUrl: text('profile_image_url').notNull().default(''),

@@ -55,7 +55,6 @@ CREATE TABLE "users" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "users_login_unique" UNIQUE("login"),
-	CONSTRAINT "users_email_unique" UNIQUE("email"),
 	CONSTRAINT "users_login_format" CHECK ("users"."login" ~ '^[a-z0-9_]{4,25}$')
 );
 --> statement-breakpoint
