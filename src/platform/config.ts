@@ -53,6 +53,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  AUTH_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
 })
 
@@ -78,6 +79,8 @@ export type Config = {
   dataDir: string
   embeddedPostgresPort: number
   shutdownTimeoutMs: number
+  /** Login / registration attempts allowed per address and per login each minute. */
+  authAttemptsPerMinute: number
   /** Take the client address from X-Forwarded-For (set when behind the gateway). */
   trustProxy: boolean
 }
@@ -127,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    authAttemptsPerMinute: e.AUTH_ATTEMPTS_PER_MINUTE,
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
   }
 }

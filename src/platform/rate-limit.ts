@@ -72,14 +72,19 @@ export function createRedisRateLimiter(redis: Redis, log: Logger, timeoutMs = 25
   }
 }
 
-/** Rejects with 429 and `Retry-After` once `keyOf(c)` has used up the rule's window. */
+/** Throws a 429 problem with `Retry-After` once `key` has used up the rule's window. */
+export async function enforceRateLimit(limiter: RateLimiter, rule: RateLimitRule, key: string): Promise<void> {
+  const decision = await limiter.consume(rule, key)
+  if (!decision.allowed) {
+    throw new Problem(429, `Too many requests; try again in ${decision.retryAfterSeconds} s`, {
+      headers: { 'retry-after': String(decision.retryAfterSeconds) },
+    })
+  }
+}
+
+/** Middleware form of `enforceRateLimit`, keyed by something the request shows (its address…). */
 export const rateLimit = (limiter: RateLimiter, rule: RateLimitRule, keyOf: (c: Context<AppEnv>) => string) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const decision = await limiter.consume(rule, keyOf(c))
-    if (!decision.allowed) {
-      throw new Problem(429, `Too many requests; try again in ${decision.retryAfterSeconds} s`, {
-        headers: { 'retry-after': String(decision.retryAfterSeconds) },
-      })
-    }
+    await enforceRateLimit(limiter, rule, keyOf(c))
     await next()
   })

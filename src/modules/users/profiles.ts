@@ -1,4 +1,4 @@
-import { and, eq, exists, inArray, sql } from 'drizzle-orm'
+import { eq, exists, inArray, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import { userRoles, users } from './schema.ts'
 
@@ -37,8 +37,8 @@ export function createProfiles(db: PostgresJsDatabase) {
     byLogins: (logins: string[]) => db.select(profileColumns).from(users).where(inArray(users.login, logins)),
     byIds: (ids: number[]) => db.select(profileColumns).from(users).where(inArray(users.id, ids)),
     update: async (id: number, changes: ProfileChanges) => {
-      if (Object.keys(changes).length > 0) {
-        await db.update(users).set(changes).where(and(eq(users.id, id)))
+      if (Object.values(changes).some((value) => value !== undefined)) {
+        await db.update(users).set(changes).where(eq(users.id, id))
       }
       return (await byId.execute({ id }))[0]
     },

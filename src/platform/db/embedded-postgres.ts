@@ -7,6 +7,8 @@ import { ensureDatabase, withDatabase } from './database.ts'
 export type EmbeddedPostgresServer = {
   /** Superuser URL of the server's maintenance database. */
   adminUrl: string
+  /** True when a server already running on the data directory was adopted. */
+  adopted: boolean
   stop: () => Promise<void>
 }
 
@@ -14,12 +16,21 @@ const USER = 'postgres'
 // Loopback only, so a fixed local password is enough; it keeps URLs copy-pasteable.
 const PASSWORD = 'ondes'
 
-/** A server left behind by a `kill -9` of the app still holds the data directory: stop it first. */
-async function stopOrphan(dataDir: string): Promise<void> {
+/** The pid of a server still running on `dataDir` (left by a `kill -9`, or another command's). */
+function runningServer(dataDir: string): number | undefined {
   const pidFile = resolve(dataDir, 'postmaster.pid')
-  if (!existsSync(pidFile)) return
+  if (!existsSync(pidFile)) return undefined
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
-  if (!Number.isInteger(pid) || pid <= 0) return
+  if (!Number.isInteger(pid) || pid <= 0) return undefined
+  try {
+    process.kill(pid, 0)
+    return pid
+  } catch {
+    return undefined
+  }
+}
+
+async function stopServer(pid: number): Promise<void> {
   try {
     process.kill(pid, 'SIGINT')
   } catch {
@@ -33,7 +44,7 @@ async function stopOrphan(dataDir: string): Promise<void> {
       return
     }
   }
-  throw new Error(`an earlier embedded Postgres (pid ${pid}) on ${dataDir} did not stop`)
+  throw new Error(`embedded Postgres (pid ${pid}) did not stop`)
 }
 
 /**
@@ -48,6 +59,12 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgresServer> {
   const databaseDir = resolve(options.dataDir)
   const log = options.onLog ?? (() => {})
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`
+  // A server already running on this data directory is used as it is (a second command such
+  // as `admin:grant` beside the app, or one orphaned by a `kill -9`); `stop` still stops it.
+  const running = runningServer(databaseDir)
+  if (running !== undefined) return { adminUrl, adopted: true, stop: () => stopServer(running) }
+
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -60,16 +77,9 @@ export async function startEmbeddedPostgres(options: {
     onLog: log,
     onError: (error) => log(String(error)),
   })
-  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) {
-    await server.initialise()
-  } else {
-    await stopOrphan(databaseDir)
-  }
+  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise()
   await server.start()
-  return {
-    adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
-    stop: () => server.stop(),
-  }
+  return { adminUrl, adopted: false, stop: () => server.stop() }
 }
 
 /** The database each module gets on a shared server: `users_db`, `streams_db`, … as the seed names them. */

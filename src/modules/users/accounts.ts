@@ -1,0 +1,82 @@
+import { eq, sql } from 'drizzle-orm'
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { Role } from '../../platform/auth/tokens.ts'
+import { hasPgCode, PG } from '../../platform/db/errors.ts'
+import { Problem } from '../../platform/http/problem.ts'
+import { userRoles, userSettings, users } from './schema.ts'
+
+// argon2id at Bun's defaults (64 MiB, t=2): OWASP's floor, native and off the event loop.
+const HASH = { algorithm: 'argon2id' } as const
+
+export type Account = { id: number; login: string; roles: Role[] }
+
+export type Registration = { login: string; email: string; password: string; displayName: string }
+
+/** Registration and credential checks: the only code that sees passwords. */
+export function createAccounts(db: PostgresJsDatabase) {
+  const credentialsByLogin = db
+    .select({ id: users.id, login: users.login, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.login, sql.placeholder('login')))
+    .prepare('users_credentials_by_login')
+  const rolesOf = db
+    .select({ role: userRoles.role })
+    .from(userRoles)
+    .where(eq(userRoles.userId, sql.placeholder('userId')))
+    .prepare('users_roles_of')
+  const loginById = db
+    .select({ login: users.login })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('users_login_by_id')
+
+  // A login that matches no account still costs one verify, so timing does not reveal it.
+  let decoy: Promise<string> | undefined
+  const decoyHash = () => (decoy ??= Bun.password.hash(crypto.randomUUID(), HASH))
+
+  const roles = async (userId: number) => (await rolesOf.execute({ userId })).map((r) => r.role as Role)
+
+  return {
+    async register(registration: Registration): Promise<Account> {
+      const passwordHash = await Bun.password.hash(registration.password, HASH)
+      try {
+        const id = await db.transaction(async (tx) => {
+          const [user] = await tx
+            .insert(users)
+            .values({
+              login: registration.login,
+              displayName: registration.displayName,
+              email: registration.email,
+              passwordHash,
+            })
+            .returning({ id: users.id })
+          if (!user) throw new Error('user insert returned nothing')
+          await tx.insert(userSettings).values({ userId: user.id })
+          return user.id
+        })
+        return { id, login: registration.login, roles: [] }
+      } catch (error) {
+        if (hasPgCode(error, PG.uniqueViolation)) {
+          throw new Problem(409, 'This login is taken', { errors: [{ field: 'login', message: 'already taken' }] })
+        }
+        throw error
+      }
+    },
+
+    /** The account for a login and password, or undefined — the same answer for both mistakes. */
+    async verify(login: string, password: string): Promise<Account | undefined> {
+      const [found] = await credentialsByLogin.execute({ login })
+      const valid = await Bun.password.verify(password, found?.passwordHash ?? (await decoyHash()))
+      if (!found || !valid) return undefined
+      return { id: found.id, login: found.login, roles: await roles(found.id) }
+    },
+
+    /** The account as it is now, to mint a fresh access token (roles may have changed). */
+    async current(userId: number): Promise<Account | undefined> {
+      const [found] = await loginById.execute({ id: userId })
+      return found ? { id: userId, login: found.login, roles: await roles(userId) } : undefined
+    },
+  }
+}
+
+export type Accounts = ReturnType<typeof createAccounts>

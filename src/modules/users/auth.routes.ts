@@ -1,0 +1,226 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context, MiddlewareHandler } from 'hono'
+import type { AccessTokenSigner } from '../../platform/auth/tokens.ts'
+import { clientAddress } from '../../platform/http/client-address.ts'
+import type { AppEnv } from '../../platform/http/env.ts'
+import { problemResponses } from '../../platform/http/openapi.ts'
+import { Problem } from '../../platform/http/problem.ts'
+import { createRouter } from '../../platform/http/router.ts'
+import { enforceRateLimit, rateLimit, type RateLimiter, type RateLimitRule } from '../../platform/rate-limit.ts'
+import type { Account, Accounts } from './accounts.ts'
+import type { Sessions } from './sessions.ts'
+
+export const Login = z
+  .string()
+  .regex(/^[A-Za-z0-9_]{4,25}$/, '4–25 letters, digits or underscores')
+  .openapi({ example: 'twitchdev' })
+
+// Length only, no composition rules (NIST SP 800-63B); 128 bounds the hashing cost.
+const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters')
+
+const RegisterBody = z
+  .strictObject({
+    login: Login,
+    email: z.email().max(254),
+    password: Password,
+    display_name: z.string().trim().min(1).max(25).optional(),
+  })
+  .openapi('Registration')
+
+const LoginBody = z.strictObject({ login: z.string().min(1).max(64), password: z.string().min(1).max(128) }).openapi('Credentials')
+const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(256) }).openapi('RefreshRequest')
+
+const TokenPair = z
+  .object({
+    data: z.object({
+      access_token: z.string(),
+      refresh_token: z.string(),
+      expires_in: z.number().int().openapi({ description: 'Access token lifetime in seconds' }),
+      token_type: z.literal('bearer'),
+      user_id: z.string(),
+      login: z.string(),
+    }),
+  })
+  .openapi('TokenPair')
+
+const SessionView = z
+  .object({
+    id: z.string(),
+    created_at: z.string(),
+    last_used_at: z.string(),
+    expires_at: z.string(),
+    user_agent: z.string(),
+    ip: z.string().nullable(),
+    current: z.boolean(),
+  })
+  .openapi('Session')
+
+const json = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } })
+
+export type AuthSettings = {
+  signAccessToken: AccessTokenSigner
+  accessTtlSeconds: number
+  trustProxy: boolean
+  /** Attempts per address per minute, and per login per minute, before hashing runs. */
+  attemptsPerMinute: number
+}
+
+export function authRoutes(
+  accounts: Accounts,
+  sessions: Sessions,
+  limiter: RateLimiter,
+  authenticated: MiddlewareHandler<AppEnv>,
+  settings: AuthSettings,
+) {
+  const router = createRouter()
+  const address = (c: Context<AppEnv>) => clientAddress(c, settings.trustProxy)
+  const perAddress = (name: string): RateLimitRule => ({ name, limit: settings.attemptsPerMinute, windowSeconds: 60 })
+  const perLogin: RateLimitRule = { name: 'login-account', limit: settings.attemptsPerMinute, windowSeconds: 60 }
+
+  const issue = async (c: Context<AppEnv>, account: Account, session: { sessionId: string; refreshToken: string }) => ({
+    data: {
+      access_token: await settings.signAccessToken({
+        userId: String(account.id),
+        login: account.login,
+        roles: account.roles,
+        sessionId: session.sessionId,
+      }),
+      refresh_token: session.refreshToken,
+      expires_in: settings.accessTtlSeconds,
+      token_type: 'bearer' as const,
+      user_id: String(account.id),
+      login: account.login,
+    },
+  })
+  const origin = (c: Context<AppEnv>) => {
+    const ip = address(c)
+    return { userAgent: c.req.header('user-agent') ?? '', ip: ip === 'unknown' ? null : ip }
+  }
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/register',
+      tags: ['auth'],
+      summary: 'Create an account and sign in',
+      middleware: [rateLimit(limiter, perAddress('register'), address)] as const,
+      request: { body: json(RegisterBody) },
+      responses: {
+        201: { description: 'Registered and signed in', content: { 'application/json': { schema: TokenPair } } },
+        ...problemResponses(400, 409, 429),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json')
+      const account = await accounts.register({
+        login: body.login.toLowerCase(),
+        email: body.email.toLowerCase(),
+        password: body.password,
+        displayName: body.display_name ?? body.login,
+      })
+      return c.json(await issue(c, account, await sessions.open(account.id, origin(c))), 201)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/login',
+      tags: ['auth'],
+      summary: 'Sign in with login and password',
+      middleware: [rateLimit(limiter, perAddress('login'), address)] as const,
+      request: { body: json(LoginBody) },
+      responses: {
+        200: { description: 'Signed in', content: { 'application/json': { schema: TokenPair } } },
+        ...problemResponses(400, 401, 429),
+      },
+    }),
+    async (c) => {
+      const { login, password } = c.req.valid('json')
+      // Per account too, so one login cannot be guessed at from many addresses; before hashing.
+      await enforceRateLimit(limiter, perLogin, login.toLowerCase())
+      const account = await accounts.verify(login.toLowerCase(), password)
+      if (!account) throw new Problem(401, 'Invalid login or password')
+      return c.json(await issue(c, account, await sessions.open(account.id, origin(c))), 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/refresh',
+      tags: ['auth'],
+      summary: 'Exchange a refresh token for a new pair (the old one stops working)',
+      middleware: [rateLimit(limiter, { ...perAddress('refresh'), limit: settings.attemptsPerMinute * 6 }, address)] as const,
+      request: { body: json(RefreshBody) },
+      responses: {
+        200: { description: 'New tokens', content: { 'application/json': { schema: TokenPair } } },
+        ...problemResponses(400, 401, 429),
+      },
+    }),
+    async (c) => {
+      const rotation = await sessions.rotate(c.req.valid('json').refresh_token)
+      if (rotation.outcome === 'reused') {
+        throw new Problem(401, 'This refresh token was already used; the session has been revoked, sign in again')
+      }
+      const account = rotation.outcome === 'rotated' ? await accounts.current(rotation.userId) : undefined
+      if (rotation.outcome !== 'rotated' || !account) throw new Problem(401, 'The refresh token is not valid')
+      return c.json(await issue(c, account, rotation), 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/logout',
+      tags: ['auth'],
+      summary: 'End the current session',
+      security: [{ bearer: [] }],
+      middleware: [authenticated] as const,
+      responses: { 204: { description: 'Signed out' }, ...problemResponses(401) },
+    }),
+    async (c) => {
+      await sessions.revoke(Number(c.var.auth.userId), c.var.auth.sessionId)
+      return c.body(null, 204)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/auth/sessions',
+      tags: ['auth'],
+      summary: 'Your active sessions',
+      security: [{ bearer: [] }],
+      middleware: [authenticated] as const,
+      responses: {
+        200: { description: 'Sessions, newest first', content: { 'application/json': { schema: z.object({ data: z.array(SessionView) }) } } },
+        ...problemResponses(401),
+      },
+    }),
+    async (c) => {
+      const list = await sessions.listActive(Number(c.var.auth.userId))
+      return c.json({ data: list.map((s) => ({ ...s, current: s.id === c.var.auth.sessionId })) }, 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/auth/sessions/{id}',
+      tags: ['auth'],
+      summary: 'Revoke one of your sessions',
+      security: [{ bearer: [] }],
+      middleware: [authenticated] as const,
+      request: { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
+      responses: { 204: { description: 'Revoked' }, ...problemResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const revoked = await sessions.revoke(Number(c.var.auth.userId), c.req.valid('param').id)
+      if (!revoked) throw new Problem(404, 'No active session of yours with this id')
+      return c.body(null, 204)
+    },
+  )
+
+  return router
+}

@@ -1,0 +1,64 @@
+import { and, count, desc, eq, sql } from 'drizzle-orm'
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import { followers, users } from './schema.ts'
+
+export type FollowRow = { userId: number; login: string; displayName: string; followedAt: string; cursorAt: string }
+
+export type FollowPage = { rows: FollowRow[]; total: number }
+
+type Direction = 'followers' | 'following'
+
+/** Follows between users; both lists page newest first on (followed_at, other user id). */
+export function createFollows(db: PostgresJsDatabase) {
+  async function list(direction: Direction, userId: number, first: number, after?: readonly [string, number]): Promise<FollowPage> {
+    // followers of X: rows where X is followed, the other side is the follower; and vice versa.
+    const self = direction === 'followers' ? followers.followedId : followers.followerId
+    const other = direction === 'followers' ? followers.followerId : followers.followedId
+    const [rows, [total]] = await Promise.all([
+      db
+        .select({
+          userId: users.id,
+          login: users.login,
+          displayName: users.displayName,
+          followedAt: sql<string>`to_json(${followers.followedAt})#>>'{}'`,
+          // Full microsecond precision, so a cursor never skips or repeats a row.
+          cursorAt: sql<string>`${followers.followedAt}::text`,
+        })
+        .from(followers)
+        .innerJoin(users, eq(users.id, other))
+        .where(
+          and(
+            eq(self, userId),
+            after ? sql`(${followers.followedAt}, ${other}) < (${after[0]}::timestamptz, ${after[1]})` : undefined,
+          ),
+        )
+        .orderBy(desc(followers.followedAt), desc(other))
+        .limit(first + 1),
+      db.select({ total: count() }).from(followers).where(eq(self, userId)),
+    ])
+    return { rows, total: total?.total ?? 0 }
+  }
+
+  return {
+    /** True when the follow is new; following twice changes nothing. */
+    async follow(followerId: number, followedId: number): Promise<boolean> {
+      const inserted = await db
+        .insert(followers)
+        .values({ followerId, followedId })
+        .onConflictDoNothing()
+        .returning({ followedAt: followers.followedAt })
+      return inserted.length > 0
+    },
+    async unfollow(followerId: number, followedId: number): Promise<boolean> {
+      const deleted = await db
+        .delete(followers)
+        .where(and(eq(followers.followerId, followerId), eq(followers.followedId, followedId)))
+        .returning({ followedAt: followers.followedAt })
+      return deleted.length > 0
+    },
+    followersOf: (userId: number, first: number, after?: readonly [string, number]) => list('followers', userId, first, after),
+    followedBy: (userId: number, first: number, after?: readonly [string, number]) => list('following', userId, first, after),
+  }
+}
+
+export type Follows = ReturnType<typeof createFollows>
