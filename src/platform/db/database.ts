@@ -10,37 +10,48 @@ export type ModuleDatabase = {
   close: () => Promise<void>
 }
 
+type Observe = (kind: 'query' | 'transaction', seconds: number) => void
+type Thenable = { then: (onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) => unknown }
+
+// postgres.js queries are lazy promises; hooking `then` times the round trip itself.
+function timeQuery<Q extends Thenable>(query: Q, observe: Observe): Q {
+  const started = performance.now()
+  const then = query.then.bind(query) as (
+    onFulfilled: (value: unknown) => unknown,
+    onRejected: (error: unknown) => unknown,
+  ) => Promise<unknown>
+  const done = () => observe('query', (performance.now() - started) / 1000)
+  query.then = ((onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) =>
+    then(
+      (value) => {
+        done()
+        return onFulfilled ? onFulfilled(value) : value
+      },
+      (error) => {
+        done()
+        if (onRejected) return onRejected(error)
+        throw error
+      },
+    )) as Q['then']
+  return query
+}
+
+const isTemplate = (value: unknown): value is TemplateStringsArray => Array.isArray(value) && 'raw' in value
+
 /**
  * Wraps the pool so every statement drizzle or module code sends is timed. Transactions are
  * timed as a whole: statements inside one run on a connection the wrapper does not see.
  */
-function timed(sql: Sql, observe: (kind: 'query' | 'transaction', seconds: number) => void): Sql {
+function timed(sql: Sql, observe: Observe): Sql {
   return new Proxy(sql, {
+    // sql`…` in module code; sql(rows) and other helpers build fragments, not queries.
+    apply(target, thisArg, args: unknown[]) {
+      const result = Reflect.apply(target, thisArg, args) as unknown
+      return isTemplate(args[0]) ? timeQuery(result as Thenable, observe) : result
+    },
     get(target, property, receiver) {
       if (property === 'unsafe') {
-        return (...args: Parameters<Sql['unsafe']>) => {
-          const query = target.unsafe(...args)
-          const started = performance.now()
-          const then = query.then.bind(query) as (
-            onFulfilled: (value: unknown) => unknown,
-            onRejected: (error: unknown) => unknown,
-          ) => Promise<unknown>
-          const done = () => observe('query', (performance.now() - started) / 1000)
-          // postgres.js queries are lazy promises; hooking `then` times the round trip itself.
-          query.then = ((onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) =>
-            then(
-              (value) => {
-                done()
-                return onFulfilled ? onFulfilled(value) : value
-              },
-              (error) => {
-                done()
-                if (onRejected) return onRejected(error)
-                throw error
-              },
-            )) as typeof query.then
-          return query
-        }
+        return (...args: Parameters<Sql['unsafe']>) => timeQuery(target.unsafe(...args), observe)
       }
       if (property === 'begin') {
         return async (...args: unknown[]) => {
