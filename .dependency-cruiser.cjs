@@ -4,6 +4,8 @@
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const TEST_FILE = '\\.test\\.ts$'
+// Tests and what only tests use: `*.test.ts`, helpers named `test-*.ts`, the platform's harness.
+const TEST_SUPPORT = [TEST_FILE, '(^|/)test-[^/]+\\.ts$', '^src/platform/testing/']
 // Unanchored so a scratch copy with node_modules symlinked (test/boundaries.test.ts) resolves the same.
 const ZOD = '(^|/)node_modules/zod/'
 
@@ -48,7 +50,7 @@ module.exports = {
       name: 'testing-only-from-tests',
       comment: 'The test harness (fresh databases, templates) is for tests, never for code that ships.',
       severity: 'error',
-      from: { path: '^src/', pathNot: [TEST_FILE, '^src/platform/testing/'] },
+      from: { path: '^src/', pathNot: TEST_SUPPORT },
       to: { path: '^src/platform/testing/' },
     },
     {
@@ -83,7 +85,7 @@ module.exports = {
       name: 'not-to-dev-dep',
       comment: 'Code that ships may not depend on devDependencies (tests may).',
       severity: 'error',
-      from: { path: '^src/', pathNot: [TEST_FILE, '^src/platform/testing/'] },
+      from: { path: '^src/', pathNot: TEST_SUPPORT },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
   ],
