@@ -60,26 +60,30 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
     for (const definition of definitions.filter((d) => config.modules.includes(d.name))) {
       const url = config.databaseUrls[definition.name]
       if (!url) throw new ConfigError(`${databaseUrlVariable(definition.name)}: expected a postgres:// URL`)
+      const migrations = await applyMigrations(definition.name, url, definition.migrations)
       const database = createModuleDatabase({
         module: definition.name,
         url,
         poolMax: config.dbPoolMax,
         queryDuration: metrics.queryDuration,
       })
-      const migrations = await applyMigrations(definition.name, database, definition.migrations).catch(async (error) => {
-        await database.close()
-        throw error
-      })
-      const instance = await definition.create({
-        config,
-        database,
-        redis,
-        log: log.child({ module: definition.name }),
-        metrics,
-        verifyAccessToken,
-        authenticated,
-        rateLimiter,
-      })
+      const instance = await Promise.resolve()
+        .then(() =>
+          definition.create({
+            config,
+            database,
+            redis,
+            log: log.child({ module: definition.name }),
+            metrics,
+            verifyAccessToken,
+            authenticated,
+            rateLimiter,
+          }),
+        )
+        .catch(async (error: unknown) => {
+          await database.close()
+          throw error
+        })
       mounted.push({ definition, database, instance, migrations })
     }
   } catch (error) {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { drizzle } from 'drizzle-orm/postgres-js'
 import { migrate } from 'drizzle-orm/postgres-js/migrator'
+import postgres from 'postgres'
 import type { ModuleDatabase } from './database.ts'
 
 type Journal = { entries: { idx: number; when: number; tag: string }[] }
@@ -29,16 +31,21 @@ export function readJournal(folder: string): Journal {
 /** Advisory-lock key per module, so replicas of one module starting together take turns. */
 const lockKey = (module: string) => `ondes:migrate:${module}`
 
-/** Applies the module's migrations under a Postgres advisory lock; returns how many the journal holds. */
-export async function applyMigrations(module: string, database: ModuleDatabase, folder: string): Promise<number> {
+/**
+ * Applies the module's migrations under a Postgres advisory lock; returns how many the journal
+ * holds. One dedicated connection carries both the session lock and drizzle's migration
+ * transaction, so it works whatever the module's pool size.
+ */
+export async function applyMigrations(module: string, url: string, folder: string): Promise<number> {
   const journal = readJournal(folder)
-  const lock = await database.sql.reserve()
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: `ondes-${module}-migrate` } })
   try {
-    await lock`select pg_advisory_lock(hashtext(${lockKey(module)}))`
-    await migrate(database.db, { migrationsFolder: folder })
+    await sql`select pg_advisory_lock(hashtext(${lockKey(module)}))`
+    await migrate(drizzle(sql), { migrationsFolder: folder })
+    await sql`select pg_advisory_unlock(hashtext(${lockKey(module)}))`
   } finally {
-    await lock`select pg_advisory_unlock(hashtext(${lockKey(module)}))`.catch(() => {})
-    lock.release()
+    // Ending the connection releases the lock too, should the migration have failed.
+    await sql.end()
   }
   return journal.entries.length
 }

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
-import { createModuleDatabase, ensureDatabase, withDatabase } from '../db/database.ts'
+import { ensureDatabase, withDatabase } from '../db/database.ts'
 import { applyMigrations } from '../db/migrate.ts'
-import { createMetrics } from '../metrics.ts'
 
 /** Set by the test preload: superuser URL of the server tests create their databases on. */
 export const TEST_ADMIN_URL_VARIABLE = 'ONDES_TEST_ADMIN_URL'
@@ -36,17 +35,7 @@ export async function ensureTemplate(adminUrl: string, module: string, folder: s
       const [exists] = await tx`select 1 from pg_database where datname = ${name}`
       if (exists) return
       await ensureDatabase(adminUrl, `${name}_build`)
-      const database = createModuleDatabase({
-        module,
-        url: withDatabase(adminUrl, `${name}_build`),
-        poolMax: 2,
-        queryDuration: createMetrics().queryDuration,
-      })
-      try {
-        await applyMigrations(module, database, folder)
-      } finally {
-        await database.close()
-      }
+      await applyMigrations(module, withDatabase(adminUrl, `${name}_build`), folder)
       await tx.unsafe(`alter database "${name}_build" rename to "${name}"`)
     })
   } finally {

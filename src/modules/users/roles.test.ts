@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { resolve } from 'node:path'
+import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
+import { users } from './index.ts'
+import { registerAccount } from './test-accounts.ts'
+
+let t: TestPlatform
+beforeAll(async () => {
+  t = await createTestPlatform([users], { AUTH_ATTEMPTS_PER_MINUTE: '1000' })
+})
+afterAll(() => t.close())
+
+const adminGrant = (login: string) =>
+  Bun.spawn(['bun', resolve(import.meta.dir, '../../../scripts/admin-grant.ts'), login], {
+    env: { ...process.env, USERS_DATABASE_URL: t.databaseUrls.users, LOG_LEVEL: 'silent' },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+
+describe('roles', () => {
+  test('the first admin comes from admin:grant; admins grant and revoke roles', async () => {
+    const boss = await registerAccount(t, 'the_boss', 'boss password')
+    const creator = await registerAccount(t, 'a_creator')
+
+    // Not yet an admin.
+    const denied = await t.request(`/api/users/${creator.id}/roles/partner`, { method: 'PUT', token: boss.accessToken })
+    expect(denied.status).toBe(403)
+
+    const grant = adminGrant('The_Boss')
+    expect(await grant.exited).toBe(0)
+    expect(await new Response(grant.stdout).text()).toContain('the_boss')
+
+    // The role reaches the token at the next login.
+    const login = await t.request('/api/auth/login', { method: 'POST', json: { login: 'the_boss', password: 'boss password' } })
+    const { access_token: adminToken } = ((await login.json()) as { data: { access_token: string } }).data
+
+    const granted = await t.request(`/api/users/${creator.id}/roles/partner`, { method: 'PUT', token: adminToken })
+    expect(granted.status).toBe(204)
+    const again = await t.request(`/api/users/${creator.id}/roles/partner`, { method: 'PUT', token: adminToken })
+    expect(again.status).toBe(204)
+    const profile = (await (await t.request(`/api/users/${creator.id}`)).json()) as { data: { broadcaster_type: string } }
+    expect(profile.data.broadcaster_type).toBe('partner')
+
+    expect((await t.request(`/api/users/${creator.id}/roles/partner`, { method: 'DELETE', token: adminToken })).status).toBe(204)
+    const after = (await (await t.request(`/api/users/${creator.id}`)).json()) as { data: { broadcaster_type: string } }
+    expect(after.data.broadcaster_type).toBe('')
+
+    expect((await t.request(`/api/users/${creator.id}/roles/emperor`, { method: 'PUT', token: adminToken })).status).toBe(400)
+    expect((await t.request('/api/users/987654321/roles/staff', { method: 'PUT', token: adminToken })).status).toBe(404)
+  })
+
+  test('admin:grant of an unknown login fails with a clear message', async () => {
+    const grant = adminGrant('no_such_login')
+    expect(await grant.exited).toBe(1)
+    expect(await new Response(grant.stderr).text()).toContain('no user with login "no_such_login"')
+  })
+})
