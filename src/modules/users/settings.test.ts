@@ -44,6 +44,12 @@ describe('settings', () => {
     expect(now.data.chat_color).toBe('#9146FF')
   })
 
+  test('an empty change is a no-op, not an error', async () => {
+    const res = await patch({})
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as SettingsBody).data.chat_color).toBe('#9146FF')
+  })
+
   test('need a token', async () => {
     expect((await t.request('/api/users/me/settings')).status).toBe(401)
   })

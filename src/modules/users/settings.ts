@@ -28,6 +28,7 @@ export function createSettingsStore(db: PostgresJsDatabase) {
       return row
     },
     async update(userId: number, changes: SettingsChanges): Promise<Settings | undefined> {
+      if (Object.values(changes).every((value) => value === undefined)) return this.read(userId)
       const { notifications, ...rest } = changes
       const [row] = await db
         .update(userSettings)
