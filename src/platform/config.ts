@@ -99,7 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const variable = String(issue?.path[0] ?? 'environment')
     const received = env[variable]
     throw new ConfigError(
-      `${variable}: expected ${issue?.message ?? 'a valid value'}${received === undefined ? '' : `, got "${received}"`}`,
+      `${variable}: expected ${issue?.message ?? 'a valid value'}${received === undefined ? '' : `, got ${JSON.stringify(received)}`}`,
     )
   }
   const e = parsed.data

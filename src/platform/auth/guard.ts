@@ -3,7 +3,8 @@ import type { AppEnv } from '../http/env.ts'
 import { Problem } from '../http/problem.ts'
 import type { AccessTokenVerifier, Role } from './tokens.ts'
 
-const BEARER = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/
+// The scheme name is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/i
 
 /** Verifies the bearer access token locally and exposes its claims as `c.var.auth`. */
 export const requireAuth = (verify: AccessTokenVerifier) =>

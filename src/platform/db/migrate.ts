@@ -53,6 +53,10 @@ export async function applyMigrations(module: string, url: string, folder: strin
 /** How many of the module's migrations the database records as applied. */
 export async function appliedMigrations(database: ModuleDatabase): Promise<number> {
   const [row] = await database.sql<{ count: number }[]>`
-    select count(*)::int as count from drizzle.__drizzle_migrations`.catch(() => [{ count: 0 }])
+    select count(*)::int as count from drizzle.__drizzle_migrations`.catch((error: { code?: string }) => {
+    // No migrations table yet means none applied; anything else (a database down) is the caller's to report.
+    if (error.code === '42P01' || error.code === '3F000') return [{ count: 0 }]
+    throw error
+  })
   return row?.count ?? 0
 }

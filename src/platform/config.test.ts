@@ -1,0 +1,81 @@
+import { describe, expect, test } from 'bun:test'
+import { ConfigError, loadConfig, MODULE_NAMES } from './config.ts'
+
+/** The message a bad `env` stops start-up with. */
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return (error as ConfigError).message
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
+}
+
+describe('loadConfig', () => {
+  test('nothing configured: the embedded default with every module', () => {
+    const config = loadConfig({})
+    expect(config.modules).toEqual([...MODULE_NAMES])
+    expect(config.port).toBe(3000)
+    expect(config.databaseUrls).toEqual({})
+    expect(config.redisUrl).toBeUndefined()
+    expect(config.dbPoolMax).toBe(10)
+    expect(config.logLevel).toBe('info')
+    expect(config.dataDir).toBe('.data')
+    expect(config.jwt).toMatchObject({ privateKey: undefined, publicKey: undefined, issuer: 'ondes', audience: 'ondes' })
+    // Never 5432, which a system Postgres may hold.
+    expect(config.embeddedPostgresPort).not.toBe(5432)
+    expect(config.trustProxy).toBe(false)
+  })
+
+  test('reads what is set', () => {
+    const config = loadConfig({
+      MODULES: ' chat , users,chat',
+      PORT: '8080',
+      USERS_DATABASE_URL: 'postgres://u:p@db:5432/users_db',
+      CHAT_DATABASE_URL: 'postgresql://db/chat_db',
+      DB_POOL_MAX: '3',
+      REDIS_URL: 'redis://cache:6379',
+      LOG_LEVEL: 'debug',
+      TRUST_PROXY: '1',
+    })
+    expect(config.modules).toEqual(['chat', 'users'])
+    expect(config.port).toBe(8080)
+    expect(config.databaseUrls).toEqual({ users: 'postgres://u:p@db:5432/users_db', chat: 'postgresql://db/chat_db' })
+    expect(config.dbPoolMax).toBe(3)
+    expect(config.redisUrl).toBe('redis://cache:6379')
+    expect(config.logLevel).toBe('debug')
+    expect(config.trustProxy).toBe(true)
+  })
+
+  test.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '80.5' }],
+    ['MODULES', { MODULES: 'users,nope' }],
+    ['MODULES', { MODULES: ' , ' }],
+    ['USERS_DATABASE_URL', { USERS_DATABASE_URL: 'mysql://db/users' }],
+    ['ANALYTICS_DATABASE_URL', { ANALYTICS_DATABASE_URL: 'not a url' }],
+    ['REDIS_URL', { REDIS_URL: 'http://cache:6379' }],
+    ['DB_POOL_MAX', { DB_POOL_MAX: '0' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['JWT_PUBLIC_KEY', { JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----' }],
+  ])('a bad %s stops start-up with one line naming it', (variable, env) => {
+    const message = refusal(env)
+    expect(message.startsWith(`${variable}: expected `)).toBe(true)
+    expect(message).not.toContain('\n')
+  })
+
+  test('an unknown module is named in the refusal, with the names that are known', () => {
+    const message = refusal({ MODULES: 'users,nope' })
+    expect(message).toContain('nope')
+    for (const name of MODULE_NAMES) expect(message).toContain(name)
+  })
+
+  test('the refusal shows the value it got, still on one line', () => {
+    expect(refusal({ PORT: 'eighty' })).toContain('"eighty"')
+    const message = refusal({ PORT: '80\n80' })
+    expect(message).toContain('"80\\n80"')
+    expect(message).not.toContain('\n')
+  })
+})

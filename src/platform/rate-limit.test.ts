@@ -1,0 +1,114 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import Redis from 'ioredis'
+import pino from 'pino'
+import { PROBE_RATE_LIMIT, probeModule } from './testing/fixtures/probe-module.ts'
+import { createTestPlatform, testRedisUrl, type TestPlatform } from './testing/harness.ts'
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter, type RateLimitRule } from './rate-limit.ts'
+
+const silent = pino({ level: 'silent' })
+const unique = (what: string) => `${what}-${crypto.randomUUID()}`
+
+const closers: (() => unknown)[] = []
+afterAll(async () => {
+  for (const close of closers.splice(0)) await close()
+})
+
+/** Hits `limiter` `times` times and returns the decisions. */
+async function hit(limiters: RateLimiter[], rule: RateLimitRule, key: string, times: number) {
+  const decisions = []
+  for (let i = 0; i < times; i++) decisions.push(await limiters[i % limiters.length]!.consume(rule, key))
+  return decisions
+}
+
+describe('memory limiter', () => {
+  test('the N+1th hit in a window is refused with the time left, and the next window starts afresh', async () => {
+    let now = 1_000_000
+    const limiter = createMemoryRateLimiter(() => now)
+    const rule = { name: 'login', limit: 3, windowSeconds: 60 }
+    expect((await hit([limiter], rule, 'alice', 3)).map((d) => d.allowed)).toEqual([true, true, true])
+    expect(await limiter.consume(rule, 'alice')).toEqual({ allowed: false, retryAfterSeconds: 60 })
+    now += 59_500
+    expect(await limiter.consume(rule, 'alice')).toEqual({ allowed: false, retryAfterSeconds: 1 })
+    // Other keys and other rules have windows of their own.
+    expect((await limiter.consume(rule, 'bob')).allowed).toBe(true)
+    expect((await limiter.consume({ ...rule, name: 'register' }, 'alice')).allowed).toBe(true)
+    now += 500
+    expect(await limiter.consume(rule, 'alice')).toEqual({ allowed: true, retryAfterSeconds: 0 })
+  })
+})
+
+describe('Redis limiter', () => {
+  const url = testRedisUrl('Redis rate limiter')
+
+  test.skipIf(!url)('two limiter instances on separate connections share one window', async () => {
+    const [a, b] = [new Redis(url!), new Redis(url!)]
+    closers.push(() => a.disconnect(), () => b.disconnect())
+    const limiters = [createRedisRateLimiter(a, silent), createRedisRateLimiter(b, silent)]
+    const rule = { name: unique('login'), limit: 3, windowSeconds: 60 }
+    expect((await hit(limiters, rule, 'alice', 3)).map((d) => d.allowed)).toEqual([true, true, true])
+    for (const limiter of limiters) {
+      const refused = await limiter.consume(rule, 'alice')
+      expect(refused.allowed).toBe(false)
+      expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(59)
+      expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60)
+    }
+    expect((await limiters[1]!.consume(rule, 'bob')).allowed).toBe(true)
+    // The window expires on its own: nothing is left behind in Redis.
+    const ttl = await a.pttl(`ratelimit:${rule.name}:alice`)
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(60_000)
+  })
+
+  test.skipIf(!url)('a new window starts when the old one expires', async () => {
+    const redis = new Redis(url!)
+    closers.push(() => redis.disconnect())
+    const limiter = createRedisRateLimiter(redis, silent)
+    const rule = { name: unique('short'), limit: 1, windowSeconds: 1 }
+    expect((await hit([limiter], rule, 'k', 2)).map((d) => d.allowed)).toEqual([true, false])
+    await Bun.sleep(1100)
+    expect((await limiter.consume(rule, 'k')).allowed).toBe(true)
+  })
+
+  test('when Redis does not answer, requests are let through rather than locked out', async () => {
+    const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+    const port = listener.port
+    listener.stop(true)
+    const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: true })
+    redis.on('error', () => {})
+    closers.push(() => redis.disconnect())
+    const limiter = createRedisRateLimiter(redis, silent, 100)
+    const rule = { name: 'down', limit: 1, windowSeconds: 60 }
+    expect((await hit([limiter], rule, 'k', 3)).map((d) => d.allowed)).toEqual([true, true, true])
+  })
+})
+
+describe('rateLimit middleware', () => {
+  const limited = (t: TestPlatform, client: string) => t.request('/api/users/-/limited', { headers: { 'x-client': client } })
+
+  async function expectRefused(res: Response): Promise<void> {
+    expect(res.status).toBe(429)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    const retryAfter = Number(res.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThanOrEqual(1)
+    expect(retryAfter).toBeLessThanOrEqual(60)
+    expect(((await res.json()) as { status: number }).status).toBe(429)
+  }
+
+  test('in memory: a 429 with Retry-After once the window is used up', async () => {
+    const t = await createTestPlatform([probeModule])
+    closers.push(() => t.close())
+    const client = unique('client')
+    for (let i = 0; i < PROBE_RATE_LIMIT; i++) expect((await limited(t, client)).status).toBe(200)
+    await expectRefused(await limited(t, client))
+    expect((await limited(t, unique('other'))).status).toBe(200)
+  })
+
+  const url = testRedisUrl('rate limit shared by two replicas')
+  test.skipIf(!url)('with Redis: two replicas share the window', async () => {
+    const replicas = await Promise.all([0, 1].map(() => createTestPlatform([probeModule], { REDIS_URL: url })))
+    closers.push(...replicas.map((t) => () => t.close()))
+    const client = unique('client')
+    for (let i = 0; i < PROBE_RATE_LIMIT; i++) expect((await limited(replicas[i % 2]!, client)).status).toBe(200)
+    for (const t of replicas) await expectRefused(await limited(t, client))
+  })
+})
