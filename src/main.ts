@@ -1,9 +1,7 @@
 import { ConfigError, loadConfig } from './platform/config.ts'
 import { withEmbeddedDatabases } from './platform/db/embedded-postgres.ts'
 import { createPlatform } from './platform/platform.ts'
-import { users } from './modules/users/index.ts'
-
-const modules = [users]
+import { modules } from './modules.ts'
 
 async function main(): Promise<void> {
   const started = performance.now()

@@ -34,6 +34,8 @@ export type ModuleDefinition = {
   name: ModuleName
   /** Path prefixes the module owns, e.g. `/api/users`; the gateway is generated from them. */
   prefixes: string[]
+  /** Path the module serves WebSocket upgrades on (chat: `/`); the gateway proxies upgrades there. */
+  websocket?: string
   /** Absolute path of the module's drizzle-kit migrations folder. */
   migrations: string
   create: (context: ModuleContext) => Promise<ModuleInstance> | ModuleInstance

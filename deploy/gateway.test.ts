@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Subprocess } from 'bun'
+import { GATEWAY_CONFIG_PATH, renderGatewayConfig, type GatewayModule } from '../scripts/gateway-config.ts'
+import { modules } from '../src/modules.ts'
+import { users } from '../src/modules/users/index.ts'
+import { createDatabaseFromTemplate } from '../src/platform/testing/databases.ts'
+import { checkNginxConfig, freePort, startNginx, testNginx, waitFor, type RunningNginx } from './test-nginx.ts'
+
+const FIXTURE: GatewayModule[] = [
+  { name: 'users', prefixes: ['/api/auth', '/api/users'] },
+  { name: 'chat', prefixes: ['/api/chat'], websocket: '/' },
+]
+
+describe('gateway config', () => {
+  test('the committed deploy/nginx/gateway.conf is what the modules declare now', async () => {
+    const committed = await Bun.file(GATEWAY_CONFIG_PATH).text()
+    if (committed !== renderGatewayConfig(modules)) {
+      throw new Error('deploy/nginx/gateway.conf is out of date with the modules: run `bun run gateway:config` and commit it')
+    }
+  })
+
+  test('routes each prefix and what is under it, never a longer name', () => {
+    const config = renderGatewayConfig(FIXTURE)
+    expect(config).toContain('set $module_users users:3000;')
+    expect(config).toContain('location = /api/users {\n    proxy_pass http://$module_users;')
+    expect(config).toContain('location ^~ /api/users/ {\n    proxy_pass http://$module_users;')
+    expect(config).toContain('location ^~ /api/chat/ {\n    proxy_pass http://$module_chat;')
+    expect(config).not.toMatch(/location \^~ \/api\/users \{/)
+  })
+
+  test('a module declaring a WebSocket path gets an upgrade location with every forwarded header', () => {
+    const config = renderGatewayConfig(FIXTURE)
+    const socket = config.match(/ {2}location = \/ \{\n([\s\S]*?)\n {2}\}/)?.[1]
+    expect(socket).toBeDefined()
+    for (const line of [
+      'proxy_set_header Upgrade $http_upgrade;',
+      'proxy_set_header Connection $gateway_connection;',
+      'proxy_set_header X-Forwarded-For $remote_addr;',
+      'proxy_set_header X-Request-Id $gateway_request_id;',
+      'proxy_read_timeout 1h;',
+      'proxy_pass http://$module_chat;',
+    ]) {
+      expect(socket).toContain(line)
+    }
+    expect(renderGatewayConfig([FIXTURE[0] as GatewayModule])).not.toContain('Upgrade')
+  })
+
+  test('upstreams and the listen address can be pointed elsewhere (tests, local runs)', () => {
+    const config = renderGatewayConfig(FIXTURE, { listen: '127.0.0.1:8081', upstreams: { chat: '127.0.0.1:4002' } })
+    expect(config).toContain('listen 127.0.0.1:8081;')
+    expect(config).toContain('set $module_chat 127.0.0.1:4002;')
+    expect(config).toContain('set $module_users users:3000;')
+  })
+
+  test('refuses a path two modules claim and a path that is not plain', () => {
+    expect(() => renderGatewayConfig([...FIXTURE, { name: 'streams', prefixes: ['/api/users'] }])).toThrow(
+      'streams: "/api/users" is already routed to users',
+    )
+    for (const bad of ['/api/x;', 'api/x', '/api/x/', '/api//x', '/api/{id}']) {
+      expect(() => renderGatewayConfig([{ name: 'users', prefixes: [bad] }])).toThrow('is not a gateway path')
+    }
+  })
+})
+
+describe('gateway under nginx', () => {
+  const nginx = testNginx('gateway config under nginx')
+
+  test.skipIf(!nginx)(
+    'nginx -t accepts the committed config and a fixture with a WebSocket module',
+    async () => {
+      for (const config of [await Bun.file(GATEWAY_CONFIG_PATH).text(), renderGatewayConfig(FIXTURE, { listen: `127.0.0.1:${freePort()}` })]) {
+        const result = await checkNginxConfig(nginx as string, config)
+        expect(result.output).toContain('test is successful')
+        expect(result.ok).toBe(true)
+      }
+    },
+    30_000,
+  )
+})
+
+describe('through the gateway: a split users process and a WebSocket module', () => {
+  const nginx = testNginx('gateway end-to-end')
+  const started: Array<() => unknown> = []
+  let gateway = ''
+  const upgrades: Headers[] = []
+
+  beforeAll(async () => {
+    if (!nginx) return
+    const database = await createDatabaseFromTemplate('users', users.migrations)
+    started.push(database.drop)
+    const dataDir = mkdtempSync(join(tmpdir(), 'ondes-gateway-'))
+    started.push(() => rmSync(dataDir, { recursive: true, force: true }))
+
+    const usersPort = freePort()
+    const app: Subprocess = Bun.spawn([process.execPath, 'src/main.ts'], {
+      cwd: resolve(import.meta.dir, '..'),
+      env: {
+        ...process.env,
+        MODULES: 'users',
+        HOST: '127.0.0.1',
+        PORT: String(usersPort),
+        USERS_DATABASE_URL: database.url,
+        DATA_DIR: dataDir,
+        DB_POOL_MAX: '2',
+        TRUST_PROXY: 'true',
+        LOG_LEVEL: 'warn',
+      },
+      stdout: 'inherit',
+      stderr: 'inherit',
+    })
+    // The app drains and closes its pool on SIGTERM; the database is dropped after.
+    started.unshift(async () => {
+      app.kill('SIGTERM')
+      await app.exited
+    })
+    await waitFor(`http://127.0.0.1:${usersPort}/readyz`, app)
+
+    // Stands in for chat until it exists: echoes frames, answers the `irc` subprotocol as chat will.
+    const chat = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch(request, server) {
+        upgrades.push(request.headers)
+        if (server.upgrade(request, { headers: { 'Sec-WebSocket-Protocol': 'irc' }, data: undefined })) return undefined
+        return new Response('expected a WebSocket upgrade', { status: 426 })
+      },
+      websocket: { message: (socket, message) => void socket.send(message) },
+    })
+    started.unshift(() => chat.stop(true))
+
+    const port = freePort()
+    // streams points at a port nothing listens on: a module that is down.
+    const config = renderGatewayConfig([...FIXTURE, { name: 'streams', prefixes: ['/api/streams'] }], {
+      listen: `127.0.0.1:${port}`,
+      upstreams: { users: `127.0.0.1:${usersPort}`, chat: `127.0.0.1:${chat.port}`, streams: `127.0.0.1:${freePort()}` },
+    })
+    gateway = `http://127.0.0.1:${port}`
+    const running: RunningNginx = await startNginx(nginx, config, `${gateway}/healthz`)
+    started.unshift(running.stop)
+  }, 90_000)
+
+  afterAll(async () => {
+    for (const stop of started) await stop()
+  }, 30_000)
+
+  test.skipIf(!nginx)(
+    'registers, reads the profile back, and records the address the gateway saw',
+    async () => {
+      const registered = await fetch(`${gateway}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9', 'x-request-id': 'gateway-test-1' },
+        body: JSON.stringify({ login: 'viagateway', email: 'via@gateway.test', password: 'correct horse battery' }),
+      })
+      expect(registered.status).toBe(201)
+      expect(registered.headers.get('x-request-id')).toBe('gateway-test-1')
+      const { data } = (await registered.json()) as { data: { user_id: string; access_token: string } }
+
+      const profile = await fetch(`${gateway}/api/users/${data.user_id}`)
+      expect(profile.status).toBe(200)
+      expect(((await profile.json()) as { data: { login: string } }).data.login).toBe('viagateway')
+      // No id from the client: the gateway makes one and the app keeps it.
+      expect(profile.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+
+      // The client's own X-Forwarded-For never reaches the app: rate limits and sessions see the real peer.
+      const sessions = await fetch(`${gateway}/api/auth/sessions`, { headers: { authorization: `Bearer ${data.access_token}` } })
+      expect(sessions.status).toBe(200)
+      const listed = (await sessions.json()) as { data: Array<{ ip: string | null }> }
+      expect(listed.data.map((s) => s.ip)).toEqual(['127.0.0.1'])
+    },
+    30_000,
+  )
+
+  test.skipIf(!nginx)(
+    'answers unknown paths and /metrics itself with a 404 problem, and /healthz with 200',
+    async () => {
+      for (const path of ['/nope', '/api/usersx', '/metrics', '/api']) {
+        const response = await fetch(`${gateway}${path}`)
+        expect(response.status, path).toBe(404)
+        expect(response.headers.get('content-type')).toBe('application/problem+json')
+        expect(((await response.json()) as { status: number }).status).toBe(404)
+      }
+      const health = await fetch(`${gateway}/healthz`)
+      expect(health.status).toBe(200)
+      expect(await health.json()).toEqual({ status: 'ok' })
+    },
+    30_000,
+  )
+
+  test.skipIf(!nginx)(
+    'answers for a module that is down with a 503 problem',
+    async () => {
+      const response = await fetch(`${gateway}/api/streams/live`)
+      expect(response.status).toBe(503)
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      expect(((await response.json()) as { title: string }).title).toBe('Service Unavailable')
+    },
+    30_000,
+  )
+
+  test.skipIf(!nginx)(
+    'upgrades WebSockets on the declared path and forwards the client address and request id',
+    async () => {
+      const socket = new WebSocket(`${gateway.replace('http', 'ws')}/`, ['irc'])
+      const echoed = await new Promise<string>((resolveEcho, reject) => {
+        socket.onopen = () => socket.send('PING :tmi.twitch.tv')
+        socket.onmessage = (event) => resolveEcho(String(event.data))
+        socket.onerror = () => reject(new Error('WebSocket through the gateway failed'))
+      })
+      expect(socket.protocol).toBe('irc')
+      expect(echoed).toBe('PING :tmi.twitch.tv')
+      socket.close()
+      const headers = upgrades.at(-1)
+      expect(headers?.get('x-forwarded-for')).toBe('127.0.0.1')
+      expect(headers?.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+    },
+    30_000,
+  )
+})

@@ -1,0 +1,97 @@
+/**
+ * Debian's real nginx for tests: checks and runs a rendered gateway config on a loopback
+ * port, with every path nginx writes under a temporary prefix.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/**
+ * The nginx binary, or undefined with a loud note that `what` was skipped. With
+ * `REQUIRE_NGINX=1` (CI) a missing nginx is a failure, never a skip.
+ */
+export function testNginx(what: string): string | undefined {
+  // /usr/sbin is not on every user's PATH.
+  const nginx = Bun.which('nginx', { PATH: `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin` })
+  if (nginx) return nginx
+  if (process.env.REQUIRE_NGINX === '1') throw new Error(`REQUIRE_NGINX=1 but nginx is not installed (needed by: ${what})`)
+  console.warn(`SKIPPED (nginx not installed; apt-get install -y nginx): ${what}`)
+  return undefined
+}
+
+/** A loopback port nothing listens on right now. */
+export function freePort(): number {
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() })
+  const { port } = server
+  void server.stop(true)
+  if (port === undefined) throw new Error('no free port')
+  return port
+}
+
+/** A prefix holding nginx.conf, which wraps the gateway config as the nginx image's http block does. */
+function preparePrefix(gatewayConfig: string): { dir: string; args: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'ondes-nginx-'))
+  writeFileSync(join(dir, 'gateway.conf'), gatewayConfig)
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    [
+      // Workers must reach this 0700 directory; `user` is ignored (with a warning) unless root.
+      ...(process.getuid?.() === 0 ? ['user root;'] : []),
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log;`,
+      'events {}',
+      'http {',
+      `  access_log ${dir}/access.log;`,
+      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${dir}/${kind}_temp;`),
+      `  include ${dir}/gateway.conf;`,
+      '}',
+      '',
+    ].join('\n'),
+  )
+  return { dir, args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')] }
+}
+
+/** `nginx -t` on a gateway config: whether nginx accepts it, and what it said. */
+export async function checkNginxConfig(nginx: string, gatewayConfig: string): Promise<{ ok: boolean; output: string }> {
+  const { dir, args } = preparePrefix(gatewayConfig)
+  try {
+    const proc = Bun.spawn([nginx, '-t', ...args], { stdout: 'pipe', stderr: 'pipe' })
+    const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+    return { ok: code === 0, output: stdout + stderr }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export type RunningNginx = { stop: () => Promise<void> }
+
+/** Starts nginx in the foreground on a gateway config; resolves once `healthUrl` answers. */
+export async function startNginx(nginx: string, gatewayConfig: string, healthUrl: string): Promise<RunningNginx> {
+  const { dir, args } = preparePrefix(gatewayConfig)
+  const proc = Bun.spawn([nginx, ...args, '-g', 'daemon off;'], { stdout: 'ignore', stderr: 'ignore' })
+  const stop = async () => {
+    proc.kill('SIGTERM')
+    await proc.exited
+    rmSync(dir, { recursive: true, force: true })
+  }
+  try {
+    await waitFor(healthUrl, proc)
+  } catch (error) {
+    const log = await Bun.file(join(dir, 'error.log')).text().catch(() => '')
+    await stop()
+    throw new Error(`nginx did not start: ${(error as Error).message}\n${log}`)
+  }
+  return { stop }
+}
+
+/** Polls `url` until it answers 200, failing early if `proc` exits first. */
+export async function waitFor(url: string, proc: { exitCode: number | null }, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`exited with code ${proc.exitCode} before ${url} answered`)
+    const ok = await fetch(url).then((r) => r.ok, () => false)
+    if (ok) return
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`)
+    await Bun.sleep(50)
+  }
+}

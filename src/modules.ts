@@ -1,0 +1,5 @@
+import type { ModuleDefinition } from './platform/module.ts'
+import { users } from './modules/users/index.ts'
+
+/** Every module this build ships; `main.ts` mounts them and `bun run gateway:config` routes to them. */
+export const modules: ModuleDefinition[] = [users]
