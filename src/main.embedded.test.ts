@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { resolve } from 'node:path'
 import postgres from 'postgres'
 import { MODULE_NAMES } from './platform/config.ts'
-import { accepts, freePort, startApp, type AppProcess } from './platform/testing/processes.ts'
+import { accepts, freePort, halfSentRequest, startApp, type AppProcess } from './platform/testing/processes.ts'
 
 // Postgres runs as the `postgres` user when we are root: the data directory must be reachable by it.
 const dataDir = mkdtempSync('/tmp/ondes-embedded-')
@@ -24,7 +24,7 @@ afterAll(async () => {
     for (let i = 0; i < 50 && (await accepts(postgresPort)); i++) await Bun.sleep(100)
   }
   rmSync(dataDir, { recursive: true, force: true })
-})
+}, 15_000)
 
 /** `bun src/main.ts` with no database URL at all, until /readyz is 200. */
 async function start(): Promise<AppProcess> {
@@ -34,9 +34,8 @@ async function start(): Promise<AppProcess> {
   return app
 }
 
-/** SIGTERM, then: exit 0, and the embedded Postgres gone with the app. */
-async function stop(app: AppProcess): Promise<void> {
-  app.child.kill('SIGTERM')
+/** After SIGTERM: exit 0, and the embedded Postgres gone with the app. */
+async function stopped(app: AppProcess): Promise<void> {
   expect(await app.exited).toBe(0)
   expect(await accepts(postgresPort)).toBe(false)
   expect(existsSync(resolve(dataDir, 'postgres/postmaster.pid'))).toBe(false)
@@ -66,15 +65,24 @@ test('nothing configured: embedded Postgres, five databases, data and keys kept 
     await admin.end()
   }
 
+  // Sign up with a request still in flight when SIGTERM comes: the embedded Postgres must
+  // outlive it, and stop only with the app.
   const credentials = { login: 'embedded_one', password: 'correct horse battery staple' }
-  const registered = await json(first, '/api/auth/register', {
-    method: 'POST',
-    json: { ...credentials, email: 'one@example.test' },
-  })
+  const registration = halfSentRequest(
+    Number(env.PORT),
+    '/api/auth/register',
+    JSON.stringify({ ...credentials, email: 'one@example.test' }),
+  )
+  await Bun.sleep(300)
+  first.child.kill('SIGTERM')
+  await first.waitForLine(/shutting down/)
+  await Bun.sleep(200)
+  registration.finish()
+  const registered = await registration.response
   expect(registered.status).toBe(201)
-  const { access_token } = ((await registered.json()) as { data: { access_token: string } }).data
+  const { access_token } = (registered.body as { data: { access_token: string } }).data
   const publicKey = readFileSync(resolve(dataDir, 'keys/jwt-ed25519.pub.pem'), 'utf8')
-  await stop(first)
+  await stopped(first)
 
   const second = await start()
   // The account survived, and so did the signing keys: the first run's token still works.
@@ -83,5 +91,6 @@ test('nothing configured: embedded Postgres, five databases, data and keys kept 
   expect(((await me.json()) as { data: { login: string } }).data.login).toBe(credentials.login)
   expect((await json(second, '/api/auth/login', { method: 'POST', json: credentials })).status).toBe(200)
   expect(readFileSync(resolve(dataDir, 'keys/jwt-ed25519.pub.pem'), 'utf8')).toBe(publicKey)
-  await stop(second)
+  second.child.kill('SIGTERM')
+  await stopped(second)
 }, 180_000)

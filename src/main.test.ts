@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
 import { createDatabaseFromTemplate } from './platform/testing/databases.ts'
-import { accepts, freePort, REPO_ROOT, startApp, type AppProcess } from './platform/testing/processes.ts'
+import { accepts, freePort, halfSentRequest, REPO_ROOT, startApp, type AppProcess } from './platform/testing/processes.ts'
 
 const cleanups: (() => unknown)[] = []
 afterAll(async () => {
@@ -22,27 +21,6 @@ function dataDir(): string {
 function started(app: AppProcess): AppProcess {
   cleanups.push(() => app.child.kill('SIGKILL'))
   return app
-}
-
-/** An HTTP/1.1 request whose body is only partly sent until `finish()`: a request in flight. */
-function halfSentRequest(port: number, path: string, body: string) {
-  const socket = connect({ host: '127.0.0.1', port })
-  socket.setEncoding('utf8')
-  let raw = ''
-  socket.on('data', (chunk: string) => (raw += chunk))
-  const response = new Promise<{ status: number; body: unknown }>((done, fail) => {
-    socket.once('error', fail)
-    socket.once('close', () => {
-      const [head = '', content = ''] = raw.split('\r\n\r\n')
-      done({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), body: content ? JSON.parse(content) : undefined })
-    })
-  })
-  const split = Math.floor(body.length / 2)
-  socket.write(
-    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, split)}`,
-  )
-  return { response, finish: () => socket.write(body.slice(split)) }
 }
 
 describe('bun src/main.ts', () => {

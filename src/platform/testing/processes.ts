@@ -24,6 +24,27 @@ export function accepts(port: number): Promise<boolean> {
   })
 }
 
+/** An HTTP/1.1 request whose body is only partly sent until `finish()`: a request in flight. */
+export function halfSentRequest(port: number, path: string, body: string) {
+  const socket = connect({ host: '127.0.0.1', port })
+  socket.setEncoding('utf8')
+  let raw = ''
+  socket.on('data', (chunk: string) => (raw += chunk))
+  const response = new Promise<{ status: number; body: unknown }>((done, fail) => {
+    socket.once('error', fail)
+    socket.once('close', () => {
+      const [head = '', content = ''] = raw.split('\r\n\r\n')
+      done({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), body: content ? JSON.parse(content) : undefined })
+    })
+  })
+  const split = Math.floor(body.length / 2)
+  socket.write(
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, split)}`,
+  )
+  return { response, finish: () => socket.write(body.slice(split)) }
+}
+
 export type AppProcess = {
   child: Subprocess<'ignore', 'pipe', 'pipe'>
   baseUrl: string
