@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import type { Subprocess } from 'bun'
+import { join } from 'node:path'
 import { GATEWAY_CONFIG_PATH, renderGatewayConfig, type GatewayModule } from '../scripts/gateway-config.ts'
 import { modules } from '../src/modules.ts'
 import { users } from '../src/modules/users/index.ts'
 import { createDatabaseFromTemplate } from '../src/platform/testing/databases.ts'
-import { checkNginxConfig, freePort, startNginx, testNginx, waitFor, type RunningNginx } from './test-nginx.ts'
+import { freePort, startApp } from '../src/platform/testing/processes.ts'
+import { checkNginxConfig, startNginx, testNginx } from './test-nginx.ts'
 
 const FIXTURE: GatewayModule[] = [
   { name: 'users', prefixes: ['/api/auth', '/api/users'] },
@@ -71,7 +71,8 @@ describe('gateway under nginx', () => {
   test.skipIf(!nginx)(
     'nginx -t accepts the committed config and a fixture with a WebSocket module',
     async () => {
-      for (const config of [await Bun.file(GATEWAY_CONFIG_PATH).text(), renderGatewayConfig(FIXTURE, { listen: `127.0.0.1:${freePort()}` })]) {
+      const committed = await Bun.file(GATEWAY_CONFIG_PATH).text()
+      for (const config of [committed, renderGatewayConfig(FIXTURE, { listen: `127.0.0.1:${freePort()}` })]) {
         const result = await checkNginxConfig(nginx as string, config)
         expect(result.output).toContain('test is successful')
         expect(result.ok).toBe(true)
@@ -95,28 +96,26 @@ describe('through the gateway: a split users process and a WebSocket module', ()
     started.push(() => rmSync(dataDir, { recursive: true, force: true }))
 
     const usersPort = freePort()
-    const app: Subprocess = Bun.spawn([process.execPath, 'src/main.ts'], {
-      cwd: resolve(import.meta.dir, '..'),
-      env: {
-        ...process.env,
-        MODULES: 'users',
-        HOST: '127.0.0.1',
-        PORT: String(usersPort),
-        USERS_DATABASE_URL: database.url,
-        DATA_DIR: dataDir,
-        DB_POOL_MAX: '2',
-        TRUST_PROXY: 'true',
-        LOG_LEVEL: 'warn',
-      },
-      stdout: 'inherit',
-      stderr: 'inherit',
+    const app = startApp({
+      MODULES: 'users',
+      HOST: '127.0.0.1',
+      PORT: String(usersPort),
+      USERS_DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      DB_POOL_MAX: '2',
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: 'warn',
+      // Other tests register from 127.0.0.1 too, through the same Redis.
+      AUTH_ATTEMPTS_PER_MINUTE: '1000',
+      // A split process talks to the others through Redis when there is one.
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     })
     // The app drains and closes its pool on SIGTERM; the database is dropped after.
     started.unshift(async () => {
-      app.kill('SIGTERM')
+      app.child.kill('SIGTERM')
       await app.exited
     })
-    await waitFor(`http://127.0.0.1:${usersPort}/readyz`, app)
+    await app.waitUntilReady()
 
     // Stands in for chat until it exists: echoes frames, answers the `irc` subprotocol as chat will.
     const chat = Bun.serve({
@@ -138,7 +137,7 @@ describe('through the gateway: a split users process and a WebSocket module', ()
       upstreams: { users: `127.0.0.1:${usersPort}`, chat: `127.0.0.1:${chat.port}`, streams: `127.0.0.1:${freePort()}` },
     })
     gateway = `http://127.0.0.1:${port}`
-    const running: RunningNginx = await startNginx(nginx, config, `${gateway}/healthz`)
+    const running = await startNginx(nginx, config, `${gateway}/healthz`)
     started.unshift(running.stop)
   }, 90_000)
 

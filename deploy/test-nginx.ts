@@ -19,15 +19,6 @@ export function testNginx(what: string): string | undefined {
   return undefined
 }
 
-/** A loopback port nothing listens on right now. */
-export function freePort(): number {
-  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() })
-  const { port } = server
-  void server.stop(true)
-  if (port === undefined) throw new Error('no free port')
-  return port
-}
-
 /** A prefix holding nginx.conf, which wraps the gateway config as the nginx image's http block does. */
 function preparePrefix(gatewayConfig: string): { dir: string; args: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'ondes-nginx-'))
@@ -84,13 +75,11 @@ export async function startNginx(nginx: string, gatewayConfig: string, healthUrl
   return { stop }
 }
 
-/** Polls `url` until it answers 200, failing early if `proc` exits first. */
-export async function waitFor(url: string, proc: { exitCode: number | null }, timeoutMs = 30_000): Promise<void> {
+async function waitFor(url: string, proc: { exitCode: number | null }, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`exited with code ${proc.exitCode} before ${url} answered`)
-    const ok = await fetch(url).then((r) => r.ok, () => false)
-    if (ok) return
+    if (proc.exitCode !== null) throw new Error(`exited with code ${proc.exitCode}`)
+    if (await fetch(url).then((r) => r.ok, () => false)) return
     if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`)
     await Bun.sleep(50)
   }
