@@ -55,6 +55,8 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   AUTH_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
+  EVENTS_STREAM_PREFIX: z.string().min(1).default('ondes:events'),
+  EVENTS_CLAIM_IDLE_MS: z.coerce.number().int().min(10).default(30_000),
 })
 
 type Env = z.infer<typeof envSchema>
@@ -83,6 +85,8 @@ export type Config = {
   authAttemptsPerMinute: number
   /** Take the client address from X-Forwarded-For (set when behind the gateway). */
   trustProxy: boolean
+  /** Redis Streams: the streams' key prefix, and how long an entry stays pending before another consumer claims it. */
+  events: { streamPrefix: string; claimIdleMs: number }
 }
 
 /** A configuration error carries exactly one line: the variable and what it expects. */
@@ -132,5 +136,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     authAttemptsPerMinute: e.AUTH_ATTEMPTS_PER_MINUTE,
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
+    events: { streamPrefix: e.EVENTS_STREAM_PREFIX, claimIdleMs: e.EVENTS_CLAIM_IDLE_MS },
   }
 }

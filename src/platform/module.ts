@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { AccessTokenVerifier } from './auth/tokens.ts'
 import type { Config, ModuleName } from './config.ts'
 import type { ModuleDatabase } from './db/database.ts'
+import type { ConsumedEvents, EventContracts } from './events/types.ts'
 import type { AppEnv } from './http/env.ts'
 import type { Metrics } from './metrics.ts'
 import type { RateLimiter } from './rate-limit.ts'
@@ -38,5 +39,9 @@ export type ModuleDefinition = {
   websocket?: string
   /** Absolute path of the module's drizzle-kit migrations folder. */
   migrations: string
+  /** The events it publishes (its `src/contracts/<name>.ts` map); the platform relays its outbox. */
+  produces?: EventContracts
+  /** The events it handles, built with `consume(contracts, handlers)`. */
+  consumes?: ConsumedEvents
   create: (context: ModuleContext) => Promise<ModuleInstance> | ModuleInstance
 }

@@ -10,6 +10,8 @@ import { createAccessTokenVerifier } from './auth/tokens.ts'
 import { ConfigError, databaseUrlVariable, type Config } from './config.ts'
 import { createModuleDatabase, type ModuleDatabase } from './db/database.ts'
 import { appliedMigrations, applyMigrations } from './db/migrate.ts'
+import { createEventBus } from './events/bus.ts'
+import { checkEventRoutes } from './events/routing.ts'
 import type { AppEnv } from './http/env.ts'
 import { observeRequests } from './http/observe.ts'
 import { Problem, problemResponse } from './http/problem.ts'
@@ -39,6 +41,7 @@ async function signingKeys(config: Config): Promise<Config['jwt']> {
  * behind the shared HTTP conventions, and the platform's own endpoints.
  */
 export async function createPlatform(baseConfig: Config, definitions: ModuleDefinition[]): Promise<Platform> {
+  checkEventRoutes(baseConfig, definitions)
   const config: Config = { ...baseConfig, jwt: await signingKeys(baseConfig) }
   const log = pino({ level: config.logLevel, base: { service: 'ondes' } })
   const metrics = createMetrics()
@@ -91,6 +94,8 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
     redis?.disconnect()
     throw error
   }
+
+  const events = createEventBus({ config, log, registry: metrics.registry, modules: mounted })
 
   const app = new OpenAPIHono<AppEnv>()
   const prefixes = mounted.flatMap(({ definition }) =>
@@ -145,6 +150,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
   })
 
   for (const { instance } of mounted) await instance.start?.()
+  await events.start()
 
   let stopping: Promise<void> | undefined
   return {
@@ -154,6 +160,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
     metrics,
     stop: () =>
       (stopping ??= (async () => {
+        await events.stop()
         for (const { instance } of mounted) await instance.stop?.()
         await stopDatabases()
         redis?.disconnect()

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Config } from '../config.ts'
+import type { ModuleDatabase } from '../db/database.ts'
+import type { ModuleDefinition } from '../module.ts'
+import { createInProcessTransport } from './in-process.ts'
+import { createInbox } from './inbox.ts'
+import { createEventMetrics, type OutboxStats } from './metrics.ts'
+import { createRedisStreamsTransport } from './redis-streams.ts'
+import { createRelay } from './relay.ts'
+
+export type EventBus = { start: () => Promise<void>; stop: () => Promise<void> }
+
+/**
+ * The events of this process: a relay for each module that produces, an inbox for each that
+ * consumes, and between them Redis Streams when REDIS_URL is set, else in-process delivery
+ * (`checkEventRoutes` has made sure that is enough).
+ */
+export function createEventBus(options: {
+  config: Config
+  log: Logger
+  registry: Registry
+  modules: { definition: ModuleDefinition; database: ModuleDatabase }[]
+}): EventBus {
+  const { config, registry, modules } = options
+  const log = options.log.child({ component: 'events' })
+  const producers = modules.filter(({ definition }) => Object.keys(definition.produces ?? {}).length > 0)
+
+  const outboxStats = () =>
+    Promise.all(
+      producers.map(async ({ definition, database }): Promise<OutboxStats> => {
+        const [row] = await database.sql<{ backlog: number; age: number }[]>`
+          select count(*)::int as backlog,
+                 coalesce(extract(epoch from now() - min(occurred_at)), 0)::float8 as age
+          from outbox where published_at is null`
+        return { module: definition.name, backlog: row?.backlog ?? 0, oldestAgeSeconds: row?.age ?? 0 }
+      }),
+    )
+  const metrics = createEventMetrics(registry, {
+    outboxes: outboxStats,
+    // Read at scrape time, by when the transport exists.
+    lag: async () => (streams ? streams.lag() : []),
+  })
+
+  const streams = config.redisUrl
+    ? createRedisStreamsTransport({
+        url: config.redisUrl,
+        prefix: config.events.streamPrefix,
+        claimIdleMs: config.events.claimIdleMs,
+        metrics,
+        log,
+      })
+    : undefined
+  const transport = streams ?? createInProcessTransport({ metrics, log })
+
+  for (const { definition, database } of modules) {
+    if (!definition.consumes || Object.keys(definition.consumes).length === 0) continue
+    transport.subscribe(
+      createInbox({ module: definition.name, db: database.db, consumes: definition.consumes, metrics, log }),
+    )
+  }
+  const relays = producers.map(({ definition, database }) =>
+    createRelay({ module: definition.name, sql: database.sql, transport, metrics, log }),
+  )
+
+  return {
+    async start() {
+      await transport.start()
+      await Promise.all(relays.map((relay) => relay.start()))
+    },
+    async stop() {
+      await Promise.all([...relays.map((relay) => relay.stop()), transport.stop()])
+    },
+  }
+}

@@ -1,0 +1,184 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import Redis from 'ioredis'
+import { createServer, connect, type Server, type Socket } from 'node:net'
+import { loadConfig, type Config } from '../config.ts'
+import { createPlatform, type Platform } from '../platform.ts'
+import { createTestPlatform, testRedisUrl, type TestPlatform } from '../testing/harness.ts'
+import { pingFrom, probeConsumer, probeProducer, PROBE_TYPE, waitFor, type Attempts } from './test-probe.ts'
+
+const redisUrl = testRedisUrl('events over Redis Streams')
+
+let redis: Redis
+let prefix: string
+let env: Record<string, string>
+const opened: { close: () => Promise<void> }[] = []
+
+/** Remembers what a test opened, so it is closed even when the test fails; last opened, first closed. */
+function track<T extends { close: () => Promise<void> } | Platform>(resource: T): T {
+  opened.unshift('close' in resource ? resource : { close: () => resource.stop() })
+  return resource
+}
+
+/** A second process on the databases of `t` (a replica), with `env` on top. */
+const replicaConfig = (t: TestPlatform, modules: string, extra: Record<string, string> = {}): Config => ({
+  ...loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '.data/test', MODULES: modules, ...env, ...extra }),
+  databaseUrls: t.databaseUrls,
+})
+
+const streamKey = () => `${prefix}:${PROBE_TYPE}`
+const pendingCount = async () => Number(((await redis.xpending(streamKey(), 'analytics')) as [number])[0])
+const pings = async (t: TestPlatform) =>
+  (await t.sql.analytics!`select event_id, replica from pings`) as unknown as { event_id: string; replica: string }[]
+
+beforeAll(() => {
+  if (redisUrl) redis = new Redis(redisUrl)
+})
+afterAll(() => redis?.quit())
+afterEach(async () => {
+  for (const resource of opened.splice(0)) await resource.close()
+  if (!redis) return
+  const keys = await redis.keys(`${prefix}:*`)
+  if (keys.length > 0) await redis.del(...keys)
+})
+
+describe.skipIf(!redisUrl)('events over Redis Streams', () => {
+  /** Streams of their own for each test, so tests (and other test runs) never see each other's events. */
+  const fresh = () => {
+    prefix = `test:events:${crypto.randomUUID()}`
+    env = { REDIS_URL: redisUrl!, EVENTS_STREAM_PREFIX: prefix, EVENTS_CLAIM_IDLE_MS: '300' }
+  }
+
+  test('two replicas of a consumer share the stream; each event has its effect once', async () => {
+    fresh()
+    const attempts: Attempts = new Map()
+    const producer = track(await createTestPlatform([probeProducer], env))
+    const first = track(await createTestPlatform([probeConsumer('a', attempts)], env))
+    const second = track(await createPlatform(replicaConfig(first, 'analytics'), [probeConsumer('b', attempts)]))
+    const ids: string[] = []
+    for (let batch = 0; batch < 20; batch++) {
+      ids.push(...(await pingFrom(producer.sql.streams!, ...Array.from({ length: 10 }, (_, n) => ({ n: batch * 10 + n })))))
+      await Bun.sleep(5)
+    }
+    await waitFor('200 pings', async () => (await pings(first)).length >= 200)
+    const rows = await pings(first)
+    expect(rows.length).toBe(200)
+    expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(ids))
+    expect(rows.filter((r) => r.replica === 'a').length).toBeGreaterThan(0)
+    expect(rows.filter((r) => r.replica === 'b').length).toBeGreaterThan(0)
+    await waitFor('the pending list to drain', async () => (await pendingCount()) === 0)
+
+    expect(await (await producer.request('/metrics')).text()).toContain(`events_published_total{type="${PROBE_TYPE}"} 200`)
+    const consumerMetrics = await second.metrics.registry.metrics()
+    expect(consumerMetrics).toContain(`events_consumer_pending{module="analytics",type="${PROBE_TYPE}"} 0`)
+    expect(consumerMetrics).toContain(`events_consumer_lag{module="analytics",type="${PROBE_TYPE}"} 0`)
+  }, 20_000)
+
+  test('an event failing 5 times goes to the dead-letter stream and is acknowledged', async () => {
+    fresh()
+    const attempts: Attempts = new Map()
+    const producer = track(await createTestPlatform([probeProducer], env))
+    const consumer = track(await createTestPlatform([probeConsumer('a', attempts)], env))
+    const [bad, good] = await pingFrom(producer.sql.streams!, { n: 1, fail: 'always' }, { n: 2 })
+    const deadLetters = `${prefix}:dead-letter:analytics`
+    await waitFor('a dead letter', async () => (await redis.xlen(deadLetters)) === 1, 15_000)
+    expect(attempts.get(bad!)).toBe(5)
+    expect((await pings(consumer)).map((r) => r.event_id)).toEqual([good!])
+    const [[, fields] = ['', []]] = await redis.xrange(deadLetters, '-', '+')
+    const entry = Object.fromEntries(fields.flatMap((v, i) => (i % 2 === 0 ? [[v, fields[i + 1]]] : [])))
+    expect(entry).toMatchObject({ stream: streamKey(), deliveries: '5', error: 'the probe was told to fail' })
+    expect(JSON.parse(entry.event!)).toMatchObject({ id: bad, type: PROBE_TYPE, payload: { n: 1, fail: 'always' } })
+    expect(await pendingCount()).toBe(0)
+    expect(await (await consumer.request('/metrics')).text()).toContain(
+      `events_dead_lettered_total{module="analytics",type="${PROBE_TYPE}"} 1`,
+    )
+  }, 20_000)
+
+  test('entries a dead consumer left pending are claimed (XAUTOCLAIM) and handled', async () => {
+    fresh()
+    await redis.xgroup('CREATE', streamKey(), 'analytics', '0', 'MKSTREAM')
+    const producer = track(await createTestPlatform([probeProducer], env))
+    const ids = await pingFrom(producer.sql.streams!, { n: 1 }, { n: 2 }, { n: 3 })
+    await waitFor('three entries', async () => (await redis.xlen(streamKey())) === 3)
+    // A replica reads them and dies before acknowledging.
+    await redis.xreadgroup('GROUP', 'analytics', 'dead-replica', 'COUNT', 10, 'STREAMS', streamKey(), '>')
+    expect(await pendingCount()).toBe(3)
+
+    const consumer = track(await createTestPlatform([probeConsumer('survivor')], env))
+    await waitFor('three pings', async () => (await pings(consumer)).length === 3)
+    const rows = await pings(consumer)
+    expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(ids))
+    expect(rows.every((r) => r.replica === 'survivor')).toBe(true)
+    await waitFor('the pending list to drain', async () => (await pendingCount()) === 0)
+  }, 15_000)
+
+  test('two relays on one outbox put each event on the stream once', async () => {
+    fresh()
+    const first = track(await createTestPlatform([probeProducer], env))
+    track(await createPlatform(replicaConfig(first, 'streams'), [probeProducer]))
+    const ids = await pingFrom(first.sql.streams!, ...Array.from({ length: 2000 }, (_, n) => ({ n })))
+    await waitFor('2000 entries', async () => (await redis.xlen(streamKey())) >= 2000)
+    await Bun.sleep(200)
+    const entries = (await redis.xrange(streamKey(), '-', '+')) as [string, string[]][]
+    expect(entries.length).toBe(2000)
+    expect(new Set(entries.map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id))).toEqual(new Set(ids))
+  }, 15_000)
+
+  test('while Redis is unreachable requests still work and events wait in the outbox; all arrive after', async () => {
+    fresh()
+    const proxy = track(await startProxy(new URL(redisUrl!)))
+    const attempts: Attempts = new Map()
+    const producer = track(await createTestPlatform([probeProducer], { ...env, REDIS_URL: proxy.url }))
+    const consumer = track(await createTestPlatform([probeConsumer('a', attempts)], env))
+    const [before] = await pingFrom(producer.sql.streams!, { n: 1 })
+    await waitFor('the first ping', async () => (await pings(consumer)).length === 1)
+
+    await proxy.down()
+    const during = await pingFrom(producer.sql.streams!, { n: 2 }, { n: 3 })
+    await waitFor('a failed hand-over', async () => {
+      const [row] = await producer.sql.streams!`select count(*)::int as n, min(attempts)::int as attempts from outbox where published_at is null`
+      return row?.n === 2 && row.attempts >= 1
+    })
+    const started = performance.now()
+    expect((await producer.request('/healthz')).status).toBe(200)
+    expect((await producer.request('/metrics')).status).toBe(200)
+    expect(performance.now() - started).toBeLessThan(1500)
+
+    await proxy.up()
+    await waitFor('the pings sent during the outage', async () => (await pings(consumer)).length === 3, 15_000)
+    expect(new Set((await pings(consumer)).map((r) => r.event_id))).toEqual(new Set([before!, ...during]))
+    expect([...attempts.values()]).toEqual([1, 1, 1])
+  }, 25_000)
+})
+
+/** A TCP relay in front of Redis that a test can take down and bring back on the same port. */
+async function startProxy(target: URL): Promise<{ url: string; down: () => Promise<void>; up: () => Promise<void>; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>()
+  let server: Server | undefined
+  let port = 0
+  const up = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer((client) => {
+        const upstream = connect(Number(target.port || 6379), target.hostname)
+        for (const socket of [client, upstream]) {
+          sockets.add(socket)
+          socket.on('close', () => sockets.delete(socket))
+          socket.on('error', () => {})
+        }
+        client.pipe(upstream).pipe(client)
+        client.on('close', () => upstream.destroy())
+        upstream.on('close', () => client.destroy())
+      })
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as { port: number }).port
+        resolve()
+      })
+    })
+  const down = async () => {
+    for (const socket of sockets) socket.destroy()
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+    server = undefined
+  }
+  await up()
+  return { url: `redis://127.0.0.1:${port}`, up, down, close: down }
+}

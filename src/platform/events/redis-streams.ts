@@ -1,0 +1,255 @@
+import { hostname } from 'node:os'
+import Redis, { type RedisOptions } from 'ioredis'
+import type { Logger } from 'pino'
+import { z } from 'zod'
+import type { ConsumerLag, EventMetrics } from './metrics.ts'
+import { backoff, pause } from './pause.ts'
+import { MAX_ATTEMPTS, type Consumer, type EventEnvelope, type Transport } from './types.ts'
+
+/** How long one XREADGROUP waits for news; also the longest a stopping consumer takes to notice. */
+const BLOCK_MS = 500
+/** Streams are capped (approximately) at this many entries; a consumer further behind than this loses events. */
+const MAX_LENGTH = 1_000_000
+
+/** What each stream entry's `event` field holds. */
+const wireEvent = z.object({ id: z.uuid(), type: z.string().min(1), occurred_at: z.string(), payload: z.unknown() })
+
+type Entry = { stream: string; id: string; fields: string[]; deliveries: number }
+type StreamReply = [stream: string, entries: [id: string, fields: string[]][]][]
+
+const field = (fields: string[], name: string) => {
+  const at = fields.indexOf(name)
+  return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined
+}
+
+function readEnvelope(fields: string[]): EventEnvelope | undefined {
+  try {
+    const wire = wireEvent.parse(JSON.parse(field(fields, 'event') ?? ''))
+    return { id: wire.id, type: wire.type, occurredAt: wire.occurred_at, payload: wire.payload }
+  } catch {
+    return undefined
+  }
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/**
+ * Events through Redis Streams, for processes that do not run every module. One stream per
+ * event type (`<prefix>:<type>`); each consuming module is a consumer group on the streams
+ * it consumes, each replica one consumer. An entry is acknowledged only after the
+ * consumer's transaction has committed; one a consumer failed or left behind (it crashed)
+ * is claimed again once idle for `claimIdleMs`. When its handler fails on the
+ * MAX_ATTEMPTS-th delivery (or later), or its payload breaks the contract, it goes to the
+ * module's dead-letter stream (`<prefix>:dead-letter:<module>`) and is acknowledged. A
+ * database outage fails no handler, so it dead-letters nothing: entries wait pending.
+ */
+export function createRedisStreamsTransport(options: {
+  url: string
+  prefix: string
+  claimIdleMs: number
+  metrics: EventMetrics
+  log: Logger
+  batchSize?: number
+}): Transport & { lag: () => Promise<ConsumerLag[]> } {
+  const { url, prefix, claimIdleMs, metrics, log, batchSize = 200 } = options
+  const consumerName = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`
+  const streamOf = (type: string) => `${prefix}:${type}`
+  const deadLetterStreamOf = (module: string) => `${prefix}:dead-letter:${module}`
+  const consumers: Consumer[] = []
+  const stopping = new AbortController()
+  const loops: Promise<void>[] = []
+
+  /** A connection that fails its commands fast while Redis is away, and says so once per outage. */
+  const connect = (name: string, extra: RedisOptions) => {
+    const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: 1, ...extra })
+    let down = false
+    redis.on('error', (error) => {
+      if (!down) log.warn({ err: error, connection: name }, 'redis unavailable; events wait in the outbox')
+      down = true
+    })
+    redis.on('ready', () => {
+      if (down) log.info({ connection: name }, 'redis back')
+      down = false
+    })
+    return redis
+  }
+  const commands = connect('ondes-events', { commandTimeout: 2000 })
+
+  const exec = async (pipeline: ReturnType<Redis['pipeline']>) => {
+    const results = (await pipeline.exec()) ?? []
+    for (const [error] of results) if (error) throw error
+    return results.map(([, result]) => result)
+  }
+
+  const ensureGroups = async (group: string, streams: string[]) => {
+    for (const stream of streams) {
+      // From `0`: a module deployed after its producers still gets what the streams hold.
+      await commands.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((error: Error) => {
+        if (!error.message.includes('BUSYGROUP')) throw error
+      })
+    }
+  }
+
+  const deadLetter = async (group: string, entry: Entry, type: string, error: string) => {
+    await exec(
+      commands
+        .multi()
+        .xadd(
+          deadLetterStreamOf(group),
+          'MAXLEN',
+          '~',
+          MAX_LENGTH,
+          '*',
+          'stream',
+          entry.stream,
+          'id',
+          entry.id,
+          'deliveries',
+          entry.deliveries,
+          'error',
+          error,
+          'event',
+          field(entry.fields, 'event') ?? '',
+        )
+        .xack(entry.stream, group, entry.id),
+    )
+    metrics.deadLettered.inc({ module: group, type })
+    log.error({ consumer: group, stream: entry.stream, entryId: entry.id, deliveries: entry.deliveries, error }, 'event dead-lettered')
+  }
+
+  /** Delivers entries to the consumer; acknowledges what it is done with, dead-letters what it never will be. */
+  const handle = async (consumer: Consumer, entries: Entry[]) => {
+    const group = consumer.module
+    const readable: { entry: Entry; event: EventEnvelope }[] = []
+    for (const entry of entries) {
+      const event = readEnvelope(entry.fields)
+      if (event) readable.push({ entry, event })
+      else await deadLetter(group, entry, 'unreadable', 'the entry holds no readable event')
+    }
+    if (readable.length === 0) return
+    const outcomes = await consumer.deliver(readable.map((r) => r.event))
+    const done = commands.pipeline()
+    const giveUp: { entry: Entry; type: string; error: string }[] = []
+    readable.forEach(({ entry, event }, i) => {
+      const outcome = outcomes[i]
+      if (!outcome || !('error' in outcome)) done.xack(entry.stream, group, entry.id)
+      else if (outcome.status === 'rejected' || entry.deliveries >= MAX_ATTEMPTS) {
+        giveUp.push({ entry, type: event.type, error: outcome.error })
+      }
+      // Otherwise it stays pending, and comes back through XAUTOCLAIM once idle long enough.
+    })
+    await exec(done)
+    for (const { entry, type, error } of giveUp) await deadLetter(group, entry, type, error)
+  }
+
+  /** Takes over entries idle past `claimIdleMs` (failed, or left by a consumer that died), one page per stream. */
+  const reclaim = async (consumer: Consumer, streams: string[], cursors: Map<string, string>) => {
+    for (const stream of streams) {
+      const [next, claimed] = (await commands.xautoclaim(
+        stream,
+        consumer.module,
+        consumerName,
+        claimIdleMs,
+        cursors.get(stream) ?? '0-0',
+        'COUNT',
+        batchSize,
+      )) as [string, [string, string[] | null][]]
+      cursors.set(stream, next)
+      const live = claimed.filter((pair): pair is [string, string[]] => pair[1] !== null)
+      if (live.length === 0) continue
+      // XAUTOCLAIM has counted this delivery; XPENDING tells how many there have been in all.
+      const counts = commands.pipeline()
+      for (const [id] of live) counts.xpending(stream, consumer.module, id, id, 1)
+      const pending = (await exec(counts)) as [id: string, consumer: string, idleMs: number, deliveries: number][][]
+      await handle(
+        consumer,
+        live.map(([id, fields], i) => ({ stream, id, fields, deliveries: pending[i]?.[0]?.[3] ?? 1 })),
+      )
+    }
+  }
+
+  const consume = async (consumer: Consumer) => {
+    const group = consumer.module
+    const streams = consumer.types.map(streamOf)
+    // Blocking reads get a connection of their own; `blockingTimeout` ends a read a dead socket would hang.
+    const blocking = connect(`ondes-events-${group}`, { blockingTimeout: BLOCK_MS + 1000 })
+    const cursors = new Map<string, string>()
+    const reclaimEveryMs = Math.max(50, Math.floor(claimIdleMs / 2))
+    let groupsReady = false
+    let nextReclaim = 0
+    let failures = 0
+    try {
+      while (!stopping.signal.aborted) {
+        try {
+          if (!groupsReady) {
+            await ensureGroups(group, streams)
+            groupsReady = true
+          }
+          if (performance.now() >= nextReclaim) {
+            await reclaim(consumer, streams, cursors)
+            nextReclaim = performance.now() + reclaimEveryMs
+          }
+          const reply = (await blocking.xreadgroup(
+            'GROUP',
+            group,
+            consumerName,
+            'COUNT',
+            batchSize,
+            'BLOCK',
+            BLOCK_MS,
+            'STREAMS',
+            ...streams,
+            ...streams.map(() => '>'),
+          )) as StreamReply | null
+          const entries = (reply ?? []).flatMap(([stream, items]) =>
+            items.map(([id, fields]) => ({ stream, id, fields, deliveries: 1 })),
+          )
+          if (entries.length > 0) await handle(consumer, entries)
+          if (failures > 0) log.info({ consumer: group }, 'event consumer resumed')
+          failures = 0
+        } catch (error) {
+          // A stream deleted under us (FLUSHALL, a new Redis) loses its group: make it again.
+          if (message(error).includes('NOGROUP')) groupsReady = false
+          if (failures++ === 0) log.warn({ err: error, consumer: group }, 'event consumer: reading failed; retrying')
+          await pause(backoff(failures), stopping.signal)
+        }
+      }
+    } finally {
+      blocking.disconnect()
+    }
+  }
+
+  return {
+    subscribe: (consumer) => void consumers.push(consumer),
+    async publish(events) {
+      const pipeline = commands.pipeline()
+      for (const event of events) {
+        const wire = JSON.stringify({ id: event.id, type: event.type, occurred_at: event.occurredAt, payload: event.payload })
+        pipeline.xadd(streamOf(event.type), 'MAXLEN', '~', MAX_LENGTH, '*', 'event', wire)
+      }
+      await exec(pipeline)
+    },
+    async start() {
+      for (const consumer of consumers) loops.push(consume(consumer))
+    },
+    async stop() {
+      stopping.abort()
+      await Promise.all(loops)
+      await commands.quit().catch(() => commands.disconnect())
+    },
+    async lag() {
+      const pairs = consumers.flatMap((c) => c.types.map((type) => ({ module: c.module, type })))
+      const pipeline = commands.pipeline()
+      for (const { type } of pairs) pipeline.xinfo('GROUPS', streamOf(type))
+      const results = (await pipeline.exec()) ?? []
+      return pairs.flatMap(({ module, type }, i) => {
+        const groups = (results[i]?.[1] ?? []) as (string | number | null)[][]
+        const info = groups.map((flat) => new Map(flat.flatMap((v, j) => (j % 2 === 0 ? [[v, flat[j + 1]]] : []))))
+        const mine = info.find((g) => g.get('name') === module)
+        if (!mine) return []
+        const lag = mine.get('lag')
+        return [{ module, type, pending: Number(mine.get('pending') ?? 0), lag: typeof lag === 'number' ? lag : undefined }]
+      })
+    },
+  }
+}

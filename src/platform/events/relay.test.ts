@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import pino from 'pino'
+import { Registry } from 'prom-client'
+import { createModuleDatabase, type ModuleDatabase } from '../db/database.ts'
+import { createMetrics } from '../metrics.ts'
+import { createDatabaseFromTemplate } from '../testing/databases.ts'
+import { createEventMetrics } from './metrics.ts'
+import { createRelay } from './relay.ts'
+import { pingFrom, probeProducer, waitFor } from './test-probe.ts'
+import type { EventEnvelope } from './types.ts'
+
+let database: ModuleDatabase
+let drop: () => Promise<void>
+const log = pino({ level: 'silent' })
+const metrics = () => createEventMetrics(new Registry(), { outboxes: async () => [], lag: async () => [] })
+
+beforeAll(async () => {
+  const created = await createDatabaseFromTemplate(probeProducer.name, probeProducer.migrations)
+  drop = created.drop
+  database = createModuleDatabase({ module: 'streams', url: created.url, poolMax: 4, queryDuration: createMetrics().queryDuration })
+})
+afterAll(async () => {
+  await database.close()
+  await drop()
+})
+
+const unpublished = async () =>
+  Number((await database.sql`select count(*)::int as n from outbox where published_at is null`)[0]!.n)
+
+describe('outbox relay', () => {
+  test('two relays on one outbox publish every event exactly once between them', async () => {
+    const payloads = Array.from({ length: 2000 }, (_, n) => ({ n }))
+    const ids = await pingFrom(database.sql, ...payloads)
+    const seen: string[][] = [[], []]
+    const relays = seen.map((into) =>
+      createRelay({
+        module: 'streams',
+        sql: database.sql,
+        // A slow hand-over keeps each claimed batch locked a while, so the relays contend.
+        transport: {
+          publish: async (events) => {
+            into.push(...events.map((e) => e.id))
+            await Bun.sleep(2)
+          },
+        },
+        metrics: metrics(),
+        log,
+        batchSize: 50,
+      }),
+    )
+    await Promise.all(relays.map((relay) => relay.start()))
+    try {
+      await waitFor('an empty outbox', async () => (await unpublished()) === 0)
+    } finally {
+      await Promise.all(relays.map((relay) => relay.stop()))
+    }
+    const all = seen.flat()
+    expect(all.length).toBe(ids.length)
+    expect(new Set(all)).toEqual(new Set(ids))
+    expect(seen[0]!.length).toBeGreaterThan(0)
+    expect(seen[1]!.length).toBeGreaterThan(0)
+  })
+
+  test('while the transport is down events wait in the outbox, then go out in order once it is back', async () => {
+    let up = false
+    const received: EventEnvelope[] = []
+    const relay = createRelay({
+      module: 'streams',
+      sql: database.sql,
+      transport: {
+        publish: async (events) => {
+          if (!up) throw new Error('transport down')
+          received.push(...events)
+        },
+      },
+      metrics: metrics(),
+      log,
+    })
+    await relay.start()
+    try {
+      const ids = await pingFrom(database.sql, { n: 1 }, { n: 2 })
+      await waitFor('a failed attempt', async () => {
+        const [row] = await database.sql`select min(attempts)::int as attempts, min(last_error) as error from outbox where published_at is null`
+        return (row?.attempts ?? 0) >= 1 && row?.error === 'Error: transport down'
+      })
+      expect(await unpublished()).toBe(2)
+      up = true
+      await waitFor('the backlog to drain', async () => (await unpublished()) === 0)
+      expect(received.map((e) => e.id)).toEqual(ids)
+      expect(received[0]).toMatchObject({ type: 'probe.pinged.v1', payload: { n: 1 } })
+      expect(received[0]!.occurredAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
+    } finally {
+      await relay.stop()
+    }
+  })
+})

@@ -1,0 +1,132 @@
+import type { Sql } from 'postgres'
+import type { Logger } from 'pino'
+import type { EventMetrics } from './metrics.ts'
+import { backoff, pause } from './pause.ts'
+import { OUTBOX_CHANNEL } from './publish.ts'
+import type { EventEnvelope, Transport } from './types.ts'
+
+export type Relay = { start: () => Promise<void>; stop: () => Promise<void> }
+
+type Row = { id: string; event_id: string; type: string; payload: unknown; occurred_at: string }
+
+/** Published rows are kept this long (to look into), then pruned. */
+const RETENTION = '1 hour'
+const PRUNE_EVERY_MS = 60_000
+
+/**
+ * Publishes one module's outbox. NOTIFY wakes it as soon as a publishing transaction commits;
+ * a short poll covers a lost notification. Rows are claimed `FOR UPDATE SKIP LOCKED` and
+ * stay locked until the transport has them, so relays of several replicas share an outbox
+ * without publishing a row twice; a crash before the row is marked leaves it for the next try.
+ */
+export function createRelay(options: {
+  module: string
+  sql: Sql
+  transport: Pick<Transport, 'publish'>
+  metrics: EventMetrics
+  log: Logger
+  batchSize?: number
+  pollMs?: number
+}): Relay {
+  const { module, sql, transport, metrics, log, batchSize = 500, pollMs = 500 } = options
+  const stopping = new AbortController()
+  let notified = false
+  let wake: (() => void) | undefined
+  let running: Promise<void> | undefined
+  let unlisten: (() => Promise<void>) | undefined
+
+  const onNotify = () => {
+    notified = true
+    wake?.()
+  }
+
+  /** Waits for a notification or the poll interval, whichever comes first. */
+  const idle = async () => {
+    if (!notified) {
+      await new Promise<void>((resolve) => {
+        wake = resolve
+        void pause(pollMs, stopping.signal).then(resolve)
+      })
+      wake = undefined
+    }
+    notified = false
+  }
+
+  /** Publishes one batch; returns how many rows it held. */
+  const relayBatch = async (): Promise<number> => {
+    let claimed: Row[] = []
+    try {
+      await sql.begin(async (tx) => {
+        claimed = await tx<Row[]>`
+          select id, event_id, type, payload,
+                 to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred_at
+          from outbox
+          where published_at is null order by id limit ${batchSize} for update skip locked`
+        if (claimed.length === 0) return
+        await transport.publish(claimed.map(toEnvelope))
+        await tx`update outbox set published_at = now(), attempts = attempts + 1, last_error = null
+          where id in ${tx(claimed.map((row) => row.id))}`
+      })
+    } catch (error) {
+      if (claimed.length > 0) {
+        const ids = claimed.map((row) => row.id)
+        await sql`update outbox set attempts = attempts + 1, last_error = ${String(error)} where id in ${sql(ids)}`.catch(
+          () => {},
+        )
+      }
+      throw error
+    }
+    for (const row of claimed) metrics.published.inc({ type: row.type })
+    return claimed.length
+  }
+
+  const prune = () =>
+    sql`delete from outbox where id in (
+          select id from outbox where published_at < now() - ${RETENTION}::interval order by id limit 10000)`
+
+  const run = async () => {
+    let failures = 0
+    let nextPrune = performance.now() + PRUNE_EVERY_MS
+    while (!stopping.signal.aborted) {
+      try {
+        const count = await relayBatch()
+        if (failures > 0) log.info({ module }, 'outbox relay resumed')
+        failures = 0
+        if (performance.now() >= nextPrune) {
+          nextPrune = performance.now() + PRUNE_EVERY_MS
+          await prune()
+        }
+        if (count < batchSize) await idle()
+      } catch (error) {
+        // The events wait in the outbox; say so once per outage, not once per try.
+        if (failures++ === 0) log.warn({ err: error, module }, 'outbox relay: publishing failed; events wait in the outbox')
+        await pause(backoff(failures), stopping.signal)
+      }
+    }
+  }
+
+  return {
+    async start() {
+      try {
+        const listener = await sql.listen(OUTBOX_CHANNEL, onNotify)
+        unlisten = listener.unlisten
+      } catch (error) {
+        log.warn({ err: error, module }, 'outbox relay: LISTEN failed; polling only')
+      }
+      running = run()
+    },
+    async stop() {
+      stopping.abort()
+      wake?.()
+      await running
+      await unlisten?.().catch(() => {})
+    },
+  }
+}
+
+const toEnvelope = (row: Row): EventEnvelope => ({
+  id: row.event_id,
+  type: row.type,
+  occurredAt: row.occurred_at,
+  payload: row.payload,
+})

@@ -1,0 +1,12 @@
+/** Tables of the probe modules the event tests run: the event tables, and the effect a consumer leaves. */
+import { bigint, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+
+export { inbox, outbox } from '../schema.ts'
+
+/** One row per handling: an event applied twice would show up as two rows. */
+export const pings = pgTable('pings', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  eventId: uuid('event_id').notNull(),
+  n: integer('n').notNull(),
+  replica: text('replica').notNull(),
+})

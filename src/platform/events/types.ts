@@ -1,0 +1,57 @@
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { z } from 'zod'
+
+/** A module's published language (`src/contracts/<module>.ts`): versioned event name → payload schema. */
+export type EventContracts = Record<string, z.ZodType>
+
+/** The drizzle transaction events are published and handled in. */
+export type Transaction = Parameters<Parameters<PostgresJsDatabase['transaction']>[0]>[0]
+
+/** One event as it travels: the outbox row's identity and time around the payload. */
+export type EventEnvelope<T extends string = string, P = unknown> = {
+  id: string
+  type: T
+  /** ISO 8601; the time of the producing transaction. */
+  occurredAt: string
+  payload: P
+}
+
+export type EventHandler<T extends string = string, P = unknown> = (
+  tx: Transaction,
+  event: EventEnvelope<T, P>,
+) => Promise<void>
+
+/** What a module consumes, per event type: the contract payloads are checked against, and the handler. */
+export type ConsumedEvents = Record<string, { schema: z.ZodType; handle: EventHandler }>
+
+/** How one delivery of one event ended for one consumer. */
+export type Outcome =
+  | { status: 'handled' | 'duplicate' }
+  /** `rejected`: the event can never be handled (it breaks its contract); `failed`: it may be retried. */
+  | { status: 'rejected' | 'failed'; error: string }
+
+/** A consuming module as transports see it. */
+export type Consumer = {
+  module: string
+  types: string[]
+  /**
+   * Handles the events in the module's database; one outcome per event, in order. Rejects,
+   * having handled none, when the database itself fails rather than a handler.
+   */
+  deliver: (events: EventEnvelope[]) => Promise<Outcome[]>
+}
+
+export type Transport = {
+  /**
+   * Resolves once the events are handed over for good; the relay marks them published only
+   * then. A rejection leaves them in the outbox for the next try.
+   */
+  publish: (events: EventEnvelope[]) => Promise<void>
+  /** Registers a consumer; call before `start`. */
+  subscribe: (consumer: Consumer) => void
+  start: () => Promise<void>
+  stop: () => Promise<void>
+}
+
+/** Attempts at one event before a consumer gives up on it and dead-letters it. */
+export const MAX_ATTEMPTS = 5
