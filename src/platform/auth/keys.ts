@@ -15,6 +15,9 @@ export async function loadOrCreateSigningKeys(dataDir: string): Promise<SigningK
   try {
     return { privateKey: readFileSync(privatePath, 'utf8'), publicKey: readFileSync(publicPath, 'utf8') }
   } catch {
+    // Only the keys directory is private: a 0700 data directory would lock out the embedded
+    // Postgres, which runs as another user when we are root.
+    mkdirSync(resolve(dataDir), { recursive: true })
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
     const keys = { privateKey: await exportPKCS8(pair.privateKey), publicKey: await exportSPKI(pair.publicKey) }
