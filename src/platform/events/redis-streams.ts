@@ -17,9 +17,10 @@ const wireEvent = z.object({ id: z.uuid(), type: z.string().min(1), occurred_at:
 type Entry = { stream: string; id: string; fields: string[]; deliveries: number }
 type StreamReply = [stream: string, entries: [id: string, fields: string[]][]][]
 
-const field = (fields: string[], name: string) => {
-  const at = fields.indexOf(name)
-  return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined
+/** The value of field `name` in an entry's flat `[name, value, …]` list. */
+function field(fields: string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]
+  return undefined
 }
 
 function readEnvelope(fields: string[]): EventEnvelope | undefined {

@@ -117,7 +117,6 @@ export function createRelay(options: {
     },
     async stop() {
       stopping.abort()
-      wake?.()
       await running
       await unlisten?.().catch(() => {})
     },

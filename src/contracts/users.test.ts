@@ -1,0 +1,30 @@
+import { describe, expect, test } from 'bun:test'
+import { usersEvents } from './users.ts'
+
+describe('users contracts', () => {
+  test('a consumer tolerates fields it does not know (they are dropped)', () => {
+    const parsed = usersEvents['users.followed.v1'].parse({
+      follower_id: '1',
+      followed_id: '2',
+      followed_at: '2026-01-02T03:04:05.678Z',
+      notification_sent: true,
+    })
+    expect(parsed).toEqual({ follower_id: '1', followed_id: '2', followed_at: '2026-01-02T03:04:05.678Z' })
+  })
+
+  test('ids are strings, times ISO 8601', () => {
+    const registered = usersEvents['users.registered.v1']
+    const valid = { user_id: '42', login: 'ninja', display_name: 'Ninja', created_at: '2026-01-02T03:04:05+01:00' }
+    expect(registered.safeParse(valid).success).toBe(true)
+    expect(registered.safeParse({ ...valid, user_id: 42 }).success).toBe(false)
+    expect(registered.safeParse({ ...valid, created_at: '2026-01-02 03:04:05' }).success).toBe(false)
+  })
+
+  test('a role granted from the command line has no granting user', () => {
+    expect(usersEvents['users.role_granted.v1'].parse({ user_id: '7', role: 'admin', by_user_id: null })).toEqual({
+      user_id: '7',
+      role: 'admin',
+      by_user_id: null,
+    })
+  })
+})
