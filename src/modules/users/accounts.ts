@@ -3,6 +3,7 @@ import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { Role } from '../../platform/auth/tokens.ts'
 import { hasPgCode, PG } from '../../platform/db/errors.ts'
 import { Problem } from '../../platform/http/problem.ts'
+import { publish } from './events.ts'
 import { userRoles, userSettings, users } from './schema.ts'
 
 // argon2id at Bun's defaults (64 MiB, t=2): OWASP's floor, native and off the event loop.
@@ -49,9 +50,15 @@ export function createAccounts(db: PostgresJsDatabase) {
               email: registration.email,
               passwordHash,
             })
-            .returning({ id: users.id })
+            .returning({ id: users.id, createdAt: users.createdAt })
           if (!user) throw new Error('user insert returned nothing')
           await tx.insert(userSettings).values({ userId: user.id })
+          await publish(tx, 'users.registered.v1', {
+            user_id: String(user.id),
+            login: registration.login,
+            display_name: registration.displayName,
+            created_at: user.createdAt.toISOString(),
+          })
           return user.id
         })
         return { id, login: registration.login, roles: [] }

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import { publish } from './events.ts'
 import { followers, users } from './schema.ts'
 
 export type FollowRow = { userId: number; login: string; displayName: string; followedAt: string; cursorAt: string }
@@ -40,22 +41,32 @@ export function createFollows(db: PostgresJsDatabase) {
   }
 
   return {
-    /** True when the follow is new; following twice changes nothing. */
-    async follow(followerId: number, followedId: number): Promise<boolean> {
-      const inserted = await db
-        .insert(followers)
-        .values({ followerId, followedId })
-        .onConflictDoNothing()
-        .returning({ followedAt: followers.followedAt })
-      return inserted.length > 0
-    },
-    async unfollow(followerId: number, followedId: number): Promise<boolean> {
-      const deleted = await db
-        .delete(followers)
-        .where(and(eq(followers.followerId, followerId), eq(followers.followedId, followedId)))
-        .returning({ followedAt: followers.followedAt })
-      return deleted.length > 0
-    },
+    /** True when the follow is new; following twice changes nothing and announces nothing. */
+    follow: (followerId: number, followedId: number): Promise<boolean> =>
+      db.transaction(async (tx) => {
+        const [inserted] = await tx
+          .insert(followers)
+          .values({ followerId, followedId })
+          .onConflictDoNothing()
+          .returning({ followedAt: followers.followedAt })
+        if (!inserted) return false
+        await publish(tx, 'users.followed.v1', {
+          follower_id: String(followerId),
+          followed_id: String(followedId),
+          followed_at: inserted.followedAt.toISOString(),
+        })
+        return true
+      }),
+    unfollow: (followerId: number, followedId: number): Promise<boolean> =>
+      db.transaction(async (tx) => {
+        const [deleted] = await tx
+          .delete(followers)
+          .where(and(eq(followers.followerId, followerId), eq(followers.followedId, followedId)))
+          .returning({ followedAt: followers.followedAt })
+        if (!deleted) return false
+        await publish(tx, 'users.unfollowed.v1', { follower_id: String(followerId), followed_id: String(followedId) })
+        return true
+      }),
     followersOf: (userId: number, first: number, after?: readonly [string, number]) => list('followers', userId, first, after),
     followedBy: (userId: number, first: number, after?: readonly [string, number]) => list('following', userId, first, after),
   }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { usersEvents } from '../../contracts/users.ts'
 import { createAccessTokenSigner } from '../../platform/auth/tokens.ts'
 import { ConfigError } from '../../platform/config.ts'
 import type { ModuleDefinition } from '../../platform/module.ts'
@@ -20,6 +21,7 @@ export const users: ModuleDefinition = {
   name: 'users',
   prefixes: ['/api/auth', '/api/users'],
   migrations: resolve(import.meta.dir, '../../../migrations/users'),
+  produces: usersEvents,
   async create({ config, database, rateLimiter, authenticated }) {
     const { jwt } = config
     if (!jwt.privateKey) {

@@ -1,5 +1,6 @@
 import { eq, exists, inArray, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import { publish } from './events.ts'
 import { userRoles, users } from './schema.ts'
 
 const isPartner = exists(
@@ -36,11 +37,22 @@ export function createProfiles(db: PostgresJsDatabase) {
     byId: async (id: number) => (await byId.execute({ id }))[0],
     byLogins: (logins: string[]) => db.select(profileColumns).from(users).where(inArray(users.login, logins)),
     byIds: (ids: number[]) => db.select(profileColumns).from(users).where(inArray(users.id, ids)),
+    /** Applies the changes and announces the profile as it now is, in one transaction. */
     update: async (id: number, changes: ProfileChanges) => {
-      if (Object.values(changes).some((value) => value !== undefined)) {
-        await db.update(users).set(changes).where(eq(users.id, id))
-      }
-      return (await byId.execute({ id }))[0]
+      if (Object.values(changes).every((value) => value === undefined)) return (await byId.execute({ id }))[0]
+      return db.transaction(async (tx) => {
+        const [updated] = await tx.update(users).set(changes).where(eq(users.id, id)).returning(profileColumns)
+        if (updated) {
+          await publish(tx, 'users.profile_updated.v1', {
+            user_id: String(updated.id),
+            login: updated.login,
+            display_name: updated.displayName,
+            profile_image_url: updated.profileImageUrl,
+            offline_image_url: updated.offlineImageUrl,
+          })
+        }
+        return updated
+      })
     },
   }
 }

@@ -49,7 +49,7 @@ export function roleRoutes(roles: Roles, authenticated: MiddlewareHandler<AppEnv
     }),
     async (c) => {
       const { id, role } = c.req.valid('param')
-      await roles.revoke(Number(id), role)
+      await roles.revoke(Number(id), role, Number(c.var.auth.userId))
       return c.body(null, 204)
     },
   )

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
+import { users } from './index.ts'
+import { registerAccount } from './test-accounts.ts'
+
+let t: TestPlatform
+beforeAll(async () => {
+  t = await createTestPlatform([users], { AUTH_ATTEMPTS_PER_MINUTE: '1000' })
+})
+afterAll(() => t.close())
+
+type OutboxRow = { type: string; payload: Record<string, unknown> }
+const eventsSince = async (since: number): Promise<OutboxRow[]> =>
+  (await t.sql.users!`select type, payload from outbox where id > ${since} order by id`) as unknown as OutboxRow[]
+const lastId = async (): Promise<number> => {
+  const [row] = await t.sql.users!`select coalesce(max(id), 0)::int as id from outbox`
+  return row!.id as number
+}
+
+describe('users events', () => {
+  test('each change writes its event in the same transaction; a no-op writes none', async () => {
+    const start = await lastId()
+    const alice = await registerAccount(t, 'event_alice')
+    const bob = await registerAccount(t, 'event_bob')
+    const put = (path: string, method = 'PUT') => t.request(path, { method, token: alice.accessToken })
+
+    expect((await put(`/api/users/${bob.id}/follow`)).status).toBe(204)
+    expect((await put(`/api/users/${bob.id}/follow`)).status).toBe(204) // already following: no event
+    expect((await put(`/api/users/${bob.id}/follow`, 'DELETE')).status).toBe(204)
+    expect((await put(`/api/users/${bob.id}/follow`, 'DELETE')).status).toBe(204) // not following: no event
+    const patched = await t.request('/api/users/me', {
+      method: 'PATCH',
+      json: { display_name: 'Event_Alice', profile_image_url: 'https://cdn.example/a.png' },
+      token: alice.accessToken,
+    })
+    expect(patched.status).toBe(200)
+    expect((await t.request('/api/users/me', { method: 'PATCH', json: { description: 7 }, token: alice.accessToken })).status).toBe(400)
+
+    const events = await eventsSince(start)
+    expect(events.map((e) => e.type)).toEqual([
+      'users.registered.v1',
+      'users.registered.v1',
+      'users.followed.v1',
+      'users.unfollowed.v1',
+      'users.profile_updated.v1',
+    ])
+    expect(events[0]!.payload).toMatchObject({ user_id: alice.id, login: 'event_alice', display_name: 'event_alice' })
+    expect(events[2]!.payload).toMatchObject({ follower_id: alice.id, followed_id: bob.id })
+    expect(Date.parse(String(events[2]!.payload.followed_at))).toBeGreaterThan(0)
+    expect(events[4]!.payload).toEqual({
+      user_id: alice.id,
+      login: 'event_alice',
+      display_name: 'Event_Alice',
+      profile_image_url: 'https://cdn.example/a.png',
+      offline_image_url: '',
+    })
+  })
+
+  test('role grants and revocations name who did them', async () => {
+    const admin = await registerAccount(t, 'event_admin')
+    const target = await registerAccount(t, 'event_target')
+    await t.sql.users!`insert into user_roles (user_id, role) values (${admin.id}, 'admin')`
+    const login = await t.request('/api/auth/login', {
+      method: 'POST',
+      json: { login: 'event_admin', password: 'correct horse battery' },
+    })
+    const token = ((await login.json()) as { data: { access_token: string } }).data.access_token
+    const start = await lastId()
+    expect((await t.request(`/api/users/${target.id}/roles/staff`, { method: 'PUT', token })).status).toBe(204)
+    expect((await t.request(`/api/users/${target.id}/roles/staff`, { method: 'PUT', token })).status).toBe(204)
+    expect((await t.request(`/api/users/${target.id}/roles/staff`, { method: 'DELETE', token })).status).toBe(204)
+    const events = await eventsSince(start)
+    expect(events).toEqual([
+      { type: 'users.role_granted.v1', payload: { user_id: target.id, role: 'staff', by_user_id: admin.id } },
+      { type: 'users.role_revoked.v1', payload: { user_id: target.id, role: 'staff', by_user_id: admin.id } },
+    ])
+  })
+
+  test('the relay publishes what the outbox holds', async () => {
+    await registerAccount(t, 'event_relayed')
+    for (let i = 0; i < 50; i++) {
+      const [row] = await t.sql.users!`select count(*)::int as n from outbox where published_at is null`
+      if (row!.n === 0) break
+      await Bun.sleep(100)
+    }
+    const [pending] = await t.sql.users!`select count(*)::int as n from outbox where published_at is null`
+    expect(pending!.n).toBe(0)
+  })
+})
