@@ -17,6 +17,7 @@ if (!process.env[TEST_ADMIN_URL_VARIABLE]) {
       port: Number(process.env.TEST_EMBEDDED_POSTGRES_PORT ?? 54339),
     })
     process.env[TEST_ADMIN_URL_VARIABLE] = server.adminUrl
-    afterAll(() => server.stop())
+    // A server adopted from another run (or left by a crash) is that run's to stop, not ours.
+    if (!server.adopted) afterAll(() => server.stop())
   }
 }
