@@ -80,62 +80,53 @@ export function followRoutes(follows: Follows, profiles: Profiles, authenticated
     },
   )
 
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/api/users/{id}/followers',
-      tags: ['follows'],
-      summary: "A user's followers, newest first",
-      request: { params, query: pageQuery },
-      responses: {
-        200: { description: 'Followers', content: { 'application/json': { schema: page(Follower) } } },
-        ...problemResponses(400, 404),
+  /** Both follow lists: same paging, same lookup, each in its Helix shape. */
+  const followList = <T extends z.ZodType>(spec: {
+    path: string
+    summary: string
+    item: T
+    load: Follows['followersOf']
+    view: (row: FollowRow) => z.infer<T>
+  }) =>
+    router.openapi(
+      createRoute({
+        method: 'get',
+        path: spec.path,
+        tags: ['follows'],
+        summary: spec.summary,
+        request: { params, query: pageQuery },
+        responses: {
+          200: { description: spec.summary, content: { 'application/json': { schema: page(spec.item) } } },
+          ...problemResponses(400, 404),
+        },
+      }),
+      async (c) => {
+        const { first, after } = c.req.valid('query')
+        const cursor = decodeCursor(after, ['string', 'number'] as const)
+        const result = await spec.load(await target(c.req.valid('param').id), first, cursor)
+        return c.json({ total: result.total, ...toPage(result.rows, first, spec.view, cursorKey) }, 200)
       },
-    }),
-    async (c) => {
-      const { first, after } = c.req.valid('query')
-      const cursor = decodeCursor(after, ['string', 'number'] as const)
-      const result = await follows.followersOf(await target(c.req.valid('param').id), first, cursor)
-      const listed = toPage(
-        result.rows,
-        first,
-        (row) => ({ user_id: String(row.userId), user_login: row.login, user_name: row.displayName, followed_at: row.followedAt }),
-        cursorKey,
-      )
-      return c.json({ total: result.total, ...listed }, 200)
-    },
-  )
+    )
 
-  router.openapi(
-    createRoute({
-      method: 'get',
-      path: '/api/users/{id}/following',
-      tags: ['follows'],
-      summary: 'Users this user follows, newest first',
-      request: { params, query: pageQuery },
-      responses: {
-        200: { description: 'Followed users', content: { 'application/json': { schema: page(FollowedChannel) } } },
-        ...problemResponses(400, 404),
-      },
+  followList({
+    path: '/api/users/{id}/followers',
+    summary: "A user's followers, newest first",
+    item: Follower,
+    load: follows.followersOf,
+    view: (row) => ({ user_id: String(row.userId), user_login: row.login, user_name: row.displayName, followed_at: row.followedAt }),
+  })
+  followList({
+    path: '/api/users/{id}/following',
+    summary: 'Users this user follows, newest first',
+    item: FollowedChannel,
+    load: follows.followedBy,
+    view: (row) => ({
+      broadcaster_id: String(row.userId),
+      broadcaster_login: row.login,
+      broadcaster_name: row.displayName,
+      followed_at: row.followedAt,
     }),
-    async (c) => {
-      const { first, after } = c.req.valid('query')
-      const cursor = decodeCursor(after, ['string', 'number'] as const)
-      const result = await follows.followedBy(await target(c.req.valid('param').id), first, cursor)
-      const listed = toPage(
-        result.rows,
-        first,
-        (row) => ({
-          broadcaster_id: String(row.userId),
-          broadcaster_login: row.login,
-          broadcaster_name: row.displayName,
-          followed_at: row.followedAt,
-        }),
-        cursorKey,
-      )
-      return c.json({ total: result.total, ...listed }, 200)
-    },
-  )
+  })
 
   return router
 }
