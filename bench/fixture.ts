@@ -1,0 +1,63 @@
+/**
+ * The Ondes app under test: a scratch users database (cloned from the migrated template,
+ * seeded with 10k users and a login account) and `bun src/main.ts` serving it in a child
+ * process, exactly as `bun start` would with USERS_DATABASE_URL set.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { resolve } from 'node:path'
+import { cleanEnv, log, seedUsers, SEED_USERS, SETTINGS, startServer, usersDatabase, type Child } from './lib.ts'
+
+export type OndesApp = {
+  url: string
+  child: Child
+  databaseUrl: string
+  /** DATA_DIR of the app: its generated signing keys, reused by other platform servers. */
+  dataDir: string
+  loginHash: string
+  stop: () => Promise<void>
+}
+
+export async function startOndesApp(): Promise<OndesApp> {
+  log('creating a scratch users database from the migrated template')
+  const database = await usersDatabase()
+  const dataDir = mkdtempSync(resolve(tmpdir(), 'ondes-bench-data-'))
+  let child: Child | undefined
+  try {
+    log(`seeding ${SEED_USERS} users and the login account (${database.name})`)
+    const { loginHash } = await seedUsers(database.url)
+    const app = await startServer(
+      'ondes-app',
+      ['src/main.ts'],
+      cleanEnv({
+        MODULES: 'users',
+        USERS_DATABASE_URL: database.url,
+        DB_POOL_MAX: String(SETTINGS.poolMax),
+        LOG_LEVEL: 'warn',
+        DATA_DIR: dataDir,
+        AUTH_ATTEMPTS_PER_MINUTE: '1000000000',
+      }),
+      '/readyz',
+    )
+    child = app.child
+    log(`Ondes app up at ${app.url}`)
+    return {
+      url: app.url,
+      child: app.child,
+      databaseUrl: database.url,
+      dataDir,
+      loginHash,
+      stop: async () => {
+        const code = await app.child.stop()
+        if (code !== 0) log(`ondes-app exited with ${code} (see ${app.child.logPath})`)
+        await database.drop()
+        rmSync(dataDir, { recursive: true, force: true })
+      },
+    }
+  } catch (error) {
+    await child?.stop()
+    await database.drop()
+    rmSync(dataDir, { recursive: true, force: true })
+    throw error
+  }
+}

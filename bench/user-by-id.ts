@@ -1,0 +1,37 @@
+/**
+ * Figure 1: GET /api/users/{id} through the whole app (platform middleware, zod-openapi
+ * param validation, the prepared drizzle query with its partner sub-query, the timed pool)
+ * against a plain Hono route doing one raw postgres.js primary-key select on the same table.
+ */
+import { startOndesApp, type OndesApp } from './fixture.ts'
+import { cleanEnv, compare, log, report, SEED_USERS, SETTINGS, startServer, throughputRow, type Row } from './lib.ts'
+
+export const TARGET = 0.8
+
+export async function userById(app: OndesApp): Promise<Row> {
+  process.env.BENCH_SEED_USERS = String(SEED_USERS)
+  const baseline = await startServer(
+    'baseline-hono-pg',
+    ['bench/servers/hono-pg.ts'],
+    cleanEnv({ DATABASE_URL: app.databaseUrl, DB_POOL_MAX: String(SETTINGS.poolMax) }),
+  )
+  try {
+    log('figure 1: GET /api/users/{id}')
+    const c = await compare(
+      { label: 'Ondes GET /api/users/{id}', url: app.url, script: 'user-by-id.lua' },
+      { label: 'Hono + raw postgres.js', url: baseline.url, script: 'user-by-id.lua' },
+    )
+    return throughputRow('1. GET /api/users/{id}', c, TARGET, 'Hono + raw postgres.js PK select')
+  } finally {
+    await baseline.child.stop()
+  }
+}
+
+if (import.meta.main) {
+  const app = await startOndesApp()
+  try {
+    report([await userById(app)])
+  } finally {
+    await app.stop()
+  }
+}
