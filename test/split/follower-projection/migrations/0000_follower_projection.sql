@@ -1,0 +1,26 @@
+CREATE TABLE "applied_events" (
+	"event_id" uuid PRIMARY KEY NOT NULL,
+	"type" text NOT NULL,
+	"applications" integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "follow_projection" (
+	"follower_id" text NOT NULL,
+	"followed_id" text NOT NULL,
+	"following" boolean NOT NULL,
+	"followed_at" timestamp with time zone,
+	"last_event_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "follow_projection_follower_id_followed_id_pk" PRIMARY KEY("follower_id","followed_id")
+);
+--> statement-breakpoint
+CREATE TABLE "inbox" (
+	"event_id" uuid NOT NULL,
+	"consumer" text NOT NULL,
+	"handled_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "inbox_event_id_consumer_pk" PRIMARY KEY("event_id","consumer")
+);
+--> statement-breakpoint
+CREATE TABLE "known_users" (
+	"user_id" text PRIMARY KEY NOT NULL,
+	"login" text NOT NULL
+);
