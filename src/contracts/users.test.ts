@@ -7,9 +7,10 @@ describe('users contracts', () => {
       follower_id: '1',
       followed_id: '2',
       followed_at: '2026-01-02T03:04:05.678Z',
+      version: 3,
       notification_sent: true,
     })
-    expect(parsed).toEqual({ follower_id: '1', followed_id: '2', followed_at: '2026-01-02T03:04:05.678Z' })
+    expect(parsed).toEqual({ follower_id: '1', followed_id: '2', followed_at: '2026-01-02T03:04:05.678Z', version: 3 })
   })
 
   test('ids are strings, times ISO 8601', () => {

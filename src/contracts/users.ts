@@ -7,6 +7,7 @@ import { z } from 'zod'
 
 const id = z.string().min(1)
 const timestamp = z.iso.datetime({ offset: true })
+const followVersion = z.number().int().positive()
 /** Global roles; a string, not an enum, so a role added later does not break older consumers. */
 const role = z.string().min(1)
 
@@ -25,14 +26,21 @@ export const usersEvents = {
     profile_image_url: z.string(),
     offline_image_url: z.string(),
   }),
+  /**
+   * Follow changes can reach a consumer out of order (one stream per type; redeliveries).
+   * `version` increases with every change of the follower's follows, in commit order: keep
+   * the highest seen per pair and ignore an event with a lower one.
+   */
   'users.followed.v1': z.object({
     follower_id: id,
     followed_id: id,
     followed_at: timestamp,
+    version: followVersion,
   }),
   'users.unfollowed.v1': z.object({
     follower_id: id,
     followed_id: id,
+    version: followVersion,
   }),
   'users.role_granted.v1': z.object({
     user_id: id,

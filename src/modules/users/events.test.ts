@@ -45,7 +45,8 @@ describe('users events', () => {
       'users.profile_updated.v1',
     ])
     expect(events[0]!.payload).toMatchObject({ user_id: alice.id, login: 'event_alice', display_name: 'event_alice' })
-    expect(events[2]!.payload).toMatchObject({ follower_id: alice.id, followed_id: bob.id })
+    expect(events[2]!.payload).toMatchObject({ follower_id: alice.id, followed_id: bob.id, version: 1 })
+    expect(events[3]!.payload).toEqual({ follower_id: alice.id, followed_id: bob.id, version: 2 })
     expect(Date.parse(String(events[2]!.payload.followed_at))).toBeGreaterThan(0)
     expect(events[4]!.payload).toEqual({
       user_id: alice.id,
@@ -54,6 +55,29 @@ describe('users events', () => {
       profile_image_url: 'https://cdn.example/a.png',
       offline_image_url: '',
     })
+  })
+
+  test('concurrent follow changes of one follower get distinct versions in commit order', async () => {
+    const fan = await registerAccount(t, 'version_fan')
+    const idols = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => registerAccount(t, `version_idol_${n}`)))
+    const start = await lastId()
+    await Promise.all(
+      idols.flatMap((idol) => [
+        t.request(`/api/users/${idol.id}/follow`, { method: 'PUT', token: fan.accessToken }),
+        t.request(`/api/users/${idol.id}/follow`, { method: 'DELETE', token: fan.accessToken }),
+      ]),
+    )
+    const events = (await eventsSince(start)).filter((e) => e.payload.follower_id === fan.id)
+    const versions = events.map((e) => Number(e.payload.version))
+    expect(new Set(versions).size).toBe(versions.length)
+    // Per pair, the event with the highest version tells the state the database ended in.
+    for (const idol of idols) {
+      const ofPair = events.filter((e) => e.payload.followed_id === idol.id)
+      const last = ofPair.reduce((a, b) => (Number(a.payload.version) > Number(b.payload.version) ? a : b), ofPair[0]!)
+      const [row] = await t.sql.users!`select count(*)::int as n from followers where follower_id = ${fan.id} and followed_id = ${idol.id}`
+      if (ofPair.length === 0) expect(row!.n).toBe(0)
+      else expect(row!.n).toBe(last.type === 'users.followed.v1' ? 1 : 0)
+    }
   })
 
   test('role grants and revocations name who did them', async () => {

@@ -1,13 +1,28 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { Transaction } from '../../platform/events/types.ts'
 import { publish } from './events.ts'
-import { followers, users } from './schema.ts'
+import { followers, followVersions, users } from './schema.ts'
 
 export type FollowRow = { userId: number; login: string; displayName: string; followedAt: string; cursorAt: string }
 
 export type FollowPage = { rows: FollowRow[]; total: number }
 
 type Direction = 'followers' | 'following'
+
+/**
+ * Bumps the follower's version after the pair's row changed: a later change of the same pair
+ * waits on that row, so it bumps after this commits and gets a higher number.
+ */
+async function nextVersion(tx: Transaction, followerId: number): Promise<number> {
+  const [row] = await tx
+    .insert(followVersions)
+    .values({ followerId, version: 1 })
+    .onConflictDoUpdate({ target: followVersions.followerId, set: { version: sql`${followVersions.version} + 1` } })
+    .returning({ version: followVersions.version })
+  if (!row) throw new Error('follow version upsert returned nothing')
+  return row.version
+}
 
 /** Follows between users; both lists page newest first on (followed_at, other user id). */
 export function createFollows(db: PostgresJsDatabase) {
@@ -54,6 +69,7 @@ export function createFollows(db: PostgresJsDatabase) {
           follower_id: String(followerId),
           followed_id: String(followedId),
           followed_at: inserted.followedAt.toISOString(),
+          version: await nextVersion(tx, followerId),
         })
         return true
       }),
@@ -64,7 +80,11 @@ export function createFollows(db: PostgresJsDatabase) {
           .where(and(eq(followers.followerId, followerId), eq(followers.followedId, followedId)))
           .returning({ followedAt: followers.followedAt })
         if (!deleted) return false
-        await publish(tx, 'users.unfollowed.v1', { follower_id: String(followerId), followed_id: String(followedId) })
+        await publish(tx, 'users.unfollowed.v1', {
+          follower_id: String(followerId),
+          followed_id: String(followedId),
+          version: await nextVersion(tx, followerId),
+        })
         return true
       }),
     followersOf: (userId: number, first: number, after?: readonly [string, number]) => list('followers', userId, first, after),

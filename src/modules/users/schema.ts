@@ -72,6 +72,18 @@ export const followers = pgTable(
   ],
 )
 
+/**
+ * Per follower, a counter bumped in the transaction of every follow change, under the row's
+ * lock: events carry it, so a consumer can tell which of two changes of one pair came last,
+ * whatever order the events reach it in.
+ */
+export const followVersions = pgTable('follow_versions', {
+  followerId: bigint('follower_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  version: bigint('version', { mode: 'number' }).notNull(),
+})
+
 export const userSettings = pgTable('user_settings', {
   userId: bigint('user_id', { mode: 'number' })
     .primaryKey()

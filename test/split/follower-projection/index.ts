@@ -25,21 +25,20 @@ async function recordApplied(tx: Transaction, event: EventEnvelope): Promise<voi
     .onConflictDoUpdate({ target: appliedEvents.eventId, set: { applications: sql`${appliedEvents.applications} + 1` } })
 }
 
-/** Sets a pair's state unless the row already reflects a later event of that pair. */
+/** Sets a pair's state unless the row already reflects a later change of that pair. */
 async function projectFollow(
   tx: Transaction,
-  event: EventEnvelope,
-  pair: { follower_id: string; followed_id: string },
+  pair: { follower_id: string; followed_id: string; version: number },
   followedAt: string | null,
 ): Promise<void> {
-  const state = { following: followedAt !== null, followedAt, lastEventAt: event.occurredAt }
+  const state = { following: followedAt !== null, followedAt, version: pair.version }
   await tx
     .insert(followProjection)
     .values({ followerId: pair.follower_id, followedId: pair.followed_id, ...state })
     .onConflictDoUpdate({
       target: [followProjection.followerId, followProjection.followedId],
       set: state,
-      setWhere: sql`${followProjection.lastEventAt} < ${event.occurredAt}::timestamptz`,
+      setWhere: sql`${followProjection.version} < ${pair.version}`,
     })
 }
 
@@ -64,12 +63,12 @@ export function followerProjection(options: { handlerDelayMs?: number } = {}): M
       },
       'users.followed.v1': async (tx, event) => {
         await slow()
-        await projectFollow(tx, event, event.payload, event.payload.followed_at)
+        await projectFollow(tx, event.payload, event.payload.followed_at)
         await recordApplied(tx, event)
       },
       'users.unfollowed.v1': async (tx, event) => {
         await slow()
-        await projectFollow(tx, event, event.payload, null)
+        await projectFollow(tx, event.payload, null)
         await recordApplied(tx, event)
       },
     }),

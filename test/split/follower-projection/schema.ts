@@ -2,15 +2,15 @@
  * Tables of the test-only follower projection: the platform's inbox, the projection itself,
  * and a ledger of handler runs that would show an event applied twice.
  */
-import { boolean, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { bigint, boolean, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 
 export { inbox } from '../../../src/platform/events/schema.ts'
 
 /**
  * Who follows whom, as the consumer last heard. Unfollows leave a row with `following`
  * false: events of one pair can arrive out of order (one stream per event type, and
- * entries reclaimed after a crash come after newer ones), so each row remembers when its
- * latest event happened and an older event never overwrites a newer one.
+ * entries reclaimed after a crash come after newer ones), so each row keeps the `version`
+ * of its latest change and an older event never overwrites a newer one.
  */
 export const followProjection = pgTable(
   'follow_projection',
@@ -19,7 +19,7 @@ export const followProjection = pgTable(
     followedId: text('followed_id').notNull(),
     following: boolean('following').notNull(),
     followedAt: timestamp('followed_at', { withTimezone: true, mode: 'string' }),
-    lastEventAt: timestamp('last_event_at', { withTimezone: true, mode: 'string' }).notNull(),
+    version: bigint('version', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.followerId, t.followedId] })],
 )

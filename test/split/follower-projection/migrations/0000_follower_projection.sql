@@ -9,7 +9,7 @@ CREATE TABLE "follow_projection" (
 	"followed_id" text NOT NULL,
 	"following" boolean NOT NULL,
 	"followed_at" timestamp with time zone,
-	"last_event_at" timestamp with time zone NOT NULL,
+	"version" bigint NOT NULL,
 	CONSTRAINT "follow_projection_follower_id_followed_id_pk" PRIMARY KEY("follower_id","followed_id")
 );
 --> statement-breakpoint
