@@ -15,6 +15,8 @@ export type OndesApp = {
   /** DATA_DIR of the app: its generated signing keys, reused by other platform servers. */
   dataDir: string
   loginHash: string
+  /** Another `bun src/main.ts` on the same database, in a process of its own (the caller stops it). */
+  spawn: (name: string) => Promise<{ url: string; child: Child }>
   stop: () => Promise<void>
 }
 
@@ -26,19 +28,21 @@ export async function startOndesApp(): Promise<OndesApp> {
   try {
     log(`seeding ${SEED_USERS} users and the login account (${database.name})`)
     const { loginHash } = await seedUsers(database.url)
-    const app = await startServer(
-      'ondes-app',
-      ['src/main.ts'],
-      cleanEnv({
-        MODULES: 'users',
-        USERS_DATABASE_URL: database.url,
-        DB_POOL_MAX: String(SETTINGS.poolMax),
-        LOG_LEVEL: 'warn',
-        DATA_DIR: dataDir,
-        AUTH_ATTEMPTS_PER_MINUTE: '1000000000',
-      }),
-      '/readyz',
-    )
+    const spawn = (name: string) =>
+      startServer(
+        name,
+        ['src/main.ts'],
+        cleanEnv({
+          MODULES: 'users',
+          USERS_DATABASE_URL: database.url,
+          DB_POOL_MAX: String(SETTINGS.poolMax),
+          LOG_LEVEL: 'warn',
+          DATA_DIR: dataDir,
+          AUTH_ATTEMPTS_PER_MINUTE: '1000000000',
+        }),
+        '/readyz',
+      )
+    const app = await spawn('ondes-app')
     child = app.child
     log(`Ondes app up at ${app.url}`)
     return {
@@ -47,6 +51,7 @@ export async function startOndesApp(): Promise<OndesApp> {
       databaseUrl: database.url,
       dataDir,
       loginHash,
+      spawn,
       stop: async () => {
         const code = await app.child.stop()
         if (code !== 0) log(`ondes-app exited with ${code} (see ${app.child.logPath})`)

@@ -28,6 +28,8 @@ export const SETTINGS = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
   /** Database pool size of the Ondes app and of the baseline, the same for both. */
   poolMax: Number(process.env.BENCH_POOL_MAX ?? 10),
+  /** Load every server with postgres.js's queue fixed (servers/pg-queue-fix.ts), to see the fix's effect. */
+  pgQueueFix: process.env.BENCH_PG_QUEUE_FIX === '1',
 }
 
 /** Log files of the child processes of this run. */
@@ -79,7 +81,8 @@ export function spawnBun(name: string, args: string[], env: Record<string, strin
   const logPath = resolve(LOG_DIR, `${name}.log`)
   const fd = openSync(logPath, 'a')
   const defined = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined))
-  const proc = Bun.spawn([process.execPath, ...args], {
+  const preload = SETTINGS.pgQueueFix ? ['--preload', resolve(BENCH, 'servers/pg-queue-fix.ts')] : []
+  const proc = Bun.spawn([process.execPath, ...preload, ...args], {
     cwd: ROOT,
     env: defined,
     stdin: 'ignore',
@@ -269,6 +272,41 @@ export async function compare(ondes: Side, baseline: Side, options: { timeoutSec
   return { ...median, rounds }
 }
 
+export type Started = { url: string; child: Child }
+export type FreshSide = { label: string; start: () => Promise<Started>; path: string; script?: string }
+
+/**
+ * Like `compare`, but with both servers started afresh for each round (warm-up included) and
+ * stopped after it, so no side carries state from earlier rounds. postgres.js 3.4.9 slows down
+ * with every query a saturated pool has pipelined (see README), so a long-lived process would
+ * measure its own history rather than the code.
+ */
+export async function compareFresh(ondes: FreshSide, baseline: FreshSide): Promise<Comparison> {
+  const rounds: Round[] = []
+  for (let round = 1; round <= SETTINGS.rounds; round++) {
+    const b = await baseline.start()
+    const o = await ondes.start().catch(async (error) => {
+      await b.child.stop()
+      throw error
+    })
+    try {
+      await wrk(`${b.url}${baseline.path}`, { script: baseline.script, seconds: SETTINGS.warmup })
+      await wrk(`${o.url}${ondes.path}`, { script: ondes.script, seconds: SETTINGS.warmup })
+      const rb = await wrk(`${b.url}${baseline.path}`, { script: baseline.script })
+      const ro = await wrk(`${o.url}${ondes.path}`, { script: ondes.script })
+      rounds.push({ ondes: ro, baseline: rb, ratio: ro.rps / rb.rps })
+      log(
+        `round ${round} (fresh processes): ${ondes.label} ${ro.rps.toFixed(0)} req/s (p50 ${fmtMs(ro.p50ms)}, p99 ${fmtMs(ro.p99ms)}) / ` +
+          `${baseline.label} ${rb.rps.toFixed(0)} req/s (p50 ${fmtMs(rb.p50ms)}, p99 ${fmtMs(rb.p99ms)}) = ${pct(ro.rps / rb.rps)}`,
+      )
+    } finally {
+      await o.child.stop()
+      await b.child.stop()
+    }
+  }
+  return { ...medianRound(rounds), rounds }
+}
+
 export const fmtMs = (value: number | undefined) =>
   value === undefined ? '?' : value < 1 ? `${(value * 1000).toFixed(0)} µs` : `${value.toFixed(value < 10 ? 2 : 0)} ms`
 
@@ -303,7 +341,8 @@ export async function seedUsers(url: string): Promise<{ loginHash: string }> {
     await sql`insert into user_roles (user_id, role) select id, 'partner' from users where id % 10 = 0`
     await sql`insert into users (login, display_name, email, password_hash)
               values (${LOGIN.login}, 'Bench Login', 'bench@example.com', ${loginHash})`
-    await sql`analyze`
+    // As autovacuum would have by now: the visibility map lets the partner check stay index-only.
+    await sql`vacuum analyze`
     return { loginHash }
   } finally {
     await sql.end()
@@ -355,7 +394,7 @@ export function table(rows: Row[]): string {
 
 export function describeRun(): string {
   return [
-    `${navigator.hardwareConcurrency} cores; wrk -t${SETTINGS.threads} -c${SETTINGS.connections}, ${SETTINGS.warmup} s warm-up, ` +
+    `${navigator.hardwareConcurrency} cores${SETTINGS.pgQueueFix ? '; servers loaded with postgres.js queue FIX (BENCH_PG_QUEUE_FIX=1)' : ''}; wrk -t${SETTINGS.threads} -c${SETTINGS.connections}, ${SETTINGS.warmup} s warm-up, ` +
       `${SETTINGS.rounds} rounds of ${SETTINGS.duration} s per side (baseline then Ondes; the median-ratio round is shown); Bun ${Bun.version}; DB pool ${SETTINGS.poolMax} on both sides.`,
     'Server, wrk and Postgres share the same cores: the load generator takes CPU from the server under test, ' +
       'so the absolute rates are lower than on separate machines; compare the ratios, not the numbers.',

@@ -4,27 +4,29 @@
  * against a plain Hono route doing one raw postgres.js primary-key select on the same table.
  */
 import { startOndesApp, type OndesApp } from './fixture.ts'
-import { cleanEnv, compare, log, report, SEED_USERS, SETTINGS, startServer, throughputRow, type Row } from './lib.ts'
+import { cleanEnv, compareFresh, log, report, SEED_USERS, SETTINGS, startServer, throughputRow, type Row } from './lib.ts'
 
 export const TARGET = 0.8
 
 export async function userById(app: OndesApp): Promise<Row> {
   process.env.BENCH_SEED_USERS = String(SEED_USERS)
-  const baseline = await startServer(
-    'baseline-hono-pg',
-    ['bench/servers/hono-pg.ts'],
-    cleanEnv({ DATABASE_URL: app.databaseUrl, DB_POOL_MAX: String(SETTINGS.poolMax) }),
+  log('figure 1: GET /api/users/{id} (both servers started afresh each round)')
+  let round = 0
+  const c = await compareFresh(
+    { label: 'Ondes GET /api/users/{id}', start: () => app.spawn(`ondes-app-users-${++round}`), path: '', script: 'user-by-id.lua' },
+    {
+      label: 'Hono + raw postgres.js',
+      start: () =>
+        startServer(
+          `baseline-hono-pg-${round + 1}`,
+          ['bench/servers/hono-pg.ts'],
+          cleanEnv({ DATABASE_URL: app.databaseUrl, DB_POOL_MAX: String(SETTINGS.poolMax) }),
+        ),
+      path: '',
+      script: 'user-by-id.lua',
+    },
   )
-  try {
-    log('figure 1: GET /api/users/{id}')
-    const c = await compare(
-      { label: 'Ondes GET /api/users/{id}', url: app.url, script: 'user-by-id.lua' },
-      { label: 'Hono + raw postgres.js', url: baseline.url, script: 'user-by-id.lua' },
-    )
-    return throughputRow('1. GET /api/users/{id}', c, TARGET, 'Hono + raw postgres.js PK select')
-  } finally {
-    await baseline.child.stop()
-  }
+  return throughputRow('1. GET /api/users/{id}', c, TARGET, 'Hono + raw postgres.js PK select')
 }
 
 if (import.meta.main) {
