@@ -12,9 +12,10 @@ async function main(): Promise<void> {
   })
   const server = Bun.serve({ port: config.port, hostname: config.host, fetch: platform.fetch })
   const ms = Math.round(performance.now() - started)
+  const served = modules.filter((m) => config.modules.includes(m.name)).map((m) => m.name)
   platform.log.info(
-    { url: server.url.href, modules: config.modules, embeddedPostgres: Boolean(embedded), ms },
-    `Ondes listening on ${server.url.href} (${config.modules.join(', ')}${embedded ? `; embedded Postgres, data in ${config.dataDir}/` : ''}) — ready in ${ms} ms; Ctrl+C or SIGTERM stops it`,
+    { url: server.url.href, modules: served, embeddedPostgres: Boolean(embedded), ms },
+    `Ondes listening on ${server.url.href} (${served.join(', ') || 'no module built yet'}${embedded ? `; embedded Postgres, data in ${config.dataDir}/` : ''}) — ready in ${ms} ms; Ctrl+C or SIGTERM stops it`,
   )
 
   let stopping = false
