@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
-import { createServer, connect, type Server, type Socket } from 'node:net'
 import { loadConfig, type Config } from '../config.ts'
 import { createPlatform, type Platform } from '../platform.ts'
 import { createTestPlatform, testRedisUrl, type TestPlatform } from '../testing/harness.ts'
+import { startRedisProxy } from '../testing/redis-proxy.ts'
 import { pingFrom, probeConsumer, probeProducer, PROBE_TYPE, waitFor, type Attempts } from './test-probe.ts'
 
 const redisUrl = testRedisUrl('events over Redis Streams')
@@ -125,7 +125,7 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
 
   test('while Redis is unreachable requests still work and events wait in the outbox; all arrive after', async () => {
     fresh()
-    const proxy = track(await startProxy(new URL(redisUrl!)))
+    const proxy = track(await startRedisProxy(redisUrl!))
     const attempts: Attempts = new Map()
     const producer = track(await createTestPlatform([probeProducer], { ...env, REDIS_URL: proxy.url }))
     const consumer = track(await createTestPlatform([probeConsumer('a', attempts)], env))
@@ -149,36 +149,3 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
     expect([...attempts.values()]).toEqual([1, 1, 1])
   }, 25_000)
 })
-
-/** A TCP relay in front of Redis that a test can take down and bring back on the same port. */
-async function startProxy(target: URL): Promise<{ url: string; down: () => Promise<void>; up: () => Promise<void>; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>()
-  let server: Server | undefined
-  let port = 0
-  const up = () =>
-    new Promise<void>((resolve, reject) => {
-      server = createServer((client) => {
-        const upstream = connect(Number(target.port || 6379), target.hostname)
-        for (const socket of [client, upstream]) {
-          sockets.add(socket)
-          socket.on('close', () => sockets.delete(socket))
-          socket.on('error', () => {})
-        }
-        client.pipe(upstream).pipe(client)
-        client.on('close', () => upstream.destroy())
-        upstream.on('close', () => client.destroy())
-      })
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as { port: number }).port
-        resolve()
-      })
-    })
-  const down = async () => {
-    for (const socket of sockets) socket.destroy()
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
-    server = undefined
-  }
-  await up()
-  return { url: `redis://127.0.0.1:${port}`, up, down, close: down }
-}
