@@ -72,11 +72,12 @@ async function collect(stream: ReadableStream<Uint8Array>, into: string[], chang
 }
 
 /**
- * Runs `bun src/main.ts` as a user would, with only `env` (plus PATH and HOME) in its
- * environment, so nothing configured in the test's own environment leaks in.
+ * Runs `bun src/main.ts` (or another entry that serves a platform) as a user would, with only
+ * `env` (plus PATH and HOME) in its environment, so nothing configured in the test's own
+ * environment leaks in.
  */
-export function startApp(env: Record<string, string>): AppProcess {
-  const child = Bun.spawn([process.execPath, 'src/main.ts'], {
+export function startApp(env: Record<string, string>, entry = 'src/main.ts'): AppProcess {
+  const child = Bun.spawn([process.execPath, entry], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdin: 'ignore',
