@@ -28,8 +28,6 @@ export const SETTINGS = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
   /** Database pool size of the Ondes app and of the baseline, the same for both. */
   poolMax: Number(process.env.BENCH_POOL_MAX ?? 10),
-  /** Load every server with postgres.js's queue fixed (servers/pg-queue-fix.ts), to see the fix's effect. */
-  pgQueueFix: process.env.BENCH_PG_QUEUE_FIX === '1',
 }
 
 /** Log files of the child processes of this run. */
@@ -81,8 +79,7 @@ export function spawnBun(name: string, args: string[], env: Record<string, strin
   const logPath = resolve(LOG_DIR, `${name}.log`)
   const fd = openSync(logPath, 'a')
   const defined = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined))
-  const preload = SETTINGS.pgQueueFix ? ['--preload', resolve(BENCH, 'servers/pg-queue-fix.ts')] : []
-  const proc = Bun.spawn([process.execPath, ...preload, ...args], {
+  const proc = Bun.spawn([process.execPath, ...args], {
     cwd: ROOT,
     env: defined,
     stdin: 'ignore',
@@ -394,7 +391,7 @@ export function table(rows: Row[]): string {
 
 export function describeRun(): string {
   return [
-    `${navigator.hardwareConcurrency} cores${SETTINGS.pgQueueFix ? '; servers loaded with postgres.js queue FIX (BENCH_PG_QUEUE_FIX=1)' : ''}; wrk -t${SETTINGS.threads} -c${SETTINGS.connections}, ${SETTINGS.warmup} s warm-up, ` +
+    `${navigator.hardwareConcurrency} cores; wrk -t${SETTINGS.threads} -c${SETTINGS.connections}, ${SETTINGS.warmup} s warm-up, ` +
       `${SETTINGS.rounds} rounds of ${SETTINGS.duration} s per side (baseline then Ondes; the median-ratio round is shown); Bun ${Bun.version}; DB pool ${SETTINGS.poolMax} on both sides.`,
     'Server, wrk and Postgres share the same cores: the load generator takes CPU from the server under test, ' +
       'so the absolute rates are lower than on separate machines; compare the ratios, not the numbers.',
