@@ -11,31 +11,28 @@ const HASH = { algorithm: 'argon2id' } as const
 
 export type Account = { id: number; login: string; roles: Role[] }
 
+const rolesColumn = sql<Role[]>`array(select ${userRoles.role} from ${userRoles} where ${userRoles.userId} = ${users.id} order by 1)`
+
 export type Registration = { login: string; email: string; password: string; displayName: string }
 
 /** Registration and credential checks: the only code that sees passwords. */
 export function createAccounts(db: PostgresJsDatabase) {
+  // Roles come in the same round trip: login is argon2-bound, and every statement it adds
+  // competes with the hash for the same cores.
   const credentialsByLogin = db
-    .select({ id: users.id, login: users.login, passwordHash: users.passwordHash })
+    .select({ id: users.id, login: users.login, passwordHash: users.passwordHash, roles: rolesColumn })
     .from(users)
     .where(eq(users.login, sql.placeholder('login')))
     .prepare('users_credentials_by_login')
-  const rolesOf = db
-    .select({ role: userRoles.role })
-    .from(userRoles)
-    .where(eq(userRoles.userId, sql.placeholder('userId')))
-    .prepare('users_roles_of')
-  const loginById = db
-    .select({ login: users.login })
+  const accountById = db
+    .select({ login: users.login, roles: rolesColumn })
     .from(users)
     .where(eq(users.id, sql.placeholder('id')))
-    .prepare('users_login_by_id')
+    .prepare('users_account_by_id')
 
   // A login that matches no account still costs one verify, so timing does not reveal it.
   let decoy: Promise<string> | undefined
   const decoyHash = () => (decoy ??= Bun.password.hash(crypto.randomUUID(), HASH))
-
-  const roles = async (userId: number) => (await rolesOf.execute({ userId })).map((r) => r.role as Role)
 
   return {
     async register(registration: Registration): Promise<Account> {
@@ -75,13 +72,13 @@ export function createAccounts(db: PostgresJsDatabase) {
       const [found] = await credentialsByLogin.execute({ login })
       const valid = await Bun.password.verify(password, found?.passwordHash ?? (await decoyHash()))
       if (!found || !valid) return undefined
-      return { id: found.id, login: found.login, roles: await roles(found.id) }
+      return { id: found.id, login: found.login, roles: found.roles }
     },
 
     /** The account as it is now, to mint a fresh access token (roles may have changed). */
     async current(userId: number): Promise<Account | undefined> {
-      const [found] = await loginById.execute({ id: userId })
-      return found ? { id: userId, login: found.login, roles: await roles(userId) } : undefined
+      const [found] = await accountById.execute({ id: userId })
+      return found ? { id: userId, login: found.login, roles: found.roles } : undefined
     },
   }
 }

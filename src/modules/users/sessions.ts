@@ -31,18 +31,20 @@ export function createSessions(db: PostgresJsDatabase, refreshTtlSeconds: number
   const expiresAt = () => new Date(Date.now() + refreshTtlSeconds * 1000)
 
   return {
+    /** Opens a session with its first refresh token, in one statement (logins are hash-bound). */
     async open(userId: number, origin: SessionOrigin): Promise<{ sessionId: string; refreshToken: string }> {
       const refreshToken = newRefreshToken()
-      const sessionId = await db.transaction(async (tx) => {
-        const [session] = await tx
-          .insert(sessions)
-          .values({ userId, userAgent: origin.userAgent.slice(0, 512), ip: origin.ip, expiresAt: expiresAt() })
-          .returning({ id: sessions.id })
-        if (!session) throw new Error('session insert returned nothing')
-        await tx.insert(refreshTokens).values({ tokenHash: hashToken(refreshToken), sessionId: session.id })
-        return session.id
-      })
-      return { sessionId, refreshToken }
+      const [row] = await db.execute<{ session_id: string }>(sql`
+        with opened as (
+          insert into ${sessions} (user_id, user_agent, ip, expires_at)
+          values (${userId}, ${origin.userAgent.slice(0, 512)}, ${origin.ip}, ${expiresAt().toISOString()}::timestamptz)
+          returning id
+        )
+        insert into ${refreshTokens} (token_hash, session_id)
+        select ${hashToken(refreshToken)}, id from opened
+        returning session_id`)
+      if (!row) throw new Error('session insert returned nothing')
+      return { sessionId: row.session_id, refreshToken }
     },
 
     /** Exchanges a refresh token for a new one, in one transaction that concurrent exchanges cannot both win. */
