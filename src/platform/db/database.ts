@@ -43,6 +43,16 @@ const isTemplate = (value: unknown): value is TemplateStringsArray => Array.isAr
  * timed as a whole: statements inside one run on a connection the wrapper does not see.
  */
 function timed(sql: Sql, observe: Observe): Sql {
+  // Built once: drizzle reads `unsafe` for every statement it sends.
+  const unsafe = (...args: Parameters<Sql['unsafe']>) => timeQuery(sql.unsafe(...args), observe)
+  const begin = async (...args: unknown[]) => {
+    const started = performance.now()
+    try {
+      return await (sql.begin as (...a: unknown[]) => Promise<unknown>)(...args)
+    } finally {
+      observe('transaction', (performance.now() - started) / 1000)
+    }
+  }
   return new Proxy(sql, {
     // sql`…` in module code; sql(rows) and other helpers build fragments, not queries.
     apply(target, thisArg, args: unknown[]) {
@@ -50,19 +60,8 @@ function timed(sql: Sql, observe: Observe): Sql {
       return isTemplate(args[0]) ? timeQuery(result as Thenable, observe) : result
     },
     get(target, property, receiver) {
-      if (property === 'unsafe') {
-        return (...args: Parameters<Sql['unsafe']>) => timeQuery(target.unsafe(...args), observe)
-      }
-      if (property === 'begin') {
-        return async (...args: unknown[]) => {
-          const started = performance.now()
-          try {
-            return await (target.begin as (...a: unknown[]) => Promise<unknown>)(...args)
-          } finally {
-            observe('transaction', (performance.now() - started) / 1000)
-          }
-        }
-      }
+      if (property === 'unsafe') return unsafe
+      if (property === 'begin') return begin
       return Reflect.get(target, property, receiver)
     },
   })
