@@ -11,7 +11,7 @@ const root = resolve(import.meta.dir, '..')
 const scratch = mkdtempSync(resolve(tmpdir(), 'ondes-boundaries-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-/** `depcruise src` as `bun run lint` runs it (under Bun: dependency-cruiser needs a newer Node than some machines have). */
+/** `depcruise src` as `bun run lint` runs it. */
 async function cruise(cwd: string): Promise<{ code: number; output: string }> {
   const child = Bun.spawn(
     [process.execPath, resolve(root, 'node_modules/.bin/depcruise'), 'src', '--config', '.dependency-cruiser.cjs', '--no-progress'],
