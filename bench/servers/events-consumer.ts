@@ -1,0 +1,24 @@
+/**
+ * Consumer process of bench/events.ts: the real platform for the test-probe consuming module
+ * (`analytics`, src/platform/events/test-probe.ts) — a Redis Streams consumer group whose
+ * handler inserts one `pings` row per event in the inbox's transaction, then XACKs — built
+ * exactly as src/main.ts builds a split process (MODULES=analytics, ANALYTICS_DATABASE_URL,
+ * REDIS_URL, EVENTS_STREAM_PREFIX, …). The bench reads the timings from its database.
+ */
+import { loadConfig } from '../../src/platform/config.ts'
+import { probeConsumer } from '../../src/platform/events/test-probe.ts'
+import { createPlatform } from '../../src/platform/platform.ts'
+
+const config = loadConfig()
+const platform = await createPlatform(config, [probeConsumer('bench')])
+const server = Bun.serve({ port: config.port, hostname: config.host, fetch: platform.fetch })
+platform.log.warn({ url: server.url.href }, 'bench events consumer listening')
+
+process.on('SIGTERM', () => {
+  void (async () => {
+    await server.stop(true)
+    // Ends the read loop; what it has committed is acknowledged, the rest stays pending.
+    await platform.stop()
+    process.exit(0)
+  })()
+})
