@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono'
 import { hasPgCode, PG } from '../../platform/db/errors.ts'
 import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
-import { decodeCursor, pageQuery, toPage } from '../../platform/http/pagination.ts'
+import { decodeCursor, listEnvelope, pageQuery, toPage } from '../../platform/http/pagination.ts'
 import { Problem } from '../../platform/http/problem.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import type { FollowRow, Follows } from './follows.ts'
@@ -23,8 +23,8 @@ const FollowedChannel = z
   })
   .openapi('FollowedChannel')
 
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({ total: z.number().int(), data: z.array(item), pagination: z.object({ cursor: z.string().optional() }) })
+// Helix's follow lists add `total` to the usual list envelope.
+const page = <T extends z.ZodType>(item: T) => listEnvelope(item).extend({ total: z.number().int() })
 
 const params = z.object({ id: UserId })
 
