@@ -1,8 +1,8 @@
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { Logger } from 'pino'
 import type { EventMetrics } from './metrics.ts'
-import { inbox } from './schema.ts'
-import type { ConsumedEvents, Consumer, EventEnvelope, Outcome } from './types.ts'
+import { transactionSql } from './transaction-sql.ts'
+import type { ConsumedEvents, Consumer, EventEnvelope, Outcome, Transaction } from './types.ts'
 
 /** An event waiting to be handled, and where its outcome goes. */
 type Pending = { index: number; event: EventEnvelope }
@@ -19,6 +19,27 @@ class HandlerFailed extends Error {
   }
 }
 
+/** A batch handler threw: any of its events may be to blame, so they go again one per call. */
+class BatchFailed extends Error {
+  constructor(
+    readonly type: string,
+    override readonly cause: unknown,
+  ) {
+    super(message(cause))
+  }
+}
+
+/** Splits `pending` into runs of consecutive events of one type, keeping the order. */
+function runs(pending: Pending[]): Pending[][] {
+  const out: Pending[][] = []
+  for (const item of pending) {
+    const last = out.at(-1)
+    if (last && last[0]!.event.type === item.event.type) last.push(item)
+    else out.push([item])
+  }
+  return out
+}
+
 /**
  * The consuming side of a module: handlers run in a transaction on the module's database that
  * also records each event in its inbox, so an event delivered twice has its effect once.
@@ -32,27 +53,43 @@ export function createInbox(options: {
 }): Consumer {
   const { module, db, consumes, metrics, log } = options
 
-  /** Handles `batch` in one transaction and, once it has committed, writes each event's outcome at its index. */
-  const handleTogether = async (batch: Pending[], outcomes: Outcome[]) => {
-    const handled = await db.transaction(async (tx) => {
-      const fresh = await tx
-        .insert(inbox)
-        .values(batch.map(({ event }) => ({ eventId: event.id, consumer: module })))
-        .onConflictDoNothing()
-        .returning({ eventId: inbox.eventId })
-      const unseen = new Set(fresh.map((row) => row.eventId))
-      const handled = new Set<number>()
-      for (const { index, event } of batch) {
-        // `delete`, so a batch carrying one event twice handles it once.
-        if (!unseen.delete(event.id)) continue
-        try {
-          await consumes[event.type]?.handle(tx, event)
-        } catch (error) {
-          throw new HandlerFailed(index, error)
-        }
-        handled.add(index)
+  /** Runs the handlers of one run of same-type events; `together` lets a batch handler take the run in one call. */
+  const apply = async (tx: Transaction, run: Pending[], together: boolean) => {
+    const type = run[0]!.event.type
+    const handler = consumes[type]
+    if (!handler) return
+    if ('handleMany' in handler && together && run.length > 1) {
+      try {
+        await handler.handleMany(tx, run.map(({ event }) => event))
+      } catch (error) {
+        throw new BatchFailed(type, error)
       }
-      return handled
+      return
+    }
+    for (const { index, event } of run) {
+      try {
+        if ('handleMany' in handler) await handler.handleMany(tx, [event])
+        else await handler.handle(tx, event)
+      } catch (error) {
+        throw new HandlerFailed(index, error)
+      }
+    }
+  }
+
+  /** Handles `batch` in one transaction and, once it has committed, writes each event's outcome at its index. */
+  const handleTogether = async (batch: Pending[], outcomes: Outcome[], together: boolean) => {
+    const handled = await db.transaction(async (tx) => {
+      // One statement whatever the batch size (an array parameter), so postgres.js prepares it once.
+      const fresh = await transactionSql(tx)<{ event_id: string }[]>`
+        insert into inbox (event_id, consumer)
+        select unnest(${batch.map(({ event }) => event.id)}::uuid[]), ${module}
+        on conflict do nothing
+        returning event_id`
+      const unseen = new Set(fresh.map((row) => row.event_id))
+      // `delete`, so a batch carrying one event twice handles it once.
+      const todo = batch.filter(({ event }) => unseen.delete(event.id))
+      for (const run of runs(todo)) await apply(tx, run, together)
+      return new Set(todo.map(({ index }) => index))
     })
     for (const { index } of batch) outcomes[index] = { status: handled.has(index) ? 'handled' : 'duplicate' }
   }
@@ -75,13 +112,21 @@ export function createInbox(options: {
           valid.push({ index, event: { ...event, payload: parsed.data } })
         }
       })
-      // One transaction for the lot; when a handler throws, its event fails and the rest go again without it.
+      // One transaction for the lot. When a batch handler throws, the lot goes again with one event
+      // per handler call; when a handler of one event throws, that event fails and the rest go again
+      // without it. Either way only the event to blame loses an attempt.
       let remaining = valid
+      let together = true
       while (remaining.length > 0) {
         try {
-          await handleTogether(remaining, outcomes)
+          await handleTogether(remaining, outcomes, together)
           break
         } catch (error) {
+          if (error instanceof BatchFailed) {
+            log.warn({ err: error.cause, type: error.type }, 'batch event handler failed; handling its events one by one')
+            together = false
+            continue
+          }
           // Not a handler's doing (the database is away, most likely): no event is to blame, so none
           // loses an attempt; the transport tries them all again later.
           if (!(error instanceof HandlerFailed)) throw error

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm'
 import type { z } from 'zod'
+import { transactionSql } from './transaction-sql.ts'
 import type { EventContracts, Transaction } from './types.ts'
 
 /** The channel relays LISTEN on; NOTIFY is delivered at commit, so a relay never sees uncommitted rows. */
@@ -22,12 +22,13 @@ export function publisher<C extends EventContracts>(contracts: C): Publish<C> {
     if (!schema) throw new Error(`${type} is not one of this module's events`)
     const id = crypto.randomUUID()
     const body = JSON.stringify(schema.parse(payload))
-    // One round trip: the row, and the wake-up call the relay gets once this commits.
-    await tx.execute(sql`
+    // One round trip, one statement postgres.js prepares once per connection: the row, and the
+    // wake-up call the relay gets once this commits.
+    await transactionSql(tx)`
       with written as (
         insert into outbox (event_id, type, payload) values (${id}, ${type}, ${body}::jsonb) returning 1
       )
-      select pg_notify(${OUTBOX_CHANNEL}, '') from written`)
+      select pg_notify(${OUTBOX_CHANNEL}, '') from written`
     return id
   }
 }

@@ -30,20 +30,30 @@ export const probeProducer: ModuleDefinition = {
   create: () => ({ routes: new OpenAPIHono<AppEnv>() }),
 }
 
-/** Handler calls per event id, across every replica of this test process. */
+/**
+ * Handler calls per event id, across every replica of this test process. A batch that failed
+ * counts too: its events are then tried again one by one, so a poison event delivered with
+ * others counts one call more than its deliveries, and so does each of its companions.
+ */
 export type Attempts = Map<string, number>
 
-/** A consumer replica; `replica` marks the rows it writes, so a test sees who handled what. */
+/**
+ * A consumer replica; `replica` marks the rows it writes, so a test sees who handled what. It
+ * takes a delivery's pings in one call and inserts them in one statement; an event with
+ * `fail: 'always'` makes the whole call throw, as a poison event would.
+ */
 export function probeConsumer(replica: string, attempts: Attempts = new Map()): ModuleDefinition {
   return {
     name: 'analytics',
     prefixes: [],
     migrations,
     consumes: consume(probeEvents, {
-      'probe.pinged.v1': async (tx, event) => {
-        attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1)
-        if (event.payload.fail === 'always') throw new Error('the probe was told to fail')
-        await tx.insert(pings).values({ eventId: event.id, n: event.payload.n, replica })
+      'probe.pinged.v1': {
+        handleMany: async (tx, events) => {
+          for (const event of events) attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1)
+          if (events.some((event) => event.payload.fail === 'always')) throw new Error('the probe was told to fail')
+          await tx.insert(pings).values(events.map((event) => ({ eventId: event.id, n: event.payload.n, replica })))
+        },
       },
     }),
     create: () => ({ routes: new OpenAPIHono<AppEnv>() }),

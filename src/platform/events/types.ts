@@ -21,8 +21,18 @@ export type EventHandler<T extends string = string, P = unknown> = (
   event: EventEnvelope<T, P>,
 ) => Promise<void>
 
+/**
+ * Handles several events of one type in one call (in delivery order, each new to the consumer),
+ * so a module can apply them in one statement. If it throws, its events are handled again one
+ * per call, so that only the one to blame fails.
+ */
+export type EventBatchHandler<T extends string = string, P = unknown> = (
+  tx: Transaction,
+  events: EventEnvelope<T, P>[],
+) => Promise<void>
+
 /** What a module consumes, per event type: the contract payloads are checked against, and the handler. */
-export type ConsumedEvents = Record<string, { schema: z.ZodType; handle: EventHandler }>
+export type ConsumedEvents = Record<string, { schema: z.ZodType } & ({ handle: EventHandler } | { handleMany: EventBatchHandler })>
 
 /** How one delivery of one event ended for one consumer. */
 export type Outcome =

@@ -17,34 +17,52 @@ import { appliedEvents, followProjection, knownUsers } from './schema.ts'
 export const PROJECTION_MODULE = 'analytics'
 export const PROJECTED_EVENT_TYPES = ['users.registered.v1', 'users.followed.v1', 'users.unfollowed.v1'] as const
 
-/** Counts one more run of a handler for `event`: more than 1 means the event took effect twice. */
-async function recordApplied(tx: Transaction, event: EventEnvelope): Promise<void> {
+/** Counts one more run of a handler for each of `events`: more than 1 means an event took effect twice. */
+async function recordApplied(tx: Transaction, events: EventEnvelope[]): Promise<void> {
   await tx
     .insert(appliedEvents)
-    .values({ eventId: event.id, type: event.type, applications: 1 })
+    .values(events.map((event) => ({ eventId: event.id, type: event.type, applications: 1 })))
     .onConflictDoUpdate({ target: appliedEvents.eventId, set: { applications: sql`${appliedEvents.applications} + 1` } })
 }
 
-/** Sets a pair's state unless the row already reflects a later change of that pair. */
-async function projectFollow(
-  tx: Transaction,
-  pair: { follower_id: string; followed_id: string; version: number },
-  followedAt: string | null,
-): Promise<void> {
-  const state = { following: followedAt !== null, followedAt, version: pair.version }
+type FollowChange = { follower_id: string; followed_id: string; version: number; followedAt: string | null }
+
+/**
+ * Sets each pair's state unless its row already reflects a later change of that pair, in one
+ * statement. One row per pair (its latest change here): an upsert may not touch a row twice.
+ */
+async function projectFollows(tx: Transaction, changes: FollowChange[]): Promise<void> {
+  const latest = new Map<string, FollowChange>()
+  for (const change of changes) {
+    const key = `${change.follower_id}>${change.followed_id}`
+    if ((latest.get(key)?.version ?? 0) < change.version) latest.set(key, change)
+  }
   await tx
     .insert(followProjection)
-    .values({ followerId: pair.follower_id, followedId: pair.followed_id, ...state })
+    .values(
+      [...latest.values()].map((change) => ({
+        followerId: change.follower_id,
+        followedId: change.followed_id,
+        following: change.followedAt !== null,
+        followedAt: change.followedAt,
+        version: change.version,
+      })),
+    )
     .onConflictDoUpdate({
       target: [followProjection.followerId, followProjection.followedId],
-      set: state,
-      setWhere: sql`${followProjection.version} < ${pair.version}`,
+      set: {
+        following: sql`excluded.following`,
+        followedAt: sql`excluded.followed_at`,
+        version: sql`excluded.version`,
+      },
+      setWhere: sql`${followProjection.version} < excluded.version`,
     })
 }
 
 /**
  * `handlerDelayMs` keeps each batch's transaction open a little longer, so a consumer killed
- * mid-stream is sure to die holding delivered, unacknowledged entries.
+ * mid-stream is sure to die holding delivered, unacknowledged entries. Each event type is
+ * handled a delivery at a time (`handleMany`), one statement per table.
  */
 export function followerProjection(options: { handlerDelayMs?: number } = {}): ModuleDefinition {
   const slow = async () => {
@@ -55,21 +73,31 @@ export function followerProjection(options: { handlerDelayMs?: number } = {}): M
     prefixes: [],
     migrations: resolve(import.meta.dir, 'migrations'),
     consumes: consume(usersEvents, {
-      'users.registered.v1': async (tx, event) => {
-        await slow()
-        const { user_id: userId, login } = event.payload
-        await tx.insert(knownUsers).values({ userId, login }).onConflictDoUpdate({ target: knownUsers.userId, set: { login } })
-        await recordApplied(tx, event)
+      'users.registered.v1': {
+        handleMany: async (tx, events) => {
+          await slow()
+          // The last login heard per user: an upsert may not touch a row twice.
+          const logins = new Map(events.map((event) => [event.payload.user_id, event.payload.login]))
+          await tx
+            .insert(knownUsers)
+            .values([...logins].map(([userId, login]) => ({ userId, login })))
+            .onConflictDoUpdate({ target: knownUsers.userId, set: { login: sql`excluded.login` } })
+          await recordApplied(tx, events)
+        },
       },
-      'users.followed.v1': async (tx, event) => {
-        await slow()
-        await projectFollow(tx, event.payload, event.payload.followed_at)
-        await recordApplied(tx, event)
+      'users.followed.v1': {
+        handleMany: async (tx, events) => {
+          await slow()
+          await projectFollows(tx, events.map(({ payload }) => ({ ...payload, followedAt: payload.followed_at })))
+          await recordApplied(tx, events)
+        },
       },
-      'users.unfollowed.v1': async (tx, event) => {
-        await slow()
-        await projectFollow(tx, event.payload, null)
-        await recordApplied(tx, event)
+      'users.unfollowed.v1': {
+        handleMany: async (tx, events) => {
+          await slow()
+          await projectFollows(tx, events.map(({ payload }) => ({ ...payload, followedAt: null })))
+          await recordApplied(tx, events)
+        },
       },
     }),
     create: () => ({ routes: new OpenAPIHono<AppEnv>() }),
