@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
+import postgres from 'postgres'
 import { cleanEnv, log, seedUsers, SEED_USERS, SETTINGS, startServer, usersDatabase, type Child } from './lib.ts'
 
 export type OndesApp = {
@@ -20,6 +21,20 @@ export type OndesApp = {
   stop: () => Promise<void>
 }
 
+/**
+ * The seed grants partner through user_roles alone; the app grants it with the users row's
+ * broadcaster_type in the same transaction (roles.ts), so the seed is brought in line.
+ */
+async function markPartners(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  try {
+    await sql`update users set broadcaster_type = 'partner' where id in (select user_id from user_roles where role = 'partner')`
+    await sql`vacuum analyze users`
+  } finally {
+    await sql.end()
+  }
+}
+
 export async function startOndesApp(): Promise<OndesApp> {
   log('creating a scratch users database from the migrated template')
   const database = await usersDatabase()
@@ -28,6 +43,7 @@ export async function startOndesApp(): Promise<OndesApp> {
   try {
     log(`seeding ${SEED_USERS} users and the login account (${database.name})`)
     const { loginHash } = await seedUsers(database.url)
+    await markPartners(database.url)
     const spawn = (name: string) =>
       startServer(
         name,

@@ -14,7 +14,7 @@ const app = new Hono()
 app.get('/', (c) => c.text('ok'))
 app.get('/api/users/:id', async (c) => {
   const [row] = await sql`
-    select id, login, display_name, description, profile_image_url, offline_image_url, created_at
+    select id, login, display_name, description, profile_image_url, offline_image_url, broadcaster_type, created_at
     from users where id = ${c.req.param('id')}`
   if (!row) return c.json({ error: 'not found' }, 404)
   return c.json({ data: row })

@@ -28,7 +28,7 @@ export const users: ModuleDefinition = {
       throw new ConfigError('JWT_PRIVATE_KEY: expected an Ed25519 private key (PEM, PKCS#8); the users module signs access tokens')
     }
     const { db } = database
-    const profiles = createProfiles(db)
+    const profiles = createProfiles(db, database.sql)
     const routes = createRouter()
       .route(
         '/',
@@ -39,7 +39,6 @@ export const users: ModuleDefinition = {
           attemptsPerMinute: config.authAttemptsPerMinute,
         }),
       )
-      // `/me` routes first: `/api/users/{id}` would otherwise claim "me" as an id.
       .route('/', settingsRoutes(createSettingsStore(db), authenticated))
       .route('/', profileRoutes(profiles, authenticated))
       .route('/', followRoutes(createFollows(db), profiles, authenticated))

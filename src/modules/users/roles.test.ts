@@ -17,6 +17,9 @@ const adminGrant = (login: string) =>
     stderr: 'pipe',
   })
 
+const broadcasterType = async (id: string) =>
+  (await t.sql.users!`select broadcaster_type from users where id = ${id}`)[0]?.broadcaster_type as string | undefined
+
 describe('roles', () => {
   test('the first admin comes from admin:grant; admins grant and revoke roles', async () => {
     const boss = await registerAccount(t, 'the_boss', 'boss password')
@@ -40,6 +43,12 @@ describe('roles', () => {
     expect(again.status).toBe(204)
     const profile = (await (await t.request(`/api/users/${creator.id}`)).json()) as { data: { broadcaster_type: string } }
     expect(profile.data.broadcaster_type).toBe('partner')
+    const lookup = (await (await t.request(`/api/users?id=${creator.id}`)).json()) as { data: { broadcaster_type: string }[] }
+    expect(lookup.data[0]?.broadcaster_type).toBe('partner')
+    // Other roles leave it alone.
+    expect((await t.request(`/api/users/${creator.id}/roles/staff`, { method: 'PUT', token: adminToken })).status).toBe(204)
+    expect((await t.request(`/api/users/${creator.id}/roles/staff`, { method: 'DELETE', token: adminToken })).status).toBe(204)
+    expect(await broadcasterType(creator.id)).toBe('partner')
 
     expect((await t.request(`/api/users/${creator.id}/roles/partner`, { method: 'DELETE', token: adminToken })).status).toBe(204)
     const after = (await (await t.request(`/api/users/${creator.id}`)).json()) as { data: { broadcaster_type: string } }
@@ -47,6 +56,24 @@ describe('roles', () => {
 
     expect((await t.request(`/api/users/${creator.id}/roles/emperor`, { method: 'PUT', token: adminToken })).status).toBe(400)
     expect((await t.request('/api/users/987654321/roles/staff', { method: 'PUT', token: adminToken })).status).toBe(404)
+  })
+
+  test('broadcaster_type follows the partner role, however concurrent grants and revokes interleave', async () => {
+    await registerAccount(t, 'race_admin', 'race password')
+    expect(await adminGrant('race_admin').exited).toBe(0)
+    const login = await t.request('/api/auth/login', { method: 'POST', json: { login: 'race_admin', password: 'race password' } })
+    const { access_token: token } = ((await login.json()) as { data: { access_token: string } }).data
+    const streamer = await registerAccount(t, 'race_streamer')
+    for (let round = 0; round < 5; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          t.request(`/api/users/${streamer.id}/roles/partner`, { method: i % 2 === 0 ? 'PUT' : 'DELETE', token }),
+        ),
+      )
+      expect(answers.map((res) => res.status)).toEqual(Array(12).fill(204))
+      const [held] = await t.sql.users!`select count(*)::int as n from user_roles where user_id = ${streamer.id} and role = 'partner'`
+      expect(await broadcasterType(streamer.id)).toBe(held!.n === 1 ? 'partner' : '')
+    }
   })
 
   test('admin:grant of an unknown login fails with a clear message', async () => {

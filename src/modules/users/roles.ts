@@ -1,14 +1,19 @@
 import { and, eq } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { Role } from '../../platform/auth/tokens.ts'
+import type { Transaction } from '../../platform/events/types.ts'
 import { publish } from './events.ts'
-import { userRoles, users } from './schema.ts'
+import { type BroadcasterType, userRoles, users } from './schema.ts'
 
 const announcement = (userId: number, role: Role, by: number | null) => ({
   user_id: String(userId),
   role,
   by_user_id: by === null ? null : String(by),
 })
+
+// The partner role is what makes a broadcaster a partner; profiles read the copy on the row.
+const setBroadcasterType = (tx: Transaction, userId: number, type: BroadcasterType) =>
+  tx.update(users).set({ broadcasterType: type }).where(eq(users.id, userId))
 
 /** Global roles. They reach access tokens at the next login or refresh. */
 export function createRoles(db: PostgresJsDatabase) {
@@ -23,7 +28,10 @@ export function createRoles(db: PostgresJsDatabase) {
           .values({ userId, role, grantedBy: by })
           .onConflictDoNothing()
           .returning({ role: userRoles.role })
-        if (granted) await publish(tx, 'users.role_granted.v1', announcement(userId, role, by))
+        if (granted) {
+          if (role === 'partner') await setBroadcasterType(tx, userId, 'partner')
+          await publish(tx, 'users.role_granted.v1', announcement(userId, role, by))
+        }
         return true
       }),
     revoke: (userId: number, role: Role, by: number | null): Promise<boolean> =>
@@ -32,7 +40,10 @@ export function createRoles(db: PostgresJsDatabase) {
           .delete(userRoles)
           .where(and(eq(userRoles.userId, userId), eq(userRoles.role, role)))
           .returning({ role: userRoles.role })
-        if (revoked) await publish(tx, 'users.role_revoked.v1', announcement(userId, role, by))
+        if (revoked) {
+          if (role === 'partner') await setBroadcasterType(tx, userId, '')
+          await publish(tx, 'users.role_revoked.v1', announcement(userId, role, by))
+        }
         return revoked !== undefined
       }),
     async idOfLogin(login: string): Promise<number | undefined> {

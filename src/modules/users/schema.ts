@@ -13,6 +13,9 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 
+export const BROADCASTER_TYPES = ['partner', 'affiliate', ''] as const
+export type BroadcasterType = (typeof BROADCASTER_TYPES)[number]
+
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 
@@ -29,10 +32,16 @@ export const users = pgTable(
     description: text('description').notNull().default(''),
     profileImageUrl: text('profile_image_url').notNull().default(''),
     offlineImageUrl: text('offline_image_url').notNull().default(''),
+    // Twitch's broadcaster_type, kept on the row (not derived from user_roles) so a profile
+    // is one primary-key read; roles.ts sets it in the transaction that grants or revokes partner.
+    broadcasterType: text('broadcaster_type').$type<BroadcasterType>().notNull().default(''),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [check('users_login_format', sql`${t.login} ~ '^[a-z0-9_]{4,25}$'`)],
+  (t) => [
+    check('users_login_format', sql`${t.login} ~ '^[a-z0-9_]{4,25}$'`),
+    check('users_broadcaster_type', sql`${t.broadcasterType} in ('', 'affiliate', 'partner')`),
+  ],
 )
 
 export const userRoles = pgTable(

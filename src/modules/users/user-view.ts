@@ -1,5 +1,7 @@
 import { z } from '@hono/zod-openapi'
-import type { users } from './schema.ts'
+import { Problem } from '../../platform/http/problem.ts'
+import type { Profile } from './profiles.ts'
+import { BROADCASTER_TYPES } from './schema.ts'
 
 /** A user as the API shows it, with Twitch Helix's field names. */
 export const UserView = z
@@ -8,7 +10,7 @@ export const UserView = z
     login: z.string().openapi({ example: 'twitchdev' }),
     display_name: z.string().openapi({ example: 'TwitchDev' }),
     type: z.literal(''),
-    broadcaster_type: z.enum(['partner', '']),
+    broadcaster_type: z.enum(BROADCASTER_TYPES),
     description: z.string(),
     profile_image_url: z.string(),
     offline_image_url: z.string(),
@@ -18,25 +20,31 @@ export const UserView = z
 
 export type UserView = z.infer<typeof UserView>
 
-type UserRow = Pick<
-  typeof users.$inferSelect,
-  'id' | 'login' | 'displayName' | 'description' | 'profileImageUrl' | 'offlineImageUrl' | 'createdAt'
-> & { partner: boolean }
-
-export const toUserView = (row: UserRow): UserView => ({
+export const toUserView = (row: Profile): UserView => ({
   id: String(row.id),
   login: row.login,
   display_name: row.displayName,
   type: '',
-  broadcaster_type: row.partner ? 'partner' : '',
+  broadcaster_type: row.broadcasterType,
   description: row.description,
   profile_image_url: row.profileImageUrl,
   offline_image_url: row.offlineImageUrl,
   created_at: row.createdAt.toISOString(),
 })
 
+const USER_ID = /^[1-9][0-9]{0,17}$/
+const USER_ID_RULE = 'a user id (digits)'
+
 /** Ids are positive bigint strings; anything else is a 400 before any query runs. */
 export const UserId = z
   .string()
-  .regex(/^[1-9][0-9]{0,17}$/, 'a user id (digits)')
+  .regex(USER_ID, USER_ID_RULE)
   .openapi({ param: { name: 'id', in: 'path' }, example: '141981764' })
+
+/** A path's `{id}` checked inline, with the 400 the router's validator gives for `UserId`. */
+export function pathUserId(id: string): number {
+  if (!USER_ID.test(id)) {
+    throw new Problem(400, `Invalid path parameter: id: ${USER_ID_RULE}`, { errors: [{ field: 'id', message: USER_ID_RULE }] })
+  }
+  return Number(id)
+}
