@@ -26,6 +26,12 @@ describe('loadConfig', () => {
     // Never 5432, which a system Postgres may hold.
     expect(config.embeddedPostgresPort).not.toBe(5432)
     expect(config.trustProxy).toBe(false)
+    expect(config.events).toEqual({
+      streamPrefix: 'ondes:events',
+      claimIdleMs: 30_000,
+      inboxRetentionHours: 7 * 24,
+      deadConsumerIdleMs: 3_600_000,
+    })
   })
 
   test('reads what is set', () => {
@@ -38,6 +44,9 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://cache:6379',
       LOG_LEVEL: 'debug',
       TRUST_PROXY: '1',
+      EVENTS_CLAIM_IDLE_MS: '5000',
+      EVENTS_INBOX_RETENTION_HOURS: '48',
+      EVENTS_DEAD_CONSUMER_IDLE_MS: '600000',
     })
     expect(config.modules).toEqual(['chat', 'users'])
     expect(config.port).toBe(8080)
@@ -46,6 +55,7 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBe('redis://cache:6379')
     expect(config.logLevel).toBe('debug')
     expect(config.trustProxy).toBe(true)
+    expect(config.events).toMatchObject({ claimIdleMs: 5000, inboxRetentionHours: 48, deadConsumerIdleMs: 600_000 })
   })
 
   test.each([
@@ -60,10 +70,22 @@ describe('loadConfig', () => {
     ['DB_POOL_MAX', { DB_POOL_MAX: '0' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['JWT_PUBLIC_KEY', { JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----' }],
+    ['EVENTS_INBOX_RETENTION_HOURS', { EVENTS_INBOX_RETENTION_HOURS: '0' }],
+    ['EVENTS_INBOX_RETENTION_HOURS', { EVENTS_INBOX_RETENTION_HOURS: 'a week' }],
+    // 5 deliveries an hour apart: a day's retention is less than ten times that.
+    ['EVENTS_INBOX_RETENTION_HOURS', { EVENTS_CLAIM_IDLE_MS: '3600000', EVENTS_INBOX_RETENTION_HOURS: '24' }],
+    ['EVENTS_DEAD_CONSUMER_IDLE_MS', { EVENTS_DEAD_CONSUMER_IDLE_MS: '10' }],
   ])('a bad %s stops start-up with one line naming it', (variable, env) => {
     const message = refusal(env)
     expect(message.startsWith(`${variable}: expected `)).toBe(true)
     expect(message).not.toContain('\n')
+  })
+
+  test('the inbox retention floor follows the redelivery window', () => {
+    expect(refusal({ EVENTS_CLAIM_IDLE_MS: '3600000', EVENTS_INBOX_RETENTION_HOURS: '24' })).toBe(
+      'EVENTS_INBOX_RETENTION_HOURS: expected at least 50 hours (ten times the redelivery window, 5 deliveries × EVENTS_CLAIM_IDLE_MS=3600000), got "24"',
+    )
+    expect(loadConfig({ EVENTS_CLAIM_IDLE_MS: '3600000', EVENTS_INBOX_RETENTION_HOURS: '50' }).events.inboxRetentionHours).toBe(50)
   })
 
   test('an unknown module is named in the refusal, with the names that are known', () => {

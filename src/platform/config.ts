@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_ATTEMPTS } from './events/types.ts'
 
 export const MODULE_NAMES = ['users', 'streams', 'chat', 'subscriptions', 'analytics'] as const
 export type ModuleName = (typeof MODULE_NAMES)[number]
@@ -57,6 +58,8 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
   EVENTS_STREAM_PREFIX: z.string().min(1).default('ondes:events'),
   EVENTS_CLAIM_IDLE_MS: z.coerce.number().int().min(10).default(30_000),
+  EVENTS_INBOX_RETENTION_HOURS: z.coerce.number().int().min(1).default(7 * 24),
+  EVENTS_DEAD_CONSUMER_IDLE_MS: z.coerce.number().int().min(1000).default(60 * 60 * 1000),
 })
 
 type Env = z.infer<typeof envSchema>
@@ -85,8 +88,15 @@ export type Config = {
   authAttemptsPerMinute: number
   /** Take the client address from X-Forwarded-For (set when behind the gateway). */
   trustProxy: boolean
-  /** Redis Streams: the streams' key prefix, and how long an entry stays pending before another consumer claims it. */
-  events: { streamPrefix: string; claimIdleMs: number }
+  events: {
+    /** Redis Streams: the streams' key prefix, and how long an entry stays pending before another consumer claims it. */
+    streamPrefix: string
+    claimIdleMs: number
+    /** How long a consumer remembers an event it handled (its inbox row), so a redelivery changes nothing. */
+    inboxRetentionHours: number
+    /** A consumer of a group idle this long with nothing pending (a replica gone) is deleted from the group. */
+    deadConsumerIdleMs: number
+  }
 }
 
 /** A configuration error carries exactly one line: the variable and what it expects. */
@@ -115,6 +125,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.JWT_PRIVATE_KEY && !e.JWT_PUBLIC_KEY) {
     throw new ConfigError('JWT_PUBLIC_KEY: expected the public key matching JWT_PRIVATE_KEY (PEM, SPKI)')
   }
+  // Ten times the longest a failing entry keeps coming back, at the least: redeliveries after
+  // longer outages must still find the event in the inbox.
+  const minRetentionHours = Math.ceil((10 * MAX_ATTEMPTS * e.EVENTS_CLAIM_IDLE_MS) / 3_600_000)
+  if (e.EVENTS_INBOX_RETENTION_HOURS < minRetentionHours) {
+    throw new ConfigError(
+      `EVENTS_INBOX_RETENTION_HOURS: expected at least ${minRetentionHours} hours (ten times the redelivery window, ${MAX_ATTEMPTS} deliveries × EVENTS_CLAIM_IDLE_MS=${e.EVENTS_CLAIM_IDLE_MS}), got "${e.EVENTS_INBOX_RETENTION_HOURS}"`,
+    )
+  }
   return {
     modules: e.MODULES,
     port: e.PORT,
@@ -136,6 +154,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     authAttemptsPerMinute: e.AUTH_ATTEMPTS_PER_MINUTE,
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
-    events: { streamPrefix: e.EVENTS_STREAM_PREFIX, claimIdleMs: e.EVENTS_CLAIM_IDLE_MS },
+    events: {
+      streamPrefix: e.EVENTS_STREAM_PREFIX,
+      claimIdleMs: e.EVENTS_CLAIM_IDLE_MS,
+      inboxRetentionHours: e.EVENTS_INBOX_RETENTION_HOURS,
+      deadConsumerIdleMs: e.EVENTS_DEAD_CONSUMER_IDLE_MS,
+    },
   }
 }

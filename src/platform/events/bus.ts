@@ -5,11 +5,22 @@ import type { ModuleDatabase } from '../db/database.ts'
 import type { ModuleDefinition } from '../module.ts'
 import { createInProcessTransport } from './in-process.ts'
 import { createInbox } from './inbox.ts'
+import { createInboxPruner } from './inbox-pruner.ts'
 import { createEventMetrics, type OutboxStats } from './metrics.ts'
 import { createRedisStreamsTransport } from './redis-streams.ts'
 import { createRelay } from './relay.ts'
+import type { Readiness } from './types.ts'
 
-export type EventBus = { start: () => Promise<void>; stop: () => Promise<void> }
+export type EventBus = {
+  start: () => Promise<void>
+  stop: () => Promise<void>
+  /**
+   * Checks for /readyz, each `ok` or what is wrong: `events_transport` (Redis answers, or
+   * in-process), `events_relay_<module>` per producer, `events_consumer_<module>` per consumer
+   * on Redis Streams (its read loop).
+   */
+  readiness: () => Promise<Readiness>
+}
 
 /**
  * The events of this process: a relay for each module that produces, an inbox for each that
@@ -47,18 +58,22 @@ export function createEventBus(options: {
         url: config.redisUrl,
         prefix: config.events.streamPrefix,
         claimIdleMs: config.events.claimIdleMs,
+        deadConsumerIdleMs: config.events.deadConsumerIdleMs,
         metrics,
         log,
       })
     : undefined
   const transport = streams ?? createInProcessTransport({ metrics, log })
 
-  for (const { definition, database } of modules) {
-    if (!definition.consumes || Object.keys(definition.consumes).length === 0) continue
+  const consumers = modules.filter(({ definition }) => Object.keys(definition.consumes ?? {}).length > 0)
+  for (const { definition, database } of consumers) {
     transport.subscribe(
-      createInbox({ module: definition.name, db: database.db, consumes: definition.consumes, metrics, log }),
+      createInbox({ module: definition.name, db: database.db, consumes: definition.consumes ?? {}, metrics, log }),
     )
   }
+  const pruners = consumers.map(({ definition, database }) =>
+    createInboxPruner({ module: definition.name, sql: database.sql, retentionHours: config.events.inboxRetentionHours, log }),
+  )
   const relays = producers.map(({ definition, database }) =>
     createRelay({ module: definition.name, sql: database.sql, transport, metrics, log }),
   )
@@ -67,9 +82,15 @@ export function createEventBus(options: {
     async start() {
       await transport.start()
       await Promise.all(relays.map((relay) => relay.start()))
+      for (const pruner of pruners) pruner.start()
     },
     async stop() {
-      await Promise.all([...relays.map((relay) => relay.stop()), transport.stop()])
+      await Promise.all([...relays.map((relay) => relay.stop()), transport.stop(), ...pruners.map((pruner) => pruner.stop())])
+    },
+    async readiness() {
+      const checks = await transport.readiness()
+      for (const relay of relays) checks[`events_relay_${relay.module}`] = relay.state()
+      return checks
     },
   }
 }

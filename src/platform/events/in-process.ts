@@ -51,6 +51,8 @@ export function createInProcessTransport(options: {
       await Promise.all(consumers.map((consumer) => deliverTo(consumer, events)))
     },
     async start() {},
+    // Nothing between here and the consumers that could be away.
+    readiness: async () => ({ events_transport: 'ok' }),
     async stop() {
       stopping.abort()
     },

@@ -159,6 +159,26 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
     await waitFor('the pending list to drain', async () => (await pendingCount()) === 0)
   }, 15_000)
 
+  test('consumers of replicas gone a while with nothing pending leave the group; one holding entries stays', async () => {
+    fresh()
+    const names = async () =>
+      ((await redis.xinfo('CONSUMERS', streamKey(), 'analytics')) as string[][]).map((flat) => flat[1]).sort()
+    await redis.xgroup('CREATE', streamKey(), 'analytics', '0', 'MKSTREAM')
+    // A replica that restarted under a new name, and one that died holding an entry.
+    await redis.xgroup('CREATECONSUMER', streamKey(), 'analytics', 'gone-replica')
+    await redis.xadd(streamKey(), '*', 'event', 'held')
+    await redis.xreadgroup('GROUP', 'analytics', 'stuck-replica', 'COUNT', 1, 'STREAMS', streamKey(), '>')
+    await Bun.sleep(3100)
+    // A claim idle time longer than the test: the held entry stays where it is.
+    track(await createTestPlatform([probeConsumer('a')], { ...env, EVENTS_CLAIM_IDLE_MS: '60000', EVENTS_DEAD_CONSUMER_IDLE_MS: '3000' }))
+    await waitFor('the gone replica to leave the group', async () => !(await names()).includes('gone-replica'))
+    // Sweeps run every 1.5 s: one has run by now, while this one was idle less than 3 s.
+    await redis.xgroup('CREATECONSUMER', streamKey(), 'analytics', 'new-replica')
+    await Bun.sleep(1600)
+    expect(await names()).toEqual(['new-replica', 'stuck-replica'])
+    expect(await pendingCount()).toBe(1)
+  }, 20_000)
+
   test('two relays on one outbox put each event on the stream once', async () => {
     fresh()
     const first = track(await createTestPlatform([probeProducer], env))

@@ -2,12 +2,15 @@ import { hostname } from 'node:os'
 import Redis, { type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
 import { z } from 'zod'
+import { sweepIdleConsumers } from './consumer-sweep.ts'
 import type { ConsumerLag, EventMetrics } from './metrics.ts'
 import { backoff, pause } from './pause.ts'
 import { MAX_ATTEMPTS, type Consumer, type EventEnvelope, type Transport } from './types.ts'
 
 /** How long one XREADGROUP waits for news; also the longest a stopping consumer takes to notice. */
 const BLOCK_MS = 500
+/** How long `readiness` waits for Redis to answer a PING. */
+const READINESS_TIMEOUT_MS = 1000
 /** Streams are capped (approximately) at this many entries; a consumer further behind than this loses events. */
 const MAX_LENGTH = 1_000_000
 
@@ -43,22 +46,27 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  * MAX_ATTEMPTS-th delivery (or later), or its payload breaks the contract, it goes to the
  * module's dead-letter stream (`<prefix>:dead-letter:<module>`) and is acknowledged. A
  * database outage fails no handler, so it dead-letters nothing: entries wait pending.
+ * Consumers left in a group by replicas gone for `deadConsumerIdleMs`, with nothing pending, are
+ * deleted (consumer-sweep.ts).
  */
 export function createRedisStreamsTransport(options: {
   url: string
   prefix: string
   claimIdleMs: number
+  deadConsumerIdleMs: number
   metrics: EventMetrics
   log: Logger
   batchSize?: number
 }): Transport & { lag: () => Promise<ConsumerLag[]> } {
-  const { url, prefix, claimIdleMs, metrics, log, batchSize = 200 } = options
+  const { url, prefix, claimIdleMs, deadConsumerIdleMs, metrics, log, batchSize = 200 } = options
   const consumerName = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`
   const streamOf = (type: string) => `${prefix}:${type}`
   const deadLetterStreamOf = (module: string) => `${prefix}:dead-letter:${module}`
   const consumers: Consumer[] = []
   const stopping = new AbortController()
   const loops: Promise<void>[] = []
+  /** Each consuming module's read loop as /readyz would tell it: `ok`, or what is wrong. */
+  const states = new Map<string, string>()
 
   /** A connection that fails its commands fast while Redis is away, and says so once per outage. */
   const connect = (name: string, extra: RedisOptions) => {
@@ -91,10 +99,14 @@ export function createRedisStreamsTransport(options: {
     }
   }
 
-  const deadLetter = async (group: string, entry: Entry, type: string, error: string) => {
-    await exec(
-      commands
-        .multi()
+  type GiveUp = { entry: Entry; type: string; error: string }
+
+  /** Moves entries to the module's dead-letter stream and acknowledges them, all in one MULTI. */
+  const deadLetter = async (group: string, giveUps: GiveUp[]) => {
+    if (giveUps.length === 0) return
+    const multi = commands.multi()
+    for (const { entry, error } of giveUps) {
+      multi
         .xadd(
           deadLetterStreamOf(group),
           'MAXLEN',
@@ -112,35 +124,51 @@ export function createRedisStreamsTransport(options: {
           'event',
           field(entry.fields, 'event') ?? '',
         )
-        .xack(entry.stream, group, entry.id),
-    )
-    metrics.deadLettered.inc({ module: group, type })
-    log.error({ consumer: group, stream: entry.stream, entryId: entry.id, deliveries: entry.deliveries, error }, 'event dead-lettered')
+        .xack(entry.stream, group, entry.id)
+    }
+    await exec(multi)
+    for (const { entry, type, error } of giveUps) {
+      metrics.deadLettered.inc({ module: group, type })
+      log.error({ consumer: group, stream: entry.stream, entryId: entry.id, deliveries: entry.deliveries, error }, 'event dead-lettered')
+    }
+  }
+
+  /** One XACK per stream for all of `entries`. */
+  const acknowledge = async (group: string, entries: Entry[]) => {
+    if (entries.length === 0) return
+    const ids = new Map<string, string[]>()
+    for (const entry of entries) {
+      const list = ids.get(entry.stream)
+      if (list) list.push(entry.id)
+      else ids.set(entry.stream, [entry.id])
+    }
+    const pipeline = commands.pipeline()
+    for (const [stream, streamIds] of ids) pipeline.xack(stream, group, ...streamIds)
+    await exec(pipeline)
   }
 
   /** Delivers entries to the consumer; acknowledges what it is done with, dead-letters what it never will be. */
   const handle = async (consumer: Consumer, entries: Entry[]) => {
     const group = consumer.module
     const readable: { entry: Entry; event: EventEnvelope }[] = []
+    const giveUps: GiveUp[] = []
     for (const entry of entries) {
       const event = readEnvelope(entry.fields)
       if (event) readable.push({ entry, event })
-      else await deadLetter(group, entry, 'unreadable', 'the entry holds no readable event')
+      else giveUps.push({ entry, type: 'unreadable', error: 'the entry holds no readable event' })
     }
-    if (readable.length === 0) return
-    const outcomes = await consumer.deliver(readable.map((r) => r.event))
-    const done = commands.pipeline()
-    const giveUp: { entry: Entry; type: string; error: string }[] = []
+    const outcomes = readable.length > 0 ? await consumer.deliver(readable.map((r) => r.event)) : []
+    const done: Entry[] = []
     readable.forEach(({ entry, event }, i) => {
       const outcome = outcomes[i]
-      if (!outcome || !('error' in outcome)) done.xack(entry.stream, group, entry.id)
+      if (!outcome || !('error' in outcome)) done.push(entry)
       else if (outcome.status === 'rejected' || entry.deliveries >= MAX_ATTEMPTS) {
-        giveUp.push({ entry, type: event.type, error: outcome.error })
+        giveUps.push({ entry, type: event.type, error: outcome.error })
       }
       // Otherwise it stays pending, and comes back through XAUTOCLAIM once idle long enough.
     })
-    await exec(done)
-    for (const { entry, type, error } of giveUp) await deadLetter(group, entry, type, error)
+    await acknowledge(group, done)
+    await deadLetter(group, giveUps)
   }
 
   /** Takes over entries idle past `claimIdleMs` (failed, or left by a consumer that died), one page per stream. */
@@ -169,6 +197,14 @@ export function createRedisStreamsTransport(options: {
     }
   }
 
+  /** Deletes consumers of `group` gone quiet with nothing pending, other replicas' as much as ours. */
+  const sweep = async (group: string, streams: string[]) => {
+    for (const stream of streams) {
+      const removed = await sweepIdleConsumers(commands, stream, group, deadConsumerIdleMs, consumerName)
+      if (removed.length > 0) log.info({ consumer: group, stream, removed }, 'idle consumers without pending entries deleted')
+    }
+  }
+
   const consume = async (consumer: Consumer) => {
     const group = consumer.module
     const streams = consumer.types.map(streamOf)
@@ -176,19 +212,28 @@ export function createRedisStreamsTransport(options: {
     const blocking = connect(`ondes-events-${group}`, { blockingTimeout: BLOCK_MS + 1000 })
     const cursors = new Map<string, string>()
     const reclaimEveryMs = Math.max(50, Math.floor(claimIdleMs / 2))
+    const sweepEveryMs = Math.min(60_000, Math.max(50, Math.floor(deadConsumerIdleMs / 2)))
     let groupsReady = false
     let nextReclaim = 0
+    let nextSweep = 0
     let failures = 0
+    states.set(group, 'starting')
     try {
       while (!stopping.signal.aborted) {
         try {
           if (!groupsReady) {
             await ensureGroups(group, streams)
             groupsReady = true
+            if (failures === 0) states.set(group, 'ok')
           }
           if (performance.now() >= nextReclaim) {
             await reclaim(consumer, streams, cursors)
             nextReclaim = performance.now() + reclaimEveryMs
+          }
+          // After the reclaim: a dead consumer's entries have moved to us, leaving it nothing pending.
+          if (performance.now() >= nextSweep) {
+            await sweep(group, streams)
+            nextSweep = performance.now() + sweepEveryMs
           }
           const reply = (await blocking.xreadgroup(
             'GROUP',
@@ -208,14 +253,17 @@ export function createRedisStreamsTransport(options: {
           if (entries.length > 0) await handle(consumer, entries)
           if (failures > 0) log.info({ consumer: group }, 'event consumer resumed')
           failures = 0
+          states.set(group, 'ok')
         } catch (error) {
           // A stream deleted under us (FLUSHALL, a new Redis) loses its group: make it again.
           if (message(error).includes('NOGROUP')) groupsReady = false
           if (failures++ === 0) log.warn({ err: error, consumer: group }, 'event consumer: reading failed; retrying')
+          states.set(group, `failing: ${message(error)}`)
           await pause(backoff(failures), stopping.signal)
         }
       }
     } finally {
+      states.set(group, 'stopped')
       blocking.disconnect()
     }
   }
@@ -237,6 +285,15 @@ export function createRedisStreamsTransport(options: {
       stopping.abort()
       await Promise.all(loops)
       await commands.quit().catch(() => commands.disconnect())
+    },
+    async readiness() {
+      const answer = await Promise.race([commands.ping(), Bun.sleep(READINESS_TIMEOUT_MS).then(() => 'no answer in time')]).catch(
+        (error: unknown) => message(error),
+      )
+      return {
+        events_transport: answer === 'PONG' ? 'ok' : `redis down: ${answer}`,
+        ...Object.fromEntries([...states].map(([module, state]) => [`events_consumer_${module}`, state])),
+      }
     },
     async lag() {
       const pairs = consumers.flatMap((c) => c.types.map((type) => ({ module: c.module, type })))

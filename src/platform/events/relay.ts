@@ -5,7 +5,13 @@ import { backoff, pause } from './pause.ts'
 import { OUTBOX_CHANNEL } from './publish.ts'
 import type { EventEnvelope, Transport } from './types.ts'
 
-export type Relay = { start: () => Promise<void>; stop: () => Promise<void> }
+export type Relay = {
+  module: string
+  start: () => Promise<void>
+  stop: () => Promise<void>
+  /** For /readyz: `ok` while batches go out, else what is wrong (`failing: …`, `starting`, `stopped`). */
+  state: () => string
+}
 
 type Row = { id: string; event_id: string; type: string; payload: unknown; occurred_at: string }
 
@@ -34,6 +40,7 @@ export function createRelay(options: {
   let wake: (() => void) | undefined
   let running: Promise<void> | undefined
   let unlisten: (() => Promise<void>) | undefined
+  let state = 'starting'
 
   const onNotify = () => {
     notified = true
@@ -57,26 +64,35 @@ export function createRelay(options: {
     let claimed: Row[] = []
     try {
       await sql.begin(async (tx) => {
+        // Claimed and marked in one statement; the marks commit only once the transport has the
+        // events, and the rows stay locked meanwhile. Their commit need not wait for the WAL flush
+        // (synchronous_commit off): a mark lost in a crash only means the events go out again,
+        // which every inbox absorbs.
         claimed = await tx<Row[]>`
-          select id, event_id, type, payload,
-                 to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred_at
-          from outbox
-          where published_at is null order by id limit ${batchSize} for update skip locked`
-        if (claimed.length === 0) return
-        await transport.publish(claimed.map(toEnvelope))
-        await tx`update outbox set published_at = now(), attempts = attempts + 1, last_error = null
-          where id in ${tx(claimed.map((row) => row.id))}`
+          with settings as (select set_config('synchronous_commit', 'off', true)),
+          claimed as (
+            select id from outbox
+            where published_at is null order by id limit ${batchSize} for update skip locked
+          ),
+          marked as (
+            update outbox o set published_at = now(), attempts = o.attempts + 1, last_error = null
+            from claimed, settings where o.id = claimed.id
+            returning o.id, o.event_id, o.type, o.payload,
+                      to_char(o.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred_at
+          )
+          select * from marked order by id`
+        if (claimed.length > 0) await transport.publish(claimed.map(toEnvelope))
       })
     } catch (error) {
       if (claimed.length > 0) {
         const ids = claimed.map((row) => row.id)
-        await sql`update outbox set attempts = attempts + 1, last_error = ${String(error)} where id in ${sql(ids)}`.catch(
+        await sql`update outbox set attempts = attempts + 1, last_error = ${String(error)} where id = any(${ids}::bigint[])`.catch(
           () => {},
         )
       }
       throw error
     }
-    for (const row of claimed) metrics.published.inc({ type: row.type })
+    countByType(claimed, (type, count) => metrics.published.inc({ type }, count))
     return claimed.length
   }
 
@@ -92,6 +108,7 @@ export function createRelay(options: {
         const count = await relayBatch()
         if (failures > 0) log.info({ module }, 'outbox relay resumed')
         failures = 0
+        state = 'ok'
         if (performance.now() >= nextPrune) {
           nextPrune = performance.now() + PRUNE_EVERY_MS
           await prune()
@@ -100,12 +117,15 @@ export function createRelay(options: {
       } catch (error) {
         // The events wait in the outbox; say so once per outage, not once per try.
         if (failures++ === 0) log.warn({ err: error, module }, 'outbox relay: publishing failed; events wait in the outbox')
+        state = `failing: ${error instanceof Error ? error.message : String(error)}`
         await pause(backoff(failures), stopping.signal)
       }
     }
   }
 
   return {
+    module,
+    state: () => state,
     async start() {
       try {
         const listener = await sql.listen(OUTBOX_CHANNEL, onNotify)
@@ -118,9 +138,17 @@ export function createRelay(options: {
     async stop() {
       stopping.abort()
       await running
+      state = 'stopped'
       await unlisten?.().catch(() => {})
     },
   }
+}
+
+/** Calls `each` once per event type in `rows`, with how many rows have it. */
+function countByType(rows: Row[], each: (type: string, count: number) => void): void {
+  const counts = new Map<string, number>()
+  for (const row of rows) counts.set(row.type, (counts.get(row.type) ?? 0) + 1)
+  for (const [type, count] of counts) each(type, count)
 }
 
 const toEnvelope = (row: Row): EventEnvelope => ({

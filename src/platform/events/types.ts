@@ -61,7 +61,12 @@ export type Transport = {
   subscribe: (consumer: Consumer) => void
   start: () => Promise<void>
   stop: () => Promise<void>
+  /** Named checks for /readyz, each `ok` or what is wrong (the transport's reachability, its consumers' loops). */
+  readiness: () => Promise<Readiness>
 }
+
+/** Named checks, each `ok` or a short reason it is not. */
+export type Readiness = Record<string, string>
 
 /** Attempts at one event before a consumer gives up on it and dead-letters it. */
 export const MAX_ATTEMPTS = 5
