@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { Sql } from 'postgres'
 import type { Role } from '../../platform/auth/tokens.ts'
 import { hasPgCode, PG } from '../../platform/db/errors.ts'
 import { Problem } from '../../platform/http/problem.ts'
@@ -16,14 +17,16 @@ const rolesColumn = sql<Role[]>`array(select ${userRoles.role} from ${userRoles}
 export type Registration = { login: string; email: string; password: string; displayName: string }
 
 /** Registration and credential checks: the only code that sees passwords. */
-export function createAccounts(db: PostgresJsDatabase) {
-  // Roles come in the same round trip: login is argon2-bound, and every statement it adds
-  // competes with the hash for the same cores.
-  const credentialsByLogin = db
-    .select({ id: users.id, login: users.login, passwordHash: users.passwordHash, roles: rolesColumn })
-    .from(users)
-    .where(eq(users.login, sql.placeholder('login')))
-    .prepare('users_credentials_by_login')
+export function createAccounts(db: PostgresJsDatabase, client: Sql) {
+  // Roles come in the same round trip, a prepared statement sent by postgres.js itself: login
+  // is argon2-bound, and every statement or µs of CPU it adds competes with the hash for the cores.
+  const credentialsByLogin = async (login: string) => {
+    const [found] = await client<{ id: string; login: string; password_hash: string; roles: Role[] }[]>`
+      select id, login, password_hash,
+             array(select role from user_roles where user_id = users.id order by 1) as roles
+      from users where login = ${login}`
+    return found
+  }
   const accountById = db
     .select({ login: users.login, roles: rolesColumn })
     .from(users)
@@ -69,10 +72,10 @@ export function createAccounts(db: PostgresJsDatabase) {
 
     /** The account for a login and password, or undefined — the same answer for both mistakes. */
     async verify(login: string, password: string): Promise<Account | undefined> {
-      const [found] = await credentialsByLogin.execute({ login })
-      const valid = await Bun.password.verify(password, found?.passwordHash ?? (await decoyHash()))
+      const found = await credentialsByLogin(login)
+      const valid = await Bun.password.verify(password, found?.password_hash ?? (await decoyHash()))
       if (!found || !valid) return undefined
-      return { id: found.id, login: found.login, roles: found.roles }
+      return { id: Number(found.id), login: found.login, roles: found.roles }
     },
 
     /** The account as it is now, to mint a fresh access token (roles may have changed). */

@@ -91,9 +91,13 @@ describe('sessions', () => {
     const me = await registerAccount(t, 'many_sessions', 'password one')
     const second = await tokens(await post('/api/auth/login', { login: 'many_sessions', password: 'password one' }))
     const listed = await t.request('/api/auth/sessions', { token: me.accessToken })
-    const { data } = (await listed.json()) as { data: { id: string; current: boolean }[] }
+    const { data } = (await listed.json()) as { data: { id: string; current: boolean; expires_at: string }[] }
     expect(data).toHaveLength(2)
     expect(data.filter((s) => s.current)).toHaveLength(1)
+    // A session opened at login lasts the refresh TTL (30 days by default).
+    for (const session of data) {
+      expect(Math.abs(Date.parse(session.expires_at) - (Date.now() + 30 * 86_400_000))).toBeLessThan(60_000)
+    }
 
     const other = data.find((s) => !s.current)!
     expect((await t.request(`/api/auth/sessions/${other.id}`, { method: 'DELETE', token: me.accessToken })).status).toBe(204)

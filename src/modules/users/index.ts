@@ -27,12 +27,13 @@ export const users: ModuleDefinition = {
     if (!jwt.privateKey) {
       throw new ConfigError('JWT_PRIVATE_KEY: expected an Ed25519 private key (PEM, PKCS#8); the users module signs access tokens')
     }
-    const { db } = database
-    const profiles = createProfiles(db, database.sql)
+    // drizzle for most statements; the raw pool for the hot ones (profile by id, login).
+    const { db, sql } = database
+    const profiles = createProfiles(db, sql)
     const routes = createRouter()
       .route(
         '/',
-        authRoutes(createAccounts(db), createSessions(db, jwt.refreshTtlSeconds), rateLimiter, authenticated, {
+        authRoutes(createAccounts(db, sql), createSessions(db, sql, jwt.refreshTtlSeconds), rateLimiter, authenticated, {
           signAccessToken: await createAccessTokenSigner(jwt.privateKey, { ...jwt, ttlSeconds: jwt.accessTtlSeconds }),
           accessTtlSeconds: jwt.accessTtlSeconds,
           trustProxy: config.trustProxy,

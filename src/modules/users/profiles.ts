@@ -37,11 +37,11 @@ export type ProfileChanges = Partial<{
 }>
 
 /** Reads and edits of public profiles. */
-export function createProfiles(db: PostgresJsDatabase, sql: Sql) {
+export function createProfiles(db: PostgresJsDatabase, client: Sql) {
   // The hot path (GET /api/users/{id}): one primary-key read, a prepared statement sent by
   // postgres.js itself; drizzle's query wrapper and row mapping add ~2 µs of CPU a call.
   const byId = async (id: number): Promise<Profile | undefined> => {
-    const [row] = await sql<ProfileRow[]>`
+    const [row] = await client<ProfileRow[]>`
       select id, login, display_name, description, profile_image_url, offline_image_url, broadcaster_type, created_at
       from users where id = ${id}`
     return (

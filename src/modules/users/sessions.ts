@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { Sql } from 'postgres'
 import { refreshTokens, sessions } from './schema.ts'
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+const hashToken = (token: string) => Bun.SHA256.hash(token, 'hex')
 // The prefix makes leaked tokens easy to recognise in logs and secret scanners.
 const newRefreshToken = () => `ort_${randomBytes(32).toString('base64url')}`
 
@@ -27,22 +28,26 @@ export type SessionView = {
  * Login sessions, each a family of opaque refresh tokens. A token is exchanged once; showing
  * one that was already exchanged means it leaked, so its whole family is revoked.
  */
-export function createSessions(db: PostgresJsDatabase, refreshTtlSeconds: number) {
+export function createSessions(db: PostgresJsDatabase, client: Sql, refreshTtlSeconds: number) {
   const expiresAt = () => new Date(Date.now() + refreshTtlSeconds * 1000)
 
   return {
-    /** Opens a session with its first refresh token, in one statement (logins are hash-bound). */
+    /**
+     * Opens a session with its first refresh token in one prepared statement sent by postgres.js
+     * itself: logins are hash-bound, and building it through drizzle on every login was the
+     * largest part of the route's own CPU.
+     */
     async open(userId: number, origin: SessionOrigin): Promise<{ sessionId: string; refreshToken: string }> {
       const refreshToken = newRefreshToken()
-      const [row] = await db.execute<{ session_id: string }>(sql`
+      const [row] = await client<{ session_id: string }[]>`
         with opened as (
-          insert into ${sessions} (user_id, user_agent, ip, expires_at)
-          values (${userId}, ${origin.userAgent.slice(0, 512)}, ${origin.ip}, ${expiresAt().toISOString()}::timestamptz)
+          insert into sessions (user_id, user_agent, ip, expires_at)
+          values (${userId}, ${origin.userAgent.slice(0, 512)}, ${origin.ip}, now() + make_interval(secs => ${refreshTtlSeconds}))
           returning id
         )
-        insert into ${refreshTokens} (token_hash, session_id)
+        insert into refresh_tokens (token_hash, session_id)
         select ${hashToken(refreshToken)}, id from opened
-        returning session_id`)
+        returning session_id`
       if (!row) throw new Error('session insert returned nothing')
       return { sessionId: row.session_id, refreshToken }
     },
