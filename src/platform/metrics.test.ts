@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { Histogram, Registry } from 'prom-client'
+import { histogramSeries } from './metrics.ts'
 import { probeModule } from './testing/fixtures/probe-module.ts'
 import { createTestPlatform, type TestPlatform } from './testing/harness.ts'
 
@@ -72,5 +74,51 @@ describe('/metrics', () => {
     expect((await t.request('/api/users?first=5')).status).toBe(200)
     const after = sample(await scrape(), 'db_query_duration_seconds_count', { module: 'users', kind: 'query' })
     expect(after).toBe(before + 2)
+  })
+})
+
+describe('histogram series', () => {
+  const twins = () => {
+    const registry = new Registry()
+    const make = (name: string) =>
+      new Histogram({ name, help: 'h', labelNames: ['module', 'kind'], buckets: [0.001, 0.01, 0.1], registers: [registry] })
+    return { registry, fast: make('fast_seconds'), plain: make('plain_seconds') }
+  }
+  // Either histogram's output, named alike, so the two can be compared line for line.
+  const rendered = async (registry: Registry, name: string) =>
+    (await registry.getSingleMetricAsString(name)).replaceAll(name, 'h_seconds')
+
+  test("renders exactly as prom-client's own observe, bucket edges and overflow included", async () => {
+    const { registry, fast, plain } = twins()
+    const series = histogramSeries(fast, { module: 'users', kind: 'query' })
+    const other = histogramSeries(fast, { module: 'users', kind: 'transaction' })
+    for (const value of [0, 0.0005, 0.001, 0.005, 0.01, 0.1, 0.2, 7]) {
+      series(value)
+      plain.observe({ module: 'users', kind: 'query' }, value)
+    }
+    other(0.05)
+    plain.observe({ module: 'users', kind: 'transaction' }, 0.05)
+    expect(await rendered(registry, 'fast_seconds')).toBe(await rendered(registry, 'plain_seconds'))
+    expect(await rendered(registry, 'fast_seconds')).toContain('h_seconds_count{module="users",kind="query"} 8')
+  })
+
+  test('keeps counting after the histogram is reset or the series removed', async () => {
+    const { registry, fast, plain } = twins()
+    const series = histogramSeries(fast, { module: 'users', kind: 'query' })
+    series(0.002)
+    fast.reset()
+    series(0.003)
+    series(0.004)
+    fast.remove({ module: 'users', kind: 'query' })
+    series(0.02)
+    plain.observe({ module: 'users', kind: 'query' }, 0.02)
+    expect(await rendered(registry, 'fast_seconds')).toBe(await rendered(registry, 'plain_seconds'))
+  })
+
+  test('refuses a value that is not a finite number, as observe does', () => {
+    const { fast } = twins()
+    const series = histogramSeries(fast, { module: 'users', kind: 'query' })
+    series(0.001)
+    expect(() => series(Number.NaN)).toThrow(TypeError)
   })
 })

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Histogram, Registry, type LabelValues } from 'prom-client'
 
 export type Metrics = {
   registry: Registry
@@ -27,4 +27,48 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
   }
+}
+
+/** Observes one value into one fixed label set. */
+export type Series = (value: number) => void
+
+type Entry = { labels: Record<string, string | number>; sum: number; count: number; bucketValues: Record<string, number> }
+/** prom-client 15's per-label-set state (`lib/histogram.js`), which its `/metrics` output is rendered from. */
+type HistogramState = { hashMap: Record<string, Entry>; upperBounds: readonly number[]; labelNames: readonly string[] }
+
+/**
+ * One label set of a prom-client histogram, observed without prom-client's per-call label
+ * work (validating, sorting and hashing the labels: ~0.3–0.7 µs, against ~0.02 µs here). The
+ * first observation goes through `observe`, which validates the labels and creates the
+ * series; later ones add to that series' own counters, which `/metrics` renders as before.
+ * After `reset()` or `remove()` the series is gone from the histogram and `observe` recreates
+ * it. Not for histograms with exemplars, whose buckets this does not update.
+ */
+export function histogramSeries<L extends string>(histogram: Histogram<L>, labels: LabelValues<L>): Series {
+  const state = histogram as unknown as HistogramState
+  const bounds = state.upperBounds
+  const bucketKeys = bounds.map(String)
+  let hash = ''
+  let entry: Entry | undefined
+  return (value) => {
+    if (entry === undefined || state.hashMap[hash] !== entry || !Number.isFinite(value)) {
+      histogram.observe(labels, value)
+      ;[hash, entry] = findEntry(state, labels) ?? ['', undefined]
+      return
+    }
+    entry.sum += value
+    entry.count += 1
+    for (let i = 0; i < bounds.length; i++) {
+      if (value <= bounds[i]!) {
+        entry.bucketValues[bucketKeys[i]!]! += 1
+        return
+      }
+    }
+  }
+}
+
+function findEntry(state: HistogramState, labels: Record<string, unknown>): [string, Entry] | undefined {
+  return Object.entries(state.hashMap).find(([, entry]) =>
+    state.labelNames.every((name) => String(entry.labels[name]) === String(labels[name])),
+  )
 }

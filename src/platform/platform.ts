@@ -1,7 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
 import { HTTPException } from 'hono/http-exception'
-import { requestId } from 'hono/request-id'
 import Redis from 'ioredis'
 import pino, { type Logger } from 'pino'
 import { requireAuth } from './auth/guard.ts'
@@ -15,6 +14,7 @@ import { checkEventRoutes } from './events/routing.ts'
 import type { AppEnv } from './http/env.ts'
 import { observeRequests } from './http/observe.ts'
 import { Problem, problemResponse } from './http/problem.ts'
+import { RecordingRouter } from './http/recording-router.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import type { ModuleDefinition, ModuleInstance } from './module.ts'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limit.ts'
@@ -97,12 +97,11 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
 
   const events = createEventBus({ config, log, registry: metrics.registry, modules: mounted })
 
-  const app = new OpenAPIHono<AppEnv>()
+  const router = new RecordingRouter()
+  const app = new OpenAPIHono<AppEnv>({ router })
   const prefixes = mounted.flatMap(({ definition }) =>
     definition.prefixes.map((prefix) => ({ module: definition.name, prefix })),
   )
-  app.use(requestId())
-  app.use(observeRequests(log, metrics, prefixes))
   for (const { instance } of mounted) app.route('/', instance.routes)
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
@@ -145,7 +144,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
       const status = error.status >= 400 && error.status < 500 ? error.status : 500
       return problemResponse(c, new Problem(status, error.message || 'Request refused'))
     }
-    ;(c.var.log ?? log).error({ err: error }, 'unhandled error')
+    c.env.log.error({ err: error }, 'unhandled error')
     return problemResponse(c, new Problem(500, 'Something went wrong on our side; the request id tells us where'))
   })
 
@@ -154,7 +153,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
 
   let stopping: Promise<void> | undefined
   return {
-    fetch: app.fetch,
+    fetch: observeRequests(app.fetch, router, { log, metrics, prefixes }),
     config,
     log,
     metrics,

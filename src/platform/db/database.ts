@@ -1,6 +1,7 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import postgres, { type Sql } from 'postgres'
 import type { Histogram } from 'prom-client'
+import { histogramSeries } from '../metrics.ts'
 
 export type ModuleDatabase = {
   /** Raw postgres.js client, for hot paths and SQL drizzle cannot express. */
@@ -78,9 +79,11 @@ export function createModuleDatabase(options: {
     onnotice: () => {},
     connection: { application_name: `ondes-${options.module}` },
   })
-  const observed = timed(sql, (kind, seconds) =>
-    options.queryDuration.observe({ module: options.module, kind }, seconds),
-  )
+  const series = {
+    query: histogramSeries(options.queryDuration, { module: options.module, kind: 'query' }),
+    transaction: histogramSeries(options.queryDuration, { module: options.module, kind: 'transaction' }),
+  }
+  const observed = timed(sql, (kind, seconds) => series[kind](seconds))
   return {
     sql: observed,
     db: drizzle(observed),

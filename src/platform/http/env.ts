@@ -1,14 +1,12 @@
-import type { Logger } from 'pino'
 import type { AccessClaims } from '../auth/tokens.ts'
+import type { RequestScope } from './request-scope.ts'
 
 /** The Hono environment every module's routes share. */
 export type AppEnv = {
+  /** Set by the platform for every request: `c.env.requestId`, `c.env.log`. */
+  Bindings: RequestScope
   Variables: {
-    requestId: string
-    log: Logger
     /** Set by `requireAuth`; absent on anonymous requests. */
     auth: AccessClaims
-    /** Module that owns the matched route, for metrics. */
-    module: string
   }
 }

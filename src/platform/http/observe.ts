@@ -1,44 +1,93 @@
-import { createMiddleware } from 'hono/factory'
-import { routePath } from 'hono/route'
+import { METHOD_NAME_ALL, type Result } from 'hono/router'
 import type { Logger } from 'pino'
-import type { AppEnv } from './env.ts'
-import type { Metrics } from '../metrics.ts'
+import { histogramSeries, type Metrics, type Series } from '../metrics.ts'
+import type { Handler, RecordingRouter } from './recording-router.ts'
+import { RequestScope, requestIdOf } from './request-scope.ts'
 
-/** Owner of a route template, found by longest declared prefix; cached since templates are few. */
+type Fetch = (request: Request, scope: RequestScope) => Response | Promise<Response>
+type Match = Result<Handler>
+
+/**
+ * The route a request is labelled by: the first route declared for a method that matched,
+ * the one whose handler answers (middleware registered with `use` matches any method).
+ * Never the raw path, whose ids would explode the series count.
+ */
+function routeOf(match: Match | undefined): string {
+  const candidates = match?.[0] ?? []
+  for (let i = 0; i < candidates.length; i++) {
+    const route = candidates[i]![0][1]
+    if (route.method !== METHOD_NAME_ALL) return route.path
+  }
+  return 'unmatched'
+}
+
+/** Owner of a route template, by longest declared prefix. */
 function moduleResolver(prefixes: { module: string; prefix: string }[]): (route: string) => string {
   const sorted = [...prefixes].sort((a, b) => b.prefix.length - a.prefix.length)
-  const cache = new Map<string, string>()
-  return (route) => {
-    let owner = cache.get(route)
-    if (owner === undefined) {
-      owner = sorted.find(({ prefix }) => route === prefix || route.startsWith(`${prefix}/`))?.module ?? 'platform'
-      cache.set(route, owner)
+  return (route) => sorted.find(({ prefix }) => route === prefix || route.startsWith(`${prefix}/`))?.module ?? 'platform'
+}
+
+/** The RED histogram's series per route, method and status, built on first use. */
+function requestSeries(metrics: Metrics, prefixes: { module: string; prefix: string }[]) {
+  const ownerOf = moduleResolver(prefixes)
+  const byRoute = new Map<string, Map<string, Map<number, Series>>>()
+  return (route: string, method: string, status: number): Series => {
+    let byMethod = byRoute.get(route)
+    if (byMethod === undefined) byRoute.set(route, (byMethod = new Map()))
+    let byStatus = byMethod.get(method)
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()))
+    let series = byStatus.get(status)
+    if (series === undefined) {
+      const labels = { module: ownerOf(route), method, route, status: String(status) }
+      byStatus.set(status, (series = histogramSeries(metrics.httpDuration, labels)))
     }
-    return owner
+    return series
+  }
+}
+
+/** Echoes the id; a response with immutable headers (a proxied `fetch`) is copied first. */
+function withRequestId(response: Response, id: string): Response {
+  try {
+    response.headers.set('x-request-id', id)
+    return response
+  } catch {
+    const copy = new Response(response.body, response)
+    copy.headers.set('x-request-id', id)
+    return copy
   }
 }
 
 /**
- * Per-request logger carrying the request id, and the RED histogram labelled by route
- * template (never the raw path, whose ids would explode the series count).
+ * The app's `fetch`, wrapped with what every request gets: an id (echoed as `X-Request-Id`),
+ * a lazy child logger carrying it (`c.env`), and the RED histogram. Kept outside Hono's
+ * middleware chain, where each step costs a compose step and a promise on every request.
  */
-export const observeRequests = (log: Logger, metrics: Metrics, prefixes: { module: string; prefix: string }[]) => {
-  const ownerOf = moduleResolver(prefixes)
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const started = performance.now()
-    const requestLog = log.child({ requestId: c.var.requestId })
-    c.set('log', requestLog)
-    await next()
-    const template = routePath(c)
-    const route = template === '*' || template === '/*' || template === '' ? 'unmatched' : template
-    const status = c.res.status
+export function observeRequests(
+  fetch: Fetch,
+  router: RecordingRouter,
+  options: { log: Logger; metrics: Metrics; prefixes: { module: string; prefix: string }[] },
+): (request: Request, server?: unknown) => Response | Promise<Response> {
+  const { log } = options
+  const seriesOf = requestSeries(options.metrics, options.prefixes)
+
+  const finish = (request: Request, scope: RequestScope, route: string, started: number, response: Response) => {
     const seconds = (performance.now() - started) / 1000
-    metrics.httpDuration.observe(
-      { module: ownerOf(route), method: c.req.method, route, status: String(status) },
-      seconds,
-    )
-    if (requestLog.isLevelEnabled('debug')) {
-      requestLog.debug({ method: c.req.method, path: c.req.path, route, status, ms: seconds * 1000 }, 'request')
+    seriesOf(route, request.method, response.status)(seconds)
+    if (log.isLevelEnabled('debug')) {
+      const path = new URL(request.url).pathname
+      scope.log.debug({ method: request.method, path, route, status: response.status, ms: seconds * 1000 }, 'request')
     }
-  })
+    return withRequestId(response, scope.requestId)
+  }
+
+  return (request, server) => {
+    const started = performance.now()
+    const scope = new RequestScope(server, requestIdOf(request), log)
+    router.last = undefined
+    const answer = fetch(request, scope)
+    const route = routeOf(router.last)
+    return answer instanceof Promise
+      ? answer.then((response) => finish(request, scope, route, started, response))
+      : finish(request, scope, route, started, answer)
+  }
 }
