@@ -1,7 +1,7 @@
 /**
- * Figure 1: GET /api/users/{id} through the whole app (platform middleware, the id check, one
- * prepared primary-key read on the timed pool, the view) against a plain Hono route doing one
- * raw postgres.js primary-key select of the same columns of the same table.
+ * Figure 1: GET /api/users/{id} through the whole app (platform request wrapper, zod-openapi
+ * param validation, one prepared primary-key read on the timed pool, the view) against a plain
+ * Hono route doing one raw postgres.js primary-key select of the same columns of the same table.
  */
 import { startOndesApp, type OndesApp } from './fixture.ts'
 import { cleanEnv, compareFresh, log, report, SEED_USERS, SETTINGS, startServer, throughputRow, type Row } from './lib.ts'

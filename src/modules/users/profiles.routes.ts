@@ -5,8 +5,7 @@ import { Problem } from '../../platform/http/problem.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import type { Profiles } from './profiles.ts'
-import { ME } from './me-paths.ts'
-import { pathUserId, toUserView, UserId, UserView } from './user-view.ts'
+import { toUserView, UserId, UserView } from './user-view.ts'
 
 const one = z.object({ data: UserView })
 const many = z.object({ data: z.array(UserView) })
@@ -41,15 +40,21 @@ const Lookup = z.object({
 export function profileRoutes(profiles: Profiles, authenticated: MiddlewareHandler<AppEnv>) {
   const router = createRouter()
 
-  router.openAPIRegistry.registerPath(
+  router.openapi(
     createRoute({
       method: 'get',
       path: '/api/users/me',
       tags: ['users'],
       summary: 'The signed-in user',
       security: [{ bearer: [] }],
+      middleware: [authenticated] as const,
       responses: { 200: { description: 'You', content: { 'application/json': { schema: one } } }, ...problemResponses(401) },
     }),
+    async (c) => {
+      const me = await profiles.byId(Number(c.var.auth.userId))
+      if (!me) throw new Problem(401, 'This account no longer exists')
+      return c.json({ data: toUserView(me) }, 200)
+    },
   )
 
   router.openapi(
@@ -79,7 +84,7 @@ export function profileRoutes(profiles: Profiles, authenticated: MiddlewareHandl
     },
   )
 
-  router.openAPIRegistry.registerPath(
+  router.openapi(
     createRoute({
       method: 'get',
       path: '/api/users/{id}',
@@ -91,24 +96,10 @@ export function profileRoutes(profiles: Profiles, authenticated: MiddlewareHandl
         ...problemResponses(400, 404),
       },
     }),
-  )
-
-  // Both GETs above on one path (see me-paths.ts). The by-id read is the hottest route of all,
-  // so it checks its id inline rather than through a validator middleware.
-  router.get(
-    '/api/users/:id',
-    async (c, next) => {
-      const id = c.req.param('id')
-      if (id === ME) return next()
-      const user = await profiles.byId(pathUserId(id))
+    async (c) => {
+      const user = await profiles.byId(Number(c.req.valid('param').id))
       if (!user) throw new Problem(404, 'No user with this id')
       return c.json({ data: toUserView(user) }, 200)
-    },
-    authenticated,
-    async (c) => {
-      const me = await profiles.byId(Number(c.var.auth.userId))
-      if (!me) throw new Problem(401, 'This account no longer exists')
-      return c.json({ data: toUserView(me) }, 200)
     },
   )
 

@@ -4,7 +4,6 @@ import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { Problem } from '../../platform/http/problem.ts'
 import { createRouter } from '../../platform/http/router.ts'
-import { onlyMe } from './me-paths.ts'
 import type { Settings, SettingsStore } from './settings.ts'
 
 const Notifications = z.object({ live: z.boolean(), email: z.boolean(), whispers: z.boolean() })
@@ -48,22 +47,22 @@ export function settingsRoutes(settings: SettingsStore, authenticated: Middlewar
   const router = createRouter()
   const missing = () => new Problem(401, 'This account no longer exists')
 
-  router.openAPIRegistry.registerPath(
+  router.openapi(
     createRoute({
       method: 'get',
       path: '/api/users/me/settings',
       tags: ['users'],
       summary: 'Your settings',
       security: [{ bearer: [] }],
+      middleware: [authenticated] as const,
       responses: { 200: { description: 'Settings', content: { 'application/json': { schema: one } } }, ...problemResponses(401) },
     }),
+    async (c) => {
+      const found = await settings.read(Number(c.var.auth.userId))
+      if (!found) throw missing()
+      return c.json({ data: toView(found) }, 200)
+    },
   )
-  // On the `{id}` path of the same shape as the follow lists (see me-paths.ts).
-  router.get('/api/users/:id/settings', onlyMe, authenticated, async (c) => {
-    const found = await settings.read(Number(c.var.auth.userId))
-    if (!found) throw missing()
-    return c.json({ data: toView(found) }, 200)
-  })
 
   router.openapi(
     createRoute({

@@ -1,5 +1,4 @@
 import { z } from '@hono/zod-openapi'
-import { Problem } from '../../platform/http/problem.ts'
 import type { Profile } from './profiles.ts'
 import { BROADCASTER_TYPES } from './schema.ts'
 
@@ -32,19 +31,8 @@ export const toUserView = (row: Profile): UserView => ({
   created_at: row.createdAt.toISOString(),
 })
 
-const USER_ID = /^[1-9][0-9]{0,17}$/
-const USER_ID_RULE = 'a user id (digits)'
-
 /** Ids are positive bigint strings; anything else is a 400 before any query runs. */
 export const UserId = z
   .string()
-  .regex(USER_ID, USER_ID_RULE)
+  .regex(/^[1-9][0-9]{0,17}$/, 'a user id (digits)')
   .openapi({ param: { name: 'id', in: 'path' }, example: '141981764' })
-
-/** A path's `{id}` checked inline, with the 400 the router's validator gives for `UserId`. */
-export function pathUserId(id: string): number {
-  if (!USER_ID.test(id)) {
-    throw new Problem(400, `Invalid path parameter: id: ${USER_ID_RULE}`, { errors: [{ field: 'id', message: USER_ID_RULE }] })
-  }
-  return Number(id)
-}
