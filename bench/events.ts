@@ -4,7 +4,8 @@
  * processes as in split mode — bench/servers/events-producer.ts (test-probe module `streams`:
  * publish(tx, …) in the transaction of a change, relay with LISTEN/NOTIFY + SKIP LOCKED,
  * XADD) and bench/servers/events-consumer.ts (test-probe module `analytics`: consumer group,
- * inbox + effect in one transaction, XACK) — on this machine's Postgres and Redis.
+ * inbox + effect of each read's events in one transaction, XACK) — on this machine's
+ * Postgres and Redis.
  *
  *   bun bench/events.ts
  *

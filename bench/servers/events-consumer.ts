@@ -1,9 +1,10 @@
 /**
  * Consumer process of bench/events.ts: the real platform for the test-probe consuming module
  * (`analytics`, src/platform/events/test-probe.ts) — a Redis Streams consumer group whose
- * handler inserts one `pings` row per event in the inbox's transaction, then XACKs — built
- * exactly as src/main.ts builds a split process (MODULES=analytics, ANALYTICS_DATABASE_URL,
- * REDIS_URL, EVENTS_STREAM_PREFIX, …). The bench reads the timings from its database.
+ * batch handler inserts the `pings` rows of a read's events in one statement, in the inbox's
+ * transaction, then XACKs — built exactly as src/main.ts builds a split process
+ * (MODULES=analytics, ANALYTICS_DATABASE_URL, REDIS_URL, EVENTS_STREAM_PREFIX, …). The bench
+ * reads the timings from its database.
  */
 import { loadConfig } from '../../src/platform/config.ts'
 import { probeConsumer } from '../../src/platform/events/test-probe.ts'

@@ -2,8 +2,8 @@
  * Baseline of figure "events": a raw Redis Streams round trip with ioredis, no Postgres at
  * all — what the event machinery would cost if outbox, relay and inbox were free. The same
  * entry as the transport writes (one `event` field holding the wire JSON, ~same size), the
- * same batching (XADD pipelines of up to 500, as the relay's claim; XREADGROUP COUNT 200,
- * then one XACK per entry in a pipeline, as the consumer). Run as two processes:
+ * same batching (XADDs of up to 500 in one MULTI, as the relay's claim; XREADGROUP COUNT 200,
+ * then one XACK for all the entries read, as the consumer). Run as two processes:
  *
  *   BENCH_ROLE=consume  XREADGROUP + XACK until the producer's end marker; prints one JSON line
  *   BENCH_ROLE=produce  BENCH_MODE=flood: pipelines of BENCH_BATCH for BENCH_SECONDS (at most BENCH_MAX, 300 000, events)
@@ -60,11 +60,11 @@ async function send(seconds: number, last = false): Promise<Record<string, numbe
     const batch = Number(process.env.BENCH_BATCH ?? 500)
     // Bounded: entries stay in the stream until it is deleted, and this Redis is shared.
     const max = last ? Number(process.env.BENCH_MAX ?? 300_000) : 50_000
-    // One pipeline in flight at a time, as the relay publishes one claimed batch at a time.
+    // One MULTI in flight at a time, as the relay publishes one claimed batch at a time.
     while (now() < end && sent < max) {
-      const pipeline = redis.pipeline()
-      for (let i = 0; i < batch; i++) pipeline.xadd(stream, 'MAXLEN', '~', MAX_LENGTH, '*', 'event', entry())
-      await pipeline.exec()
+      const multi = redis.multi()
+      for (let i = 0; i < batch; i++) multi.xadd(stream, 'MAXLEN', '~', MAX_LENGTH, '*', 'event', entry())
+      await multi.exec()
       sent += batch
     }
   } else if (mode === 'paced') {
@@ -100,9 +100,7 @@ async function consume(): Promise<Record<string, number>> {
     const entries = reply?.[0]?.[1] ?? []
     if (entries.length === 0) continue
     const sentAt: number[] = []
-    const acks = redis.pipeline()
-    for (const [id, fields] of entries) {
-      acks.xack(stream, group, id)
+    for (const [, fields] of entries) {
       if (fields[0] === 'end') {
         expected = Number(fields[1])
         continue
@@ -110,7 +108,7 @@ async function consume(): Promise<Record<string, number>> {
       const { payload } = JSON.parse(fields[1] ?? '') as { payload: { t: number; w?: 1 } }
       if (!payload.w) sentAt.push(payload.t)
     }
-    await acks.exec()
+    await redis.xack(stream, group, ...entries.map(([id]) => id))
     const acked = now()
     lastAck = acked
     for (const t of sentAt) {
