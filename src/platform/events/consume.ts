@@ -2,7 +2,7 @@ import type { z } from 'zod'
 import type { ConsumedEvents, EventBatchHandler, EventContracts, EventHandler } from './types.ts'
 
 /** A handler of one event type: one event per call, or `{ handleMany }` for all those of a delivery at once. */
-export type HandlerOf<T extends string, P> = EventHandler<T, P> | { handleMany: EventBatchHandler<T, P> }
+type HandlerOf<T extends string, P> = EventHandler<T, P> | { handleMany: EventBatchHandler<T, P> }
 
 /**
  * Pairs handlers with the contracts of the events they handle, for a module's `consumes`:
