@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
 import { testAdminUrl } from './testing/databases.ts'
+import { probeConsumer, probeProducer, waitFor } from './events/test-probe.ts'
 import { probeModule } from './testing/fixtures/probe-module.ts'
 import { createTestPlatform, testRedisUrl, type TestPlatform } from './testing/harness.ts'
 
@@ -68,6 +69,16 @@ describe('/readyz', () => {
     if (!url) return
     const t = await platform({ REDIS_URL: url })
     expect(await readyz(t)).toEqual({ status: 200, body: { status: 'ready', checks: { users_db: 'ok', redis: 'ok' } } })
+  })
+
+  test('reports the events of modules that exchange them: transport and relay', async () => {
+    const t = await createTestPlatform([probeProducer, probeConsumer('readyz')], { MODULES: 'streams,analytics' })
+    opened.push(t)
+    await waitFor('the relay to have run', async () => (await readyz(t)).status === 200)
+    expect(await readyz(t)).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { streams_db: 'ok', analytics_db: 'ok', events_transport: 'ok', events_relay_streams: 'ok' } },
+    })
   })
 
   test('503 when the configured Redis does not answer', async () => {

@@ -123,6 +123,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
               .catch((error: Error) => (checks.redis = `down: ${error.message}`)),
           ]
         : []),
+      events.readiness().then((states) => Object.assign(checks, states)),
     ])
     const ready = Object.values(checks).every((v) => v === 'ok')
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503)

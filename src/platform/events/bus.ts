@@ -88,6 +88,8 @@ export function createEventBus(options: {
       await Promise.all([...relays.map((relay) => relay.stop()), transport.stop(), ...pruners.map((pruner) => pruner.stop())])
     },
     async readiness() {
+      // A process whose modules exchange no events has no event machinery to report on.
+      if (producers.length === 0 && consumers.length === 0) return {}
       const checks = await transport.readiness()
       for (const relay of relays) checks[`events_relay_${relay.module}`] = relay.state()
       return checks
