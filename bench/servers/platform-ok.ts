@@ -1,7 +1,8 @@
 /**
- * Ondes side of figure 2: the real `createPlatform` (request id, pino child logger, the
- * prom-client RED histogram, problem handlers, the module router with its validation hook)
- * mounting one tiny module whose route answers "ok". It borrows the users module's migrations
+ * Ondes side of figure 2: the real `createPlatform` (the wrapper around `app.fetch` giving
+ * every request its id, echoed header, lazy pino child logger and RED histogram observation;
+ * problem handlers; the module router with its validation hook) mounting one tiny module
+ * whose route answers "ok". It borrows the users module's migrations
  * so the platform's start-up (migrations, /readyz) runs as for any module.
  */
 import { createRoute, z } from '@hono/zod-openapi'
