@@ -45,18 +45,6 @@ function requestSeries(metrics: Metrics, prefixes: { module: string; prefix: str
   }
 }
 
-/** Echoes the id; a response with immutable headers (a proxied `fetch`) is copied first. */
-function withRequestId(response: Response, id: string): Response {
-  try {
-    response.headers.set('x-request-id', id)
-    return response
-  } catch {
-    const copy = new Response(response.body, response)
-    copy.headers.set('x-request-id', id)
-    return copy
-  }
-}
-
 /**
  * The app's `fetch`, wrapped with what every request gets: an id (echoed as `X-Request-Id`),
  * a lazy child logger carrying it (`c.env`), and the RED histogram. Kept outside Hono's
@@ -77,7 +65,9 @@ export function observeRequests(
       const path = new URL(request.url).pathname
       scope.log.debug({ method: request.method, path, route, status: response.status, ms: seconds * 1000 }, 'request')
     }
-    return withRequestId(response, scope.requestId)
+    // Bun's Response headers are mutable, even on responses `fetch` returns.
+    response.headers.set('x-request-id', scope.requestId)
+    return response
   }
 
   return (request, server) => {
