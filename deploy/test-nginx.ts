@@ -19,7 +19,7 @@ export function testNginx(what: string): string | undefined {
   return undefined
 }
 
-/** A prefix holding nginx.conf, which wraps the gateway config as the nginx image's http block does. */
+/** A prefix holding nginx.conf, which wraps the gateway config as the official nginx image's main config does. */
 function preparePrefix(gatewayConfig: string): { dir: string; args: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'ondes-nginx-'))
   writeFileSync(join(dir, 'gateway.conf'), gatewayConfig)
@@ -28,6 +28,8 @@ function preparePrefix(gatewayConfig: string): { dir: string; args: string[] } {
     [
       // Workers must reach this 0700 directory; `user` is ignored (with a warning) unless root.
       ...(process.getuid?.() === 0 ? ['user root;'] : []),
+      // As the official image's nginx.conf: one worker per core.
+      'worker_processes auto;',
       `pid ${dir}/nginx.pid;`,
       `error_log ${dir}/error.log;`,
       'events {}',
