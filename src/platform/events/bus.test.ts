@@ -3,9 +3,8 @@ import Redis from 'ioredis'
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import { loadConfig } from '../config.ts'
-import { createModuleDatabase, type ModuleDatabase } from '../db/database.ts'
-import { createMetrics } from '../metrics.ts'
-import { createDatabaseFromTemplate } from '../testing/databases.ts'
+import type { ModuleDatabase } from '../db/database.ts'
+import { openModuleDatabase } from '../testing/module-database.ts'
 import { testRedisUrl } from '../testing/harness.ts'
 import { startRedisProxy } from '../testing/redis-proxy.ts'
 import { createEventBus, type EventBus } from './bus.ts'
@@ -22,14 +21,8 @@ async function probeBus(env: Record<string, string>): Promise<{ bus: EventBus; p
   const definitions = [probeProducer, probeConsumer('bus')]
   const modules = await Promise.all(
     definitions.map(async (definition) => {
-      const created = await createDatabaseFromTemplate(definition.name, definition.migrations)
-      const database = createModuleDatabase({
-        module: definition.name,
-        url: created.url,
-        poolMax: 2,
-        queryDuration: createMetrics().queryDuration,
-      })
-      closers.push(created.drop, database.close)
+      const { database, close } = await openModuleDatabase(definition)
+      closers.push(close)
       return { definition, database }
     }),
   )

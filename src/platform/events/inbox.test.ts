@@ -2,9 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import { z } from 'zod'
-import { createModuleDatabase, type ModuleDatabase } from '../db/database.ts'
-import { createMetrics } from '../metrics.ts'
-import { createDatabaseFromTemplate } from '../testing/databases.ts'
+import type { ModuleDatabase } from '../db/database.ts'
+import { openModuleDatabase } from '../testing/module-database.ts'
 import { consume } from './consume.ts'
 import { createInbox } from './inbox.ts'
 import { createEventMetrics } from './metrics.ts'
@@ -20,21 +19,15 @@ const contracts = {
 type Type = keyof typeof contracts
 
 let database: ModuleDatabase
-let drop: () => Promise<void>
+let close: () => Promise<void>
 const log = pino({ level: 'silent' })
 /** Event ids per handler call, in call order, for the test running. */
 let calls: string[][] = []
 
 beforeAll(async () => {
-  const probe = probeConsumer('inbox')
-  const created = await createDatabaseFromTemplate(probe.name, probe.migrations)
-  drop = created.drop
-  database = createModuleDatabase({ module: 'analytics', url: created.url, poolMax: 2, queryDuration: createMetrics().queryDuration })
+  ;({ database, close } = await openModuleDatabase(probeConsumer('inbox')))
 })
-afterAll(async () => {
-  await database.close()
-  await drop()
-})
+afterAll(() => close())
 beforeEach(() => {
   calls = []
 })

@@ -1,28 +1,22 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import pino from 'pino'
 import { Registry } from 'prom-client'
-import { createModuleDatabase, type ModuleDatabase } from '../db/database.ts'
-import { createMetrics } from '../metrics.ts'
-import { createDatabaseFromTemplate } from '../testing/databases.ts'
+import type { ModuleDatabase } from '../db/database.ts'
+import { openModuleDatabase } from '../testing/module-database.ts'
 import { createEventMetrics } from './metrics.ts'
 import { createRelay } from './relay.ts'
 import { pingFrom, probeProducer, waitFor } from './test-probe.ts'
 import type { EventEnvelope } from './types.ts'
 
 let database: ModuleDatabase
-let drop: () => Promise<void>
+let close: () => Promise<void>
 const log = pino({ level: 'silent' })
 const metrics = () => createEventMetrics(new Registry(), { outboxes: async () => [], lag: async () => [] })
 
 beforeAll(async () => {
-  const created = await createDatabaseFromTemplate(probeProducer.name, probeProducer.migrations)
-  drop = created.drop
-  database = createModuleDatabase({ module: 'streams', url: created.url, poolMax: 4, queryDuration: createMetrics().queryDuration })
+  ;({ database, close } = await openModuleDatabase(probeProducer, 4))
 })
-afterAll(async () => {
-  await database.close()
-  await drop()
-})
+afterAll(() => close())
 
 const unpublished = async () =>
   Number((await database.sql`select count(*)::int as n from outbox where published_at is null`)[0]!.n)
