@@ -29,7 +29,8 @@ export type SessionView = {
  * one that was already exchanged means it leaked, so its whole family is revoked.
  */
 export function createSessions(db: PostgresJsDatabase, client: Sql, refreshTtlSeconds: number) {
-  const expiresAt = () => new Date(Date.now() + refreshTtlSeconds * 1000)
+  // Expiry always from the database clock, as `open` computes it, so one clock decides.
+  const renewedExpiry = sql`now() + make_interval(secs => ${refreshTtlSeconds})`
 
   return {
     /**
@@ -75,7 +76,7 @@ export function createSessions(db: PostgresJsDatabase, client: Sql, refreshTtlSe
         }
         const [session] = await tx
           .update(sessions)
-          .set({ lastUsedAt: sql`now()`, expiresAt: expiresAt() })
+          .set({ lastUsedAt: sql`now()`, expiresAt: renewedExpiry })
           .where(and(eq(sessions.id, claimed.sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
           .returning({ id: sessions.id, userId: sessions.userId })
         if (!session) return { outcome: 'invalid' }
