@@ -2,6 +2,8 @@
 FROM oven/bun:1.4.4 AS deps
 WORKDIR /app
 COPY package.json bun.lock ./
+# package.json's patchedDependencies: the install fails without them.
+COPY patches patches
 RUN bun install --frozen-lockfile --production
 
 FROM oven/bun:1.4.4

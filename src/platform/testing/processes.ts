@@ -74,11 +74,11 @@ async function collect(stream: ReadableStream<Uint8Array>, into: string[], chang
 /**
  * Runs `bun src/main.ts` (or another entry that serves a platform) as a user would, with only
  * `env` (plus PATH and HOME) in its environment, so nothing configured in the test's own
- * environment leaks in.
+ * environment leaks in. `cwd` runs a copy of the app elsewhere (the image test's).
  */
-export function startApp(env: Record<string, string>, entry = 'src/main.ts'): AppProcess {
+export function startApp(env: Record<string, string>, entry = 'src/main.ts', cwd = REPO_ROOT): AppProcess {
   const child = Bun.spawn([process.execPath, entry], {
-    cwd: REPO_ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdin: 'ignore',
     stdout: 'pipe',
