@@ -1,37 +1,29 @@
-import { eq, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { Sql } from 'postgres'
 import type { Role } from '../../platform/auth/tokens.ts'
 import { hasPgCode, PG } from '../../platform/db/errors.ts'
 import { Problem } from '../../platform/http/problem.ts'
 import { publish } from './events.ts'
-import { userRoles, userSettings, users } from './schema.ts'
+import { userSettings, users } from './schema.ts'
 
 // argon2id at Bun's defaults (64 MiB, t=2): OWASP's floor, native and off the event loop.
 const HASH = { algorithm: 'argon2id' } as const
 
 export type Account = { id: number; login: string; roles: Role[] }
 
-const rolesColumn = sql<Role[]>`array(select ${userRoles.role} from ${userRoles} where ${userRoles.userId} = ${users.id} order by 1)`
-
 export type Registration = { login: string; email: string; password: string; displayName: string }
 
 /** Registration and credential checks: the only code that sees passwords. */
 export function createAccounts(db: PostgresJsDatabase, client: Sql) {
-  // Roles come in the same round trip, a prepared statement sent by postgres.js itself: login
+  // Roles come in the same round trip, in prepared statements sent by postgres.js itself: login
   // is argon2-bound, and every statement or µs of CPU it adds competes with the hash for the cores.
+  // A fragment, not a query: postgres.js runs a query only when it is awaited.
+  const roles = client`array(select role from user_roles where user_id = users.id order by 1)`
   const credentialsByLogin = async (login: string) => {
     const [found] = await client<{ id: string; login: string; password_hash: string; roles: Role[] }[]>`
-      select id, login, password_hash,
-             array(select role from user_roles where user_id = users.id order by 1) as roles
-      from users where login = ${login}`
+      select id, login, password_hash, ${roles} as roles from users where login = ${login}`
     return found
   }
-  const accountById = db
-    .select({ login: users.login, roles: rolesColumn })
-    .from(users)
-    .where(eq(users.id, sql.placeholder('id')))
-    .prepare('users_account_by_id')
 
   // A login that matches no account still costs one verify, so timing does not reveal it.
   let decoy: Promise<string> | undefined
@@ -80,7 +72,8 @@ export function createAccounts(db: PostgresJsDatabase, client: Sql) {
 
     /** The account as it is now, to mint a fresh access token (roles may have changed). */
     async current(userId: number): Promise<Account | undefined> {
-      const [found] = await accountById.execute({ id: userId })
+      const [found] = await client<{ login: string; roles: Role[] }[]>`
+        select login, ${roles} as roles from users where id = ${userId}`
       return found ? { id: userId, login: found.login, roles: found.roles } : undefined
     },
   }

@@ -58,6 +58,18 @@ describe('roles', () => {
     expect((await t.request('/api/users/987654321/roles/staff', { method: 'PUT', token: adminToken })).status).toBe(404)
   })
 
+  test('a refresh mints a token with the roles held now', async () => {
+    const me = await registerAccount(t, 'soon_staff')
+    const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { roles: string[] }
+    expect(claims(me.accessToken).roles).toEqual([])
+
+    await t.sql.users!`insert into user_roles (user_id, role) values (${me.id}, 'staff'), (${me.id}, 'partner')`
+    const refreshed = await t.request('/api/auth/refresh', { method: 'POST', json: { refresh_token: me.refreshToken } })
+    expect(refreshed.status).toBe(200)
+    const { access_token } = ((await refreshed.json()) as { data: { access_token: string } }).data
+    expect(claims(access_token).roles).toEqual(['partner', 'staff'])
+  })
+
   test('broadcaster_type follows the partner role, however concurrent grants and revokes interleave', async () => {
     await registerAccount(t, 'race_admin', 'race password')
     expect(await adminGrant('race_admin').exited).toBe(0)
