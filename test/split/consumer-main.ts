@@ -1,15 +1,18 @@
 /**
- * Entry point of the split test's consuming process: the follower projection alone, built
- * by the platform exactly as src/main.ts builds a module, configured from the environment
- * (MODULES=analytics, ANALYTICS_DATABASE_URL, REDIS_URL, EVENTS_STREAM_PREFIX, …).
+ * Entry point of the event tests' consuming process: the app's modules plus the follower
+ * projection, built by the platform exactly as src/main.ts builds them and configured from the
+ * environment. MODULES=analytics runs the projection alone (the split test, over Redis);
+ * MODULES=users,analytics runs both in one process (the monolith test, no Redis).
  * PROJECTION_HANDLER_DELAY_MS slows each handler down (see followerProjection).
  */
 import { loadConfig } from '../../src/platform/config.ts'
 import { createPlatform } from '../../src/platform/platform.ts'
+import { modules } from '../../src/modules.ts'
 import { followerProjection } from './follower-projection/index.ts'
 
 const config = loadConfig()
 const platform = await createPlatform(config, [
+  ...modules,
   followerProjection({ handlerDelayMs: Number(process.env.PROJECTION_HANDLER_DELAY_MS ?? 0) }),
 ])
 const server = Bun.serve({ port: config.port, hostname: config.host, fetch: platform.fetch })

@@ -1,5 +1,5 @@
 /**
- * The split test's consuming process (test/split/consumer-main.ts) as a real OS process:
+ * The event tests' process (test/split/consumer-main.ts) as a real OS process:
  * started with only the environment it is given, stopped gracefully or killed outright.
  */
 import { startApp } from '../../src/platform/testing/processes.ts'
