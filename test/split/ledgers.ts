@@ -4,8 +4,47 @@
  * pending lists in Redis. Every list comes back sorted, so two of them compare with toEqual.
  */
 import type Redis from 'ioredis'
-import type { Sql } from 'postgres'
-import { PROJECTED_EVENT_TYPES, PROJECTION_MODULE } from './follower-projection/index.ts'
+import postgres, { type Sql } from 'postgres'
+import { users } from '../../src/modules/users/index.ts'
+import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
+import { PROJECTED_EVENT_TYPES, PROJECTION_MODULE, followerProjection } from './follower-projection/index.ts'
+
+/** What a test set up, undone last first, each step whatever the others do. */
+export function cleanupStack(what: string) {
+  const steps: (() => unknown)[] = []
+  return {
+    push: (...added: (() => unknown)[]) => void steps.unshift(...added.reverse()),
+    async run(): Promise<void> {
+      for (const step of steps.splice(0)) {
+        try {
+          await step()
+        } catch (error) {
+          console.error(`${what} cleanup:`, error)
+        }
+      }
+    },
+  }
+}
+
+export type Cleanups = ReturnType<typeof cleanupStack>
+
+/** Fresh users and projection databases, and the ledgers that read them; `cleanups` drops them. */
+export async function ledgerDatabases(cleanups: Cleanups) {
+  const [usersDb, projectionDb] = await Promise.all([
+    createDatabaseFromTemplate('users', users.migrations),
+    createDatabaseFromTemplate(PROJECTION_MODULE, followerProjection().migrations),
+  ])
+  cleanups.push(usersDb.drop, projectionDb.drop)
+  const usersSql = postgres(usersDb.url, { max: 2, onnotice: () => {} })
+  const projectionSql = postgres(projectionDb.url, { max: 2, onnotice: () => {} })
+  cleanups.push(() => usersSql.end(), () => projectionSql.end())
+  return {
+    usersUrl: usersDb.url,
+    projectionUrl: projectionDb.url,
+    source: sourceLedger(usersSql),
+    projection: projectionLedger(projectionSql),
+  }
+}
 
 const texts = async (rows: Promise<{ v: string }[]>) => (await rows).map((row) => row.v).sort()
 

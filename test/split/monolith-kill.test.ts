@@ -9,64 +9,45 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import postgres from 'postgres'
-import { users } from '../../src/modules/users/index.ts'
-import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
 import { freePort } from '../../src/platform/testing/processes.ts'
 import { startConsumer, type ConsumerProcess } from './consumer-process.ts'
-import { PROJECTION_MODULE, followerProjection } from './follower-projection/index.ts'
+import { PROJECTION_MODULE } from './follower-projection/index.ts'
 import { gatewayClient, inParallel, shuffledPairs, type Viewer } from './gateway-client.ts'
-import { projectionLedger, sourceLedger, waitUntil } from './ledgers.ts'
+import { cleanupStack, ledgerDatabases, waitUntil, type projectionLedger, type sourceLedger } from './ledgers.ts'
 
 const VIEWERS = 12
 /** Keeps each delivery's transaction open a while, so a kill under traffic finds events in flight. */
 const HANDLER_DELAY_MS = '30'
 
-const cleanups: (() => unknown)[] = []
+const cleanups = cleanupStack('monolith kill test')
 let env: Record<string, string>
 let source: ReturnType<typeof sourceLedger>
 let projection: ReturnType<typeof projectionLedger>
 let app: ConsumerProcess | undefined
 
 beforeAll(async () => {
-  const [usersDb, projectionDb] = await Promise.all([
-    createDatabaseFromTemplate('users', users.migrations),
-    createDatabaseFromTemplate(PROJECTION_MODULE, followerProjection().migrations),
-  ])
-  cleanups.unshift(usersDb.drop, projectionDb.drop)
-  const usersSql = postgres(usersDb.url, { max: 2, onnotice: () => {} })
-  const projectionSql = postgres(projectionDb.url, { max: 2, onnotice: () => {} })
-  cleanups.unshift(() => usersSql.end(), () => projectionSql.end())
-  source = sourceLedger(usersSql)
-  projection = projectionLedger(projectionSql)
+  const databases = await ledgerDatabases(cleanups)
+  ;({ source, projection } = databases)
 
   const dataDir = mkdtempSync(join(tmpdir(), 'ondes-monolith-'))
-  cleanups.unshift(() => rmSync(dataDir, { recursive: true, force: true }))
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
   // No REDIS_URL: both modules run here, so events go through the in-process transport.
   env = {
     HOST: '127.0.0.1',
     PORT: String(freePort()),
     DATA_DIR: dataDir,
     MODULES: `users,${PROJECTION_MODULE}`,
-    USERS_DATABASE_URL: usersDb.url,
-    ANALYTICS_DATABASE_URL: projectionDb.url,
+    USERS_DATABASE_URL: databases.usersUrl,
+    ANALYTICS_DATABASE_URL: databases.projectionUrl,
     PROJECTION_HANDLER_DELAY_MS: HANDLER_DELAY_MS,
     AUTH_ATTEMPTS_PER_MINUTE: '100000',
     LOG_LEVEL: 'warn',
   }
   app = await startConsumer(env)
-  cleanups.unshift(() => app?.stop())
+  cleanups.push(() => app?.stop())
 }, 60_000)
 
-afterAll(async () => {
-  for (const cleanup of cleanups) {
-    try {
-      await cleanup()
-    } catch (error) {
-      console.error('monolith kill test cleanup:', error)
-    }
-  }
-}, 60_000)
+afterAll(() => cleanups.run(), 60_000)
 
 /** Events users announced that have not taken effect in the projection. */
 const undelivered = async () => {

@@ -10,16 +10,13 @@ import Redis from 'ioredis'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import postgres from 'postgres'
 import { renderGatewayConfig } from '../../scripts/gateway-config.ts'
 import { modules } from '../../src/modules.ts'
-import { users } from '../../src/modules/users/index.ts'
-import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
 import { testRedisUrl } from '../../src/platform/testing/harness.ts'
 import { freePort, startApp } from '../../src/platform/testing/processes.ts'
 import { startNginx, testNginx } from '../../deploy/test-nginx.ts'
 import { startConsumer, type ConsumerProcess } from './consumer-process.ts'
-import { PROJECTED_EVENT_TYPES, PROJECTION_MODULE, followerProjection } from './follower-projection/index.ts'
+import { PROJECTED_EVENT_TYPES, PROJECTION_MODULE } from './follower-projection/index.ts'
 import {
   gatewayClient,
   inParallel,
@@ -31,7 +28,7 @@ import {
   type GatewayClient,
   type Viewer,
 } from './gateway-client.ts'
-import { consumerGroupLedger, projectionLedger, sourceLedger, waitUntil } from './ledgers.ts'
+import { cleanupStack, consumerGroupLedger, ledgerDatabases, waitUntil, type projectionLedger, type sourceLedger } from './ledgers.ts'
 
 const nginx = testNginx('split mode proof')
 const redisUrl = testRedisUrl('split mode proof')
@@ -45,8 +42,7 @@ const HANDLER_DELAY_MS = '10'
 const CLAIM_IDLE_MS = '1000'
 
 describe.skipIf(!nginx || !redisUrl)('split mode: users and a consumer in separate processes behind nginx', () => {
-  /** Undone last first, each whatever the others do. */
-  const cleanups: (() => unknown)[] = []
+  const cleanups = cleanupStack('split test')
   const prefix = `test:split:${crypto.randomUUID()}`
   const graph: FollowGraph = new Set()
   let viewers: Viewer[] = []
@@ -59,7 +55,7 @@ describe.skipIf(!nginx || !redisUrl)('split mode: users and a consumer in separa
 
   beforeAll(async () => {
     const redis = new Redis(redisUrl!)
-    cleanups.unshift(async () => {
+    cleanups.push(async () => {
       // Only this run's streams: the Redis is shared with other test runs.
       const keys = await redis.keys(`${prefix}:*`)
       if (keys.length > 0) await redis.del(...keys)
@@ -67,20 +63,12 @@ describe.skipIf(!nginx || !redisUrl)('split mode: users and a consumer in separa
     })
     group = consumerGroupLedger(redis, prefix)
 
-    const [usersDb, projectionDb] = await Promise.all([
-      createDatabaseFromTemplate('users', users.migrations),
-      createDatabaseFromTemplate(PROJECTION_MODULE, followerProjection().migrations),
-    ])
-    cleanups.unshift(usersDb.drop, projectionDb.drop)
-    const usersSql = postgres(usersDb.url, { max: 2, onnotice: () => {} })
-    const projectionSql = postgres(projectionDb.url, { max: 2, onnotice: () => {} })
-    cleanups.unshift(() => usersSql.end(), () => projectionSql.end())
-    source = sourceLedger(usersSql)
-    projection = projectionLedger(projectionSql)
+    const databases = await ledgerDatabases(cleanups)
+    ;({ source, projection } = databases)
 
     // Both processes read the signing keys users generates here: tokens it signs, the other can check.
     const dataDir = mkdtempSync(join(tmpdir(), 'ondes-split-'))
-    cleanups.unshift(() => rmSync(dataDir, { recursive: true, force: true }))
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
     const shared = {
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
@@ -95,12 +83,12 @@ describe.skipIf(!nginx || !redisUrl)('split mode: users and a consumer in separa
       ...shared,
       MODULES: 'users',
       PORT: String(usersPort),
-      USERS_DATABASE_URL: usersDb.url,
+      USERS_DATABASE_URL: databases.usersUrl,
       TRUST_PROXY: 'true',
       // Every registration comes from 127.0.0.1 (the gateway), and other test runs share the Redis limiter.
       AUTH_ATTEMPTS_PER_MINUTE: '100000',
     })
-    cleanups.unshift(async () => {
+    cleanups.push(async () => {
       usersApp.child.kill('SIGTERM')
       await usersApp.exited
     })
@@ -110,12 +98,12 @@ describe.skipIf(!nginx || !redisUrl)('split mode: users and a consumer in separa
       ...shared,
       MODULES: PROJECTION_MODULE,
       PORT: String(freePort()),
-      ANALYTICS_DATABASE_URL: projectionDb.url,
+      ANALYTICS_DATABASE_URL: databases.projectionUrl,
       DB_POOL_MAX: '2',
       PROJECTION_HANDLER_DELAY_MS: HANDLER_DELAY_MS,
     }
     consumer = await startConsumer(consumerEnv)
-    cleanups.unshift(() => consumer?.stop())
+    cleanups.push(() => consumer?.stop())
 
     const gatewayPort = freePort()
     const gateway = `http://127.0.0.1:${gatewayPort}`
@@ -124,19 +112,11 @@ describe.skipIf(!nginx || !redisUrl)('split mode: users and a consumer in separa
       upstreams: { users: `127.0.0.1:${usersPort}` },
     })
     const running = await startNginx(nginx!, config, `${gateway}/healthz`)
-    cleanups.unshift(running.stop)
+    cleanups.push(running.stop)
     client = gatewayClient(gateway)
   }, 120_000)
 
-  afterAll(async () => {
-    for (const cleanup of cleanups) {
-      try {
-        await cleanup()
-      } catch (error) {
-        console.error('split test cleanup:', error)
-      }
-    }
-  }, 60_000)
+  afterAll(() => cleanups.run(), 60_000)
 
   /**
    * Whether every event users announced has taken effect in the consumer. Read in this order
