@@ -79,11 +79,13 @@ async function replay(context: string): Promise<Stage> {
         for (const [, key = '', value = ''] of args.matchAll(/(\w+)=(\S+)/g)) current.env[key] = value
         break
       case 'COPY': {
-        const from = /^--from=(\S+)\s+/.exec(args)
-        const sources = args.replace(/^--from=\S+\s+/, '').split(/\s+/)
+        // Flags (--from=stage, --chown=…, --link) lead; ownership and layering do not matter here.
+        const words = args.split(/\s+/)
+        const from = words.find((word) => word.startsWith('--from='))?.slice('--from='.length)
+        const sources = words.filter((word) => !word.startsWith('--'))
         const dest = sources.pop() ?? ''
-        const source = from ? stages.get(from[1] ?? '') : undefined
-        if (from && !source) throw new Error(`COPY --from=${from[1]}: no such stage`)
+        const source = from === undefined ? undefined : stages.get(from)
+        if (from !== undefined && !source) throw new Error(`COPY --from=${from}: no such stage`)
         for (const path of sources) {
           const target = inStage(current, sources.length > 1 || dest.endsWith('/') ? join(dest, path) : dest)
           if (source) {
