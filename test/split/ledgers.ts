@@ -1,7 +1,8 @@
 /**
- * What the split test compares: the users database (the source of truth and its outbox),
- * the consumer's database (projection, inbox, applied counts) and the consumer group's
- * pending lists in Redis. Every list comes back sorted, so two of them compare with toEqual.
+ * What the event tests (split and monolith) set up and compare: the users database (the
+ * source of truth and its outbox), the consumer's database (projection, inbox, applied counts)
+ * and the consumer group's pending lists in Redis. Every list comes back sorted, so two of
+ * them compare with toEqual.
  */
 import type Redis from 'ioredis'
 import postgres, { type Sql } from 'postgres'
