@@ -125,6 +125,7 @@ describe('through the gateway: a split users process and a WebSocket module', ()
   const nginx = testNginx('gateway end-to-end')
   const started: Array<() => unknown> = []
   let gateway = ''
+  let gatewayLog: () => string = () => ''
   const upgrades: Headers[] = []
   /** The gateway's source port of each request chat saw: one port, one kept connection. */
   const chatPorts: number[] = []
@@ -182,11 +183,32 @@ describe('through the gateway: a split users process and a WebSocket module', ()
     gateway = `http://127.0.0.1:${port}`
     const running = await startNginx(nginx, config, `${gateway}/healthz`)
     started.unshift(running.stop)
+    gatewayLog = running.stdout
   }, 90_000)
 
   afterAll(async () => {
     for (const stop of started) await stop()
   }, 30_000)
+
+  test.skipIf(!nginx)(
+    "its access log, on nginx's stdout, names each request's id and the module's address",
+    async () => {
+      const id = `gateway-log-${crypto.randomUUID()}`
+      expect((await fetch(`${gateway}/api/users/1`, { headers: { 'x-request-id': id } })).status).toBe(404)
+      expect((await fetch(`${gateway}/nowhere`)).status).toBe(404)
+      // Buffered: the lines arrive within the flush interval (1 s).
+      const deadline = Date.now() + 5_000
+      while (!gatewayLog().includes(id) && Date.now() < deadline) await Bun.sleep(100)
+      const lines = gatewayLog().split('\n')
+      const line = lines.find((l) => l.includes(`request_id=${id} `)) ?? ''
+      expect(line).toContain('"GET /api/users/1 HTTP/1.1" 404')
+      expect(line).toMatch(/upstream=127\.0\.0\.1:\d+ upstream_time=\d+\.\d{3}$/)
+      // A path no module serves is answered by nginx itself, with an id of its own making.
+      const unrouted = lines.find((l) => l.includes('"GET /nowhere HTTP/1.1" 404')) ?? ''
+      expect(unrouted).toMatch(/request_id=[0-9a-f]{32} upstream=- upstream_time=-$/)
+    },
+    30_000,
+  )
 
   test.skipIf(!nginx)(
     'registers, reads the profile back, and records the address the gateway saw',

@@ -2,7 +2,7 @@
  * Debian's real nginx for tests: checks and runs a rendered gateway config on a loopback
  * port, with every path nginx writes under a temporary prefix.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -48,20 +48,38 @@ function preparePrefix(gatewayConfig: string): { dir: string; args: string[] } {
 export async function checkNginxConfig(nginx: string, gatewayConfig: string): Promise<{ ok: boolean; output: string }> {
   const { dir, args } = preparePrefix(gatewayConfig)
   try {
-    const proc = Bun.spawn([nginx, '-t', ...args], { stdout: 'pipe', stderr: 'pipe' })
-    const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
-    return { ok: code === 0, output: stdout + stderr }
+    const stdout = stdoutFile(dir)
+    const proc = Bun.spawn([nginx, '-t', ...args], { stdout: stdout.fd, stderr: 'pipe' })
+    closeSync(stdout.fd)
+    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+    return { ok: code === 0, output: stdout.read() + stderr }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-export type RunningNginx = { stop: () => Promise<void> }
+export type RunningNginx = {
+  /** What nginx wrote to its stdout so far: the gateway's access log, as a container's log. */
+  stdout: () => string
+  stop: () => Promise<void>
+}
+
+/**
+ * A file as nginx's stdout. The config logs to /dev/stdout, which nginx opens anew: a FIFO (as
+ * Docker gives) or a file can be, the socket pair of a `pipe` cannot (ENXIO).
+ */
+function stdoutFile(dir: string): { fd: number; read: () => string } {
+  const path = join(dir, 'stdout.log')
+  const fd = openSync(path, 'a')
+  return { fd, read: () => (existsSync(path) ? readFileSync(path, 'utf8') : '') }
+}
 
 /** Starts nginx in the foreground on a gateway config; resolves once `healthUrl` answers. */
 export async function startNginx(nginx: string, gatewayConfig: string, healthUrl: string): Promise<RunningNginx> {
   const { dir, args } = preparePrefix(gatewayConfig)
-  const proc = Bun.spawn([nginx, ...args, '-g', 'daemon off;'], { stdout: 'ignore', stderr: 'ignore' })
+  const stdout = stdoutFile(dir)
+  const proc = Bun.spawn([nginx, ...args, '-g', 'daemon off;'], { stdout: stdout.fd, stderr: 'ignore' })
+  closeSync(stdout.fd)
   const stop = async () => {
     proc.kill('SIGTERM')
     await proc.exited
@@ -74,7 +92,7 @@ export async function startNginx(nginx: string, gatewayConfig: string, healthUrl
     await stop()
     throw new Error(`nginx did not start: ${(error as Error).message}\n${log}`)
   }
-  return { stop }
+  return { stdout: stdout.read, stop }
 }
 
 async function waitFor(url: string, proc: { exitCode: number | null }, timeoutMs = 10_000): Promise<void> {
