@@ -1,15 +1,37 @@
+import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
 
 export const REPO_ROOT = resolve(import.meta.dir, '../../..')
 
-/** A loopback port free right now (nothing is kept listening on it). */
+/**
+ * Where the kernel takes the local ports of outgoing connections from. A port handed out from
+ * that range (as `port: 0` does) can be taken by one — a pool's new connection, nginx's to a
+ * module — before the process it was meant for binds it; ports below it cannot.
+ */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768
+  } catch {
+    return 32_768
+  }
+}
+const PORTS_FROM = 10_000
+const PORTS_BELOW = ephemeralLow()
+
+/** A loopback port free right now (nothing is kept listening on it), outside the ephemeral range. */
 export function freePort(): number {
-  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const { port } = listener
-  listener.stop(true)
-  return port
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORTS_FROM + Math.floor(Math.random() * (PORTS_BELOW - PORTS_FROM))
+    try {
+      Bun.listen({ hostname: '127.0.0.1', port, socket: { data() {} } }).stop(true)
+      return port
+    } catch {
+      // Taken: try another.
+    }
+  }
+  throw new Error(`no free loopback port between ${PORTS_FROM} and ${PORTS_BELOW}`)
 }
 
 /** Whether a new TCP connection to the loopback `port` is accepted. */
