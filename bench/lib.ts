@@ -8,6 +8,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
+import { freePort } from '../src/platform/testing/processes.ts'
 
 export const ROOT = resolve(import.meta.dir, '..')
 export const BENCH = import.meta.dir
@@ -37,14 +38,8 @@ export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`)
 }
 
-/** A port nobody listens on right now (the kernel picks it; we close it at once). */
-export function freePort(): number {
-  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
-  const port = server.port
-  server.stop(true)
-  if (port === undefined) throw new Error('no free port')
-  return port
-}
+// The tests' free-port pick: below the ephemeral range, so no outgoing connection takes it first.
+export { freePort }
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
