@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError, loadConfig, MODULE_NAMES } from './config.ts'
+import { checkModuleNames, ConfigError, databaseUrlVariable, loadConfig, MODULE_NAMES } from './config.ts'
 
 /** The message a bad `env` stops start-up with. */
 function refusal(env: Record<string, string>): string {
@@ -99,5 +99,22 @@ describe('loadConfig', () => {
     const message = refusal({ PORT: '80\n80' })
     expect(message).toContain('"80\\n80"')
     expect(message).not.toContain('\n')
+  })
+})
+
+describe('module names', () => {
+  test('a test module serves under its own name; one the process was given no definition for is refused', () => {
+    expect(() => checkModuleNames(['probe-producer', 'probe-consumer'], ['probe-producer', 'probe-consumer'])).not.toThrow()
+    expect(() => checkModuleNames(['probe-consumr'], ['probe-producer', 'probe-consumer'])).toThrow(
+      new ConfigError('MODULES: expected modules this build has (probe-producer, probe-consumer), got "probe-consumr"'),
+    )
+  })
+
+  test('one of the five may be enabled before the build has it (the default names all five)', () => {
+    expect(() => checkModuleNames([...MODULE_NAMES], ['users'])).not.toThrow()
+  })
+
+  test('a module name with a hyphen still makes a variable name', () => {
+    expect(databaseUrlVariable('probe-consumer')).toBe('PROBE_CONSUMER_DATABASE_URL')
   })
 })

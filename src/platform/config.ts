@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { MAX_ATTEMPTS } from './events/types.ts'
 
+/** The product's five modules: what `MODULES` may name. Test modules take names of their own. */
 export const MODULE_NAMES = ['users', 'streams', 'chat', 'subscriptions', 'analytics'] as const
 export type ModuleName = (typeof MODULE_NAMES)[number]
 
@@ -65,11 +66,12 @@ const envSchema = z.object({
 type Env = z.infer<typeof envSchema>
 
 export type Config = {
-  modules: ModuleName[]
+  /** Module names this process serves: from `MODULES`, or a test's own module names. */
+  modules: string[]
   port: number
   host: string
   /** Per-module database URL; a missing entry means "use the embedded Postgres". */
-  databaseUrls: Partial<Record<ModuleName, string>>
+  databaseUrls: Partial<Record<string, string>>
   dbPoolMax: number
   redisUrl: string | undefined
   logLevel: Env['LOG_LEVEL']
@@ -104,7 +106,22 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-export const databaseUrlVariable = (module: ModuleName): string => `${module.toUpperCase()}_DATABASE_URL`
+export const databaseUrlVariable = (module: string): string =>
+  `${module.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`
+
+/**
+ * Refuses a module name the process was asked to serve but was given no definition for: it
+ * would serve nothing, silently (a test's config naming a module it did not pass). One of the
+ * five may be named before the build has it; `main.ts` reports what it serves.
+ *
+ * @example checkModuleNames(config.modules, definitions.map((d) => d.name))
+ */
+export function checkModuleNames(enabled: string[], defined: string[]): void {
+  const missing = enabled.find((name) => !defined.includes(name) && !(MODULE_NAMES as readonly string[]).includes(name))
+  if (missing !== undefined) {
+    throw new ConfigError(`MODULES: expected modules this build has (${defined.join(', ') || 'none'}), got "${missing}"`)
+  }
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env)
@@ -117,7 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     )
   }
   const e = parsed.data
-  const databaseUrls: Partial<Record<ModuleName, string>> = {}
+  const databaseUrls: Config['databaseUrls'] = {}
   for (const module of MODULE_NAMES) {
     const url = e[databaseUrlVariable(module) as keyof Env] as string | undefined
     if (url) databaseUrls[module] = url

@@ -57,10 +57,10 @@ describe('/metrics', () => {
 
     const text = await scrape()
     const count = (labels: Record<string, string>) => sample(text, 'http_request_duration_seconds_count', labels)
-    expect(count({ module: 'users', method: 'GET', route: '/api/users/:id', status: '404' })).toBe(2)
-    expect(count({ module: 'users', method: 'POST', route: '/api/users', status: '201' })).toBe(1)
+    expect(count({ module: 'probe', method: 'GET', route: '/api/users/:id', status: '404' })).toBe(2)
+    expect(count({ module: 'probe', method: 'POST', route: '/api/users', status: '201' })).toBe(1)
     // A request refused by validation is still counted under its route.
-    expect(count({ module: 'users', method: 'GET', route: '/api/users/:id', status: '400' })).toBe(1)
+    expect(count({ module: 'probe', method: 'GET', route: '/api/users/:id', status: '400' })).toBe(1)
     expect(count({ module: 'platform', method: 'GET', route: 'unmatched', status: '404' })).toBe(1)
     for (const raw of ['987654321', '987654322', 'not-an-id', '555444333', '/api/nowhere']) {
       expect(text).not.toContain(raw)
@@ -68,11 +68,11 @@ describe('/metrics', () => {
   })
 
   test('times database queries per module', async () => {
-    const [item] = await t.sql.users!`insert into items (name) values ('timed') returning id::text as id`
-    const before = sample(await scrape(), 'db_query_duration_seconds_count', { module: 'users', kind: 'query' }) ?? 0
+    const [item] = await t.sql.probe!`insert into items (name) values ('timed') returning id::text as id`
+    const before = sample(await scrape(), 'db_query_duration_seconds_count', { module: 'probe', kind: 'query' }) ?? 0
     expect((await t.request(`/api/users/${item!.id}`)).status).toBe(200)
     expect((await t.request('/api/users?first=5')).status).toBe(200)
-    const after = sample(await scrape(), 'db_query_duration_seconds_count', { module: 'users', kind: 'query' })
+    const after = sample(await scrape(), 'db_query_duration_seconds_count', { module: 'probe', kind: 'query' })
     expect(after).toBe(before + 2)
   })
 })

@@ -3,7 +3,7 @@ import type Redis from 'ioredis'
 import type { MiddlewareHandler } from 'hono'
 import type { Logger } from 'pino'
 import type { AccessTokenVerifier } from './auth/tokens.ts'
-import type { Config, ModuleName } from './config.ts'
+import type { Config } from './config.ts'
 import type { ModuleDatabase } from './db/database.ts'
 import type { ConsumedEvents, EventContracts } from './events/types.ts'
 import type { AppEnv } from './http/env.ts'
@@ -32,7 +32,8 @@ export type ModuleInstance = {
 
 /** A module's whole public face: `src/modules/<name>/index.ts` exports one of these. */
 export type ModuleDefinition = {
-  name: ModuleName
+  /** One of `MODULE_NAMES` for the product's modules; a test module has its own (`probe`, `socket-echo`). */
+  name: string
   /** Path prefixes the module owns, e.g. `/api/users`; the gateway is generated from them. */
   prefixes: string[]
   /** Path the module serves WebSocket upgrades on (chat: `/`); the gateway proxies upgrades there. */

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
+import { ConfigError, loadConfig } from './config.ts'
+import { createPlatform } from './platform.ts'
 import { testAdminUrl } from './testing/databases.ts'
 import { probeConsumer, probeProducer, waitFor } from './events/test-probe.ts'
 import { probeModule } from './testing/fixtures/probe-module.ts'
@@ -43,41 +45,41 @@ describe('/healthz', () => {
 describe('/readyz', () => {
   test('200 when every module database is up and migrated', async () => {
     const t = await platform()
-    expect(await readyz(t)).toEqual({ status: 200, body: { status: 'ready', checks: { users_db: 'ok' } } })
+    expect(await readyz(t)).toEqual({ status: 200, body: { status: 'ready', checks: { probe_db: 'ok' } } })
   })
 
   test('503 naming the database when a module database is unreachable', async () => {
     const t = await platform()
-    const [row] = await t.sql.users!`select current_database() as name`
+    const [row] = await t.sql.probe!`select current_database() as name`
     const admin = postgres(testAdminUrl(), { max: 1, onnotice: () => {} })
     await admin.unsafe(`drop database "${row!.name}" with (force)`).finally(() => admin.end())
 
     const { status, body } = await readyz(t)
     expect(status).toBe(503)
     expect(body.status).toBe('not ready')
-    expect(body.checks.users_db).toStartWith('down: ')
+    expect(body.checks.probe_db).toStartWith('down: ')
   })
 
   test('503 when a migration is recorded as missing', async () => {
     const t = await platform()
-    await t.sql.users!`delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)`
-    expect(await readyz(t)).toEqual({ status: 503, body: { status: 'not ready', checks: { users_db: 'migrations 1/2' } } })
+    await t.sql.probe!`delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)`
+    expect(await readyz(t)).toEqual({ status: 503, body: { status: 'not ready', checks: { probe_db: 'migrations 1/2' } } })
   })
 
   test('checks Redis when one is configured', async () => {
     const url = testRedisUrl('/readyz with Redis')
     if (!url) return
     const t = await platform({ REDIS_URL: url })
-    expect(await readyz(t)).toEqual({ status: 200, body: { status: 'ready', checks: { users_db: 'ok', redis: 'ok' } } })
+    expect(await readyz(t)).toEqual({ status: 200, body: { status: 'ready', checks: { probe_db: 'ok', redis: 'ok' } } })
   })
 
   test('reports the events of modules that exchange them: transport and relay', async () => {
-    const t = await createTestPlatform([probeProducer, probeConsumer('readyz')], { MODULES: 'streams,analytics' })
+    const t = await createTestPlatform([probeProducer, probeConsumer('readyz')])
     opened.push(t)
     await waitFor('the relay to have run', async () => (await readyz(t)).status === 200)
     expect(await readyz(t)).toEqual({
       status: 200,
-      body: { status: 'ready', checks: { streams_db: 'ok', analytics_db: 'ok', events_transport: 'ok', events_relay_streams: 'ok' } },
+      body: { status: 'ready', checks: { 'probe-producer_db': 'ok', 'probe-consumer_db': 'ok', events_transport: 'ok', 'events_relay_probe-producer': 'ok' } },
     })
   })
 
@@ -85,7 +87,16 @@ describe('/readyz', () => {
     const t = await platform({ REDIS_URL: `redis://127.0.0.1:${closedPort()}` })
     const { status, body } = await readyz(t)
     expect(status).toBe(503)
-    expect(body.checks.users_db).toBe('ok')
+    expect(body.checks.probe_db).toBe('ok')
     expect(body.checks.redis).toStartWith('down: ')
+  })
+})
+
+describe('module names', () => {
+  test('a module the config names but no definition was passed for stops start-up, in one line', async () => {
+    const config = { ...loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '.data/test' }), modules: ['probe', 'prob'] }
+    const refused = createPlatform(config, [probeModule])
+    await expect(refused).rejects.toThrow(ConfigError)
+    await expect(refused).rejects.toThrow('MODULES: expected modules this build has (probe), got "prob"')
   })
 })

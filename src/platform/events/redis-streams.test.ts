@@ -20,20 +20,21 @@ function track<T extends { close: () => Promise<void> } | Platform>(resource: T)
 }
 
 /** A second process on the databases of `t` (a replica), with `env` on top. */
-const replicaConfig = (t: TestPlatform, modules: string, extra: Record<string, string> = {}): Config => ({
-  ...loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '.data/test', MODULES: modules, ...env, ...extra }),
+const replicaConfig = (t: TestPlatform, module: string, extra: Record<string, string> = {}): Config => ({
+  ...loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '.data/test', ...env, ...extra }),
+  modules: [module],
   databaseUrls: t.databaseUrls,
 })
 
 const streamKey = () => `${prefix}:${PROBE_TYPE}`
-const pendingCount = async () => Number(((await redis.xpending(streamKey(), 'analytics')) as [number])[0])
+const pendingCount = async () => Number(((await redis.xpending(streamKey(), 'probe-consumer')) as [number])[0])
 /** Entries of the probe stream not yet delivered to the consumer group. */
 const groupLag = async () => {
   const [flat = []] = (await redis.xinfo('GROUPS', streamKey())) as unknown[][]
   return flat[flat.indexOf('lag') + 1]
 }
 const pings = async (t: TestPlatform) =>
-  (await t.sql.analytics!`select event_id, replica from pings`) as unknown as { event_id: string; replica: string }[]
+  (await t.sql['probe-consumer']!`select event_id, replica from pings`) as unknown as { event_id: string; replica: string }[]
 
 beforeAll(() => {
   if (redisUrl) redis = new Redis(redisUrl)
@@ -58,10 +59,10 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
     const attempts: Attempts = new Map()
     const producer = track(await createTestPlatform([probeProducer], env))
     const first = track(await createTestPlatform([probeConsumer('a', attempts)], env))
-    const second = track(await createPlatform(replicaConfig(first, 'analytics'), [probeConsumer('b', attempts)]))
+    const second = track(await createPlatform(replicaConfig(first, 'probe-consumer'), [probeConsumer('b', attempts)]))
     const ids: string[] = []
     for (let batch = 0; batch < 20; batch++) {
-      ids.push(...(await pingFrom(producer.sql.streams!, ...Array.from({ length: 10 }, (_, n) => ({ n: batch * 10 + n })))))
+      ids.push(...(await pingFrom(producer.sql['probe-producer']!, ...Array.from({ length: 10 }, (_, n) => ({ n: batch * 10 + n })))))
       await Bun.sleep(5)
     }
     await waitFor('200 pings', async () => (await pings(first)).length >= 200)
@@ -74,8 +75,8 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
 
     expect(await (await producer.request('/metrics')).text()).toContain(`events_published_total{type="${PROBE_TYPE}"} 200`)
     const consumerMetrics = await second.metrics.registry.metrics()
-    expect(consumerMetrics).toContain(`events_consumer_pending{module="analytics",type="${PROBE_TYPE}"} 0`)
-    expect(consumerMetrics).toContain(`events_consumer_lag{module="analytics",type="${PROBE_TYPE}"} 0`)
+    expect(consumerMetrics).toContain(`events_consumer_pending{module="probe-consumer",type="${PROBE_TYPE}"} 0`)
+    expect(consumerMetrics).toContain(`events_consumer_lag{module="probe-consumer",type="${PROBE_TYPE}"} 0`)
   }, 20_000)
 
   test('an event failing 5 times goes to the dead-letter stream and is acknowledged', async () => {
@@ -83,8 +84,8 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
     const attempts: Attempts = new Map()
     const producer = track(await createTestPlatform([probeProducer], env))
     const consumer = track(await createTestPlatform([probeConsumer('a', attempts)], env))
-    const [bad, good] = await pingFrom(producer.sql.streams!, { n: 1, fail: 'always' }, { n: 2 })
-    const deadLetters = `${prefix}:dead-letter:analytics`
+    const [bad, good] = await pingFrom(producer.sql['probe-producer']!, { n: 1, fail: 'always' }, { n: 2 })
+    const deadLetters = `${prefix}:dead-letter:probe-consumer`
     await waitFor('a dead letter', async () => (await redis.xlen(deadLetters)) === 1, 15_000)
     // One call per delivery, plus the batch `good` may have shared with it first (test-probe.ts).
     expect(attempts.get(bad!)).toBeGreaterThanOrEqual(5)
@@ -96,7 +97,7 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
     expect(JSON.parse(entry.event!)).toMatchObject({ id: bad, type: PROBE_TYPE, payload: { n: 1, fail: 'always' } })
     expect(await pendingCount()).toBe(0)
     expect(await (await consumer.request('/metrics')).text()).toContain(
-      `events_dead_lettered_total{module="analytics",type="${PROBE_TYPE}"} 1`,
+      `events_dead_lettered_total{module="probe-consumer",type="${PROBE_TYPE}"} 1`,
     )
   }, 20_000)
 
@@ -105,13 +106,13 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
     const attempts: Attempts = new Map()
     const producer = track(await createTestPlatform([probeProducer], env))
     const ids = await pingFrom(
-      producer.sql.streams!,
+      producer.sql['probe-producer']!,
       ...Array.from({ length: 100 }, (_, n) => (n === 37 ? { n, fail: 'always' as const } : { n })),
     )
     await waitFor('100 entries', async () => (await redis.xlen(streamKey())) === 100)
     // Started only now, so its first read takes all 100 in one batch.
     const consumer = track(await createTestPlatform([probeConsumer('a', attempts)], env))
-    const deadLetters = `${prefix}:dead-letter:analytics`
+    const deadLetters = `${prefix}:dead-letter:probe-consumer`
     await waitFor('a dead letter', async () => (await redis.xlen(deadLetters)) === 1, 15_000)
     const poison = ids[37]!
     const good = ids.filter((id) => id !== poison)
@@ -143,12 +144,12 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
 
   test('entries a dead consumer left pending are claimed (XAUTOCLAIM) and handled', async () => {
     fresh()
-    await redis.xgroup('CREATE', streamKey(), 'analytics', '0', 'MKSTREAM')
+    await redis.xgroup('CREATE', streamKey(), 'probe-consumer', '0', 'MKSTREAM')
     const producer = track(await createTestPlatform([probeProducer], env))
-    const ids = await pingFrom(producer.sql.streams!, { n: 1 }, { n: 2 }, { n: 3 })
+    const ids = await pingFrom(producer.sql['probe-producer']!, { n: 1 }, { n: 2 }, { n: 3 })
     await waitFor('three entries', async () => (await redis.xlen(streamKey())) === 3)
     // A replica reads them and dies before acknowledging.
-    await redis.xreadgroup('GROUP', 'analytics', 'dead-replica', 'COUNT', 10, 'STREAMS', streamKey(), '>')
+    await redis.xreadgroup('GROUP', 'probe-consumer', 'dead-replica', 'COUNT', 10, 'STREAMS', streamKey(), '>')
     expect(await pendingCount()).toBe(3)
 
     const consumer = track(await createTestPlatform([probeConsumer('survivor')], env))
@@ -162,18 +163,18 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
   test('consumers of replicas gone a while with nothing pending leave the group; one holding entries stays', async () => {
     fresh()
     const names = async () =>
-      ((await redis.xinfo('CONSUMERS', streamKey(), 'analytics')) as string[][]).map((flat) => flat[1]).sort()
-    await redis.xgroup('CREATE', streamKey(), 'analytics', '0', 'MKSTREAM')
+      ((await redis.xinfo('CONSUMERS', streamKey(), 'probe-consumer')) as string[][]).map((flat) => flat[1]).sort()
+    await redis.xgroup('CREATE', streamKey(), 'probe-consumer', '0', 'MKSTREAM')
     // A replica that restarted under a new name, and one that died holding an entry.
-    await redis.xgroup('CREATECONSUMER', streamKey(), 'analytics', 'gone-replica')
+    await redis.xgroup('CREATECONSUMER', streamKey(), 'probe-consumer', 'gone-replica')
     await redis.xadd(streamKey(), '*', 'event', 'held')
-    await redis.xreadgroup('GROUP', 'analytics', 'stuck-replica', 'COUNT', 1, 'STREAMS', streamKey(), '>')
+    await redis.xreadgroup('GROUP', 'probe-consumer', 'stuck-replica', 'COUNT', 1, 'STREAMS', streamKey(), '>')
     await Bun.sleep(3100)
     // A claim idle time longer than the test: the held entry stays where it is.
     track(await createTestPlatform([probeConsumer('a')], { ...env, EVENTS_CLAIM_IDLE_MS: '60000', EVENTS_DEAD_CONSUMER_IDLE_MS: '3000' }))
     await waitFor('the gone replica to leave the group', async () => !(await names()).includes('gone-replica'))
     // Sweeps run every 1.5 s: one has run by now, while this one was idle less than 3 s.
-    await redis.xgroup('CREATECONSUMER', streamKey(), 'analytics', 'new-replica')
+    await redis.xgroup('CREATECONSUMER', streamKey(), 'probe-consumer', 'new-replica')
     await Bun.sleep(1600)
     expect(await names()).toEqual(['new-replica', 'stuck-replica'])
     expect(await pendingCount()).toBe(1)
@@ -182,8 +183,8 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
   test('two relays on one outbox put each event on the stream once', async () => {
     fresh()
     const first = track(await createTestPlatform([probeProducer], env))
-    track(await createPlatform(replicaConfig(first, 'streams'), [probeProducer]))
-    const ids = await pingFrom(first.sql.streams!, ...Array.from({ length: 2000 }, (_, n) => ({ n })))
+    track(await createPlatform(replicaConfig(first, 'probe-producer'), [probeProducer]))
+    const ids = await pingFrom(first.sql['probe-producer']!, ...Array.from({ length: 2000 }, (_, n) => ({ n })))
     await waitFor('2000 entries', async () => (await redis.xlen(streamKey())) >= 2000)
     await Bun.sleep(200)
     const entries = (await redis.xrange(streamKey(), '-', '+')) as [string, string[]][]
@@ -197,13 +198,13 @@ describe.skipIf(!redisUrl)('events over Redis Streams', () => {
     const attempts: Attempts = new Map()
     const producer = track(await createTestPlatform([probeProducer], { ...env, REDIS_URL: proxy.url }))
     const consumer = track(await createTestPlatform([probeConsumer('a', attempts)], env))
-    const [before] = await pingFrom(producer.sql.streams!, { n: 1 })
+    const [before] = await pingFrom(producer.sql['probe-producer']!, { n: 1 })
     await waitFor('the first ping', async () => (await pings(consumer)).length === 1)
 
     await proxy.down()
-    const during = await pingFrom(producer.sql.streams!, { n: 2 }, { n: 3 })
+    const during = await pingFrom(producer.sql['probe-producer']!, { n: 2 }, { n: 3 })
     await waitFor('a failed hand-over', async () => {
-      const [row] = await producer.sql.streams!`select count(*)::int as n, min(attempts)::int as attempts from outbox where published_at is null`
+      const [row] = await producer.sql['probe-producer']!`select count(*)::int as n, min(attempts)::int as attempts from outbox where published_at is null`
       return row?.n === 2 && row.attempts >= 1
     })
     const started = performance.now()

@@ -5,39 +5,42 @@ import { checkEventRoutes } from './routing.ts'
 import { probeConsumer, probeProducer } from './test-probe.ts'
 
 const definitions = [probeProducer, probeConsumer('routing')]
-const config = (env: Record<string, string>) => loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '.data/test', ...env })
+const config = (modules: string[], env: Record<string, string> = {}) => ({
+  ...loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '.data/test', ...env }),
+  modules,
+})
 
 describe('start-up rule: events to or from a module elsewhere need Redis', () => {
   test('a consumer whose producer runs elsewhere is refused without REDIS_URL, in one line naming it', () => {
-    const run = () => checkEventRoutes(config({ MODULES: 'analytics' }), definitions)
+    const run = () => checkEventRoutes(config(['probe-consumer']), definitions)
     expect(run).toThrow(ConfigError)
     expect(run).toThrow(
-      'REDIS_URL: expected a redis:// URL, because analytics consumes probe.pinged.v1 from streams and streams does not run in this process (MODULES=analytics)',
+      'REDIS_URL: expected a redis:// URL, because probe-consumer consumes probe.pinged.v1 from probe-producer and probe-producer does not run in this process (MODULES=probe-consumer)',
     )
   })
 
   test('a producer whose consumer runs elsewhere is refused too', () => {
-    expect(() => checkEventRoutes(config({ MODULES: 'streams' }), definitions)).toThrow(
-      /^REDIS_URL: expected a redis:\/\/ URL, because analytics consumes probe\.pinged\.v1 from streams and analytics does not run/,
+    expect(() => checkEventRoutes(config(['probe-producer']), definitions)).toThrow(
+      /^REDIS_URL: expected a redis:\/\/ URL, because probe-consumer consumes probe\.pinged\.v1 from probe-producer and probe-consumer does not run/,
     )
   })
 
   test('a consumer of events no module of this build produces is refused', () => {
-    expect(() => checkEventRoutes(config({ MODULES: 'analytics' }), [probeConsumer('alone')])).toThrow(
+    expect(() => checkEventRoutes(config(['probe-consumer']), [probeConsumer('alone')])).toThrow(
       /from a module this build does not have/,
     )
   })
 
   test('both ends here, or REDIS_URL set, or no exchange at all: accepted', () => {
-    expect(() => checkEventRoutes(config({ MODULES: 'streams,analytics' }), definitions)).not.toThrow()
+    expect(() => checkEventRoutes(config(['probe-producer', 'probe-consumer']), definitions)).not.toThrow()
     expect(() =>
-      checkEventRoutes(config({ MODULES: 'analytics', REDIS_URL: 'redis://127.0.0.1:6379' }), definitions),
+      checkEventRoutes(config(['probe-consumer'], { REDIS_URL: 'redis://127.0.0.1:6379' }), definitions),
     ).not.toThrow()
-    expect(() => checkEventRoutes(config({ MODULES: 'users' }), definitions)).not.toThrow()
+    expect(() => checkEventRoutes(config(['users']), definitions)).not.toThrow()
   })
 
   test('createPlatform refuses before it opens anything', async () => {
     // No database URLs at all: the events rule must fire first.
-    await expect(createPlatform(config({ MODULES: 'analytics' }), definitions)).rejects.toThrow(/^REDIS_URL: /)
+    await expect(createPlatform(config(['probe-consumer']), definitions)).rejects.toThrow(/^REDIS_URL: /)
   })
 })

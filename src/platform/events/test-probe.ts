@@ -1,7 +1,7 @@
 /**
  * Probe modules for the event tests: a producer and a consumer with their own migrations,
- * standing in for real modules (the platform may import none). They take the names of
- * modules still to come, since a module's name must be one of the five.
+ * standing in for real modules (the platform may import none), under names and databases
+ * of their own.
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { resolve } from 'node:path'
@@ -23,7 +23,7 @@ const publish = publisher(probeEvents)
 const migrations = resolve(import.meta.dir, 'test-probe/migrations')
 
 export const probeProducer: ModuleDefinition = {
-  name: 'streams',
+  name: 'probe-producer',
   prefixes: [],
   migrations,
   produces: probeEvents,
@@ -44,7 +44,7 @@ export type Attempts = Map<string, number>
  */
 export function probeConsumer(replica: string, attempts: Attempts = new Map()): ModuleDefinition {
   return {
-    name: 'analytics',
+    name: 'probe-consumer',
     prefixes: [],
     migrations,
     consumes: consume(probeEvents, {

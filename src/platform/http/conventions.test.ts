@@ -20,7 +20,7 @@ async function expectProblem(res: Response, status: number): Promise<Problem> {
   return body
 }
 
-const itemCount = async () => Number((await t.sql.users!`select count(*)::int as n from items`)[0]?.n)
+const itemCount = async () => Number((await t.sql.probe!`select count(*)::int as n from items`)[0]?.n)
 
 describe('bad requests are 4xx problem+json and write nothing', () => {
   test('malformed JSON body', async () => {

@@ -14,6 +14,9 @@ export function testAdminUrl(): string {
   return url
 }
 
+/** A module name as a fragment of a database name: `probe-producer` → `probe_producer`, short enough for 63 bytes. */
+const identifier = (module: string) => module.replaceAll(/[^a-z0-9_]/g, '_').slice(0, 24)
+
 /** Template name for a migrations folder, keyed by its content so a changed migration builds a new template. */
 export function templateName(module: string, folder: string): string {
   const hash = createHash('sha256')
@@ -21,7 +24,7 @@ export function templateName(module: string, folder: string): string {
     const path = resolve(folder, file)
     if (file.endsWith('.sql') || file.endsWith('.json')) hash.update(file).update(readFileSync(path))
   }
-  return `ondes_tpl_${module}_${hash.digest('hex').slice(0, 12)}`
+  return `ondes_tpl_${identifier(module)}_${hash.digest('hex').slice(0, 12)}`
 }
 
 /** Creates (once per migrations content) a migrated template database for `module`. */
@@ -51,7 +54,7 @@ export async function createDatabaseFromTemplate(
 ): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const adminUrl = testAdminUrl()
   const template = await ensureTemplate(adminUrl, module, folder)
-  const name = `test_${module}_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`
+  const name = `test_${identifier(module)}_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
   try {
     for (let attempt = 0; ; attempt++) {

@@ -17,7 +17,8 @@ export type TestPlatform = {
 
 /**
  * The app as `main.ts` builds it, on fresh databases cloned from migrated templates.
- * `env` adds configuration (REDIS_URL, TTLs, …) exactly as the environment would.
+ * `env` adds configuration (REDIS_URL, TTLs, …) exactly as the environment would; the
+ * modules served are `modules`, whatever their names (a test module has its own).
  */
 export async function createTestPlatform(
   modules: ModuleDefinition[],
@@ -27,12 +28,11 @@ export async function createTestPlatform(
   const base = loadConfig({
     LOG_LEVEL: 'silent',
     DATA_DIR: '.data/test',
-    MODULES: modules.map((m) => m.name).join(','),
     DB_POOL_MAX: '5',
     ...env,
   })
   const databaseUrls = Object.fromEntries(modules.map((m, i) => [m.name, databases[i]?.url])) as Config['databaseUrls']
-  const platform = await createPlatform({ ...base, databaseUrls }, modules)
+  const platform = await createPlatform({ ...base, modules: modules.map((m) => m.name), databaseUrls }, modules)
   const sql = Object.fromEntries(
     modules.map((m, i) => [m.name, postgres(databases[i]?.url ?? '', { max: 2, onnotice: () => {} })]),
   )
