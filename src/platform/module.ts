@@ -7,6 +7,7 @@ import type { Config } from './config.ts'
 import type { ModuleDatabase } from './db/database.ts'
 import type { ConsumedEvents, EventContracts } from './events/types.ts'
 import type { AppEnv } from './http/env.ts'
+import type { Job } from './jobs/job.ts'
 import type { Metrics } from './metrics.ts'
 import type { RateLimiter } from './rate-limit.ts'
 
@@ -28,6 +29,13 @@ export type ModuleInstance = {
   /** Background work (consumers, timers); started after migrations, before serving. */
   start?: () => Promise<void>
   stop?: () => Promise<void>
+  /**
+   * Named background work on a schedule (every N ms or cron), optionally on one replica at a
+   * time; the platform starts it after migrations and `start`, stops it before pools close.
+   * @example
+   * jobs: [{ name: 'expired-sessions', everyMs: 60_000, singleton: true, run: ({ signal }) => purge(database, signal) }]
+   */
+  jobs?: Job[]
 }
 
 /** A module's whole public face: `src/modules/<name>/index.ts` exports one of these. */

@@ -12,6 +12,7 @@ import { appliedMigrations, applyMigrations } from './db/migrate.ts'
 import { createEventBus } from './events/bus.ts'
 import { checkEventRoutes } from './events/routing.ts'
 import type { AppEnv } from './http/env.ts'
+import { createModuleJobs } from './jobs/module-jobs.ts'
 import { observeRequests } from './http/observe.ts'
 import { Problem, problemResponse } from './http/problem.ts'
 import { RecordingRouter } from './http/recording-router.ts'
@@ -28,7 +29,7 @@ export type Platform = {
   stop: () => Promise<void>
 }
 
-type Mounted = { definition: ModuleDefinition; database: ModuleDatabase; instance: ModuleInstance; migrations: number }
+type Mounted = { definition: ModuleDefinition; database: ModuleDatabase; instance: ModuleInstance; migrations: number; url: string }
 
 /** Resolves the signing keys: configured, or the embedded default's generated pair. */
 async function signingKeys(config: Config): Promise<Config['jwt']> {
@@ -88,7 +89,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
           await database.close()
           throw error
         })
-      mounted.push({ definition, database, instance, migrations })
+      mounted.push({ definition, database, instance, migrations, url })
     }
   } catch (error) {
     await stopDatabases()
@@ -97,6 +98,11 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
   }
 
   const events = createEventBus({ config, log, registry: metrics.registry, modules: mounted })
+  const jobs = createModuleJobs({
+    modules: mounted.map(({ definition, url, instance }) => ({ module: definition.name, url, jobs: instance.jobs ?? [] })),
+    log,
+    registry: metrics.registry,
+  })
 
   const router = new RecordingRouter()
   const app = new OpenAPIHono<AppEnv>({ router })
@@ -126,7 +132,9 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
         : []),
       events.readiness().then((states) => Object.assign(checks, states)),
     ])
-    const ready = Object.values(checks).every((v) => v === 'ok')
+    Object.assign(checks, jobs.readiness())
+    // A singleton job another replica runs is as it should be.
+    const ready = Object.values(checks).every((v) => v === 'ok' || v === 'standby')
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503)
   })
   app.get('/metrics', async (c) =>
@@ -152,6 +160,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
 
   for (const { instance } of mounted) await instance.start?.()
   await events.start()
+  jobs.start()
 
   let stopping: Promise<void> | undefined
   return {
@@ -161,6 +170,8 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
     metrics,
     stop: () =>
       (stopping ??= (async () => {
+        // Jobs first: a run may still publish, and the relay then sends it before it stops.
+        await jobs.stop()
         await events.stop()
         for (const { instance } of mounted) await instance.stop?.()
         await stopDatabases()
