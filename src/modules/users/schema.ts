@@ -139,6 +139,3 @@ export const refreshTokens = pgTable(
   },
   (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
 )
-
-// The platform's event tables live in this database too (DESIGN §6).
-export { inbox, outbox } from '../../platform/events/schema.ts'

@@ -6,7 +6,9 @@ import postgres from 'postgres'
 import { PROBE_MIGRATIONS } from '../testing/fixtures/probe-module.ts'
 import { testAdminUrl } from '../testing/databases.ts'
 import { withDatabase } from './database.ts'
-import { applyMigrations, MigrationJournalError, readJournal } from './migrate.ts'
+import { applyMigrations, MigrationJournalError, PLATFORM_MIGRATIONS, readJournal } from './migrate.ts'
+
+const platformMigrations = readJournal(PLATFORM_MIGRATIONS).entries.length
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -75,12 +77,38 @@ describe('journal check', () => {
 describe('applying', () => {
   test('applies every migration once and is a no-op the second time', async () => {
     const { url, sql } = await emptyDatabase()
-    expect(await applyMigrations('users', url, PROBE_MIGRATIONS)).toBe(2)
-    expect(await tables(sql)).toEqual(['drizzle.__drizzle_migrations', 'public.items'])
+    expect(await applyMigrations('users', url, PROBE_MIGRATIONS)).toBe(platformMigrations + 2)
+    expect(await tables(sql)).toEqual(
+      expect.arrayContaining([
+        'drizzle.__drizzle_migrations',
+        'drizzle.__platform_migrations',
+        'public.dead_letters',
+        'public.inbox',
+        'public.items',
+        'public.outbox',
+      ]),
+    )
     const first = await applied(sql)
     expect(first).toHaveLength(2)
-    expect(await applyMigrations('users', url, PROBE_MIGRATIONS)).toBe(2)
+    expect(await applyMigrations('users', url, PROBE_MIGRATIONS)).toBe(platformMigrations + 2)
     expect(await applied(sql)).toEqual(first)
+  })
+
+  test("the platform's migration runs first and takes over event tables a module's migrations made before it existed", async () => {
+    const { url, sql } = await emptyDatabase()
+    // As users' 0002 left them before the platform owned them, with an event still to relay.
+    await sql.unsafe(`
+      create table outbox (
+        id bigint primary key generated always as identity, event_id uuid not null unique, type text not null,
+        payload jsonb not null, occurred_at timestamptz default now() not null, published_at timestamptz,
+        attempts integer default 0 not null, last_error text);
+      create table inbox (event_id uuid not null, consumer text not null, handled_at timestamptz default now() not null,
+        primary key (event_id, consumer));
+      insert into outbox (event_id, type, payload) values (gen_random_uuid(), 'users.registered.v1', '{}');`)
+    expect(await applyMigrations('users', url, PROBE_MIGRATIONS)).toBe(platformMigrations + 2)
+    expect((await sql`select count(*)::int as n from outbox where published_at is null`)[0]!.n).toBe(1)
+    expect(await sql`select hash from drizzle.__platform_migrations`).toHaveLength(platformMigrations)
+    expect(await tables(sql)).toContain('public.dead_letters')
   })
 
   test('two processes starting together on a fresh database both succeed, each migration applied once', async () => {

@@ -1,6 +1,7 @@
 /**
- * The outbox and inbox every module database holds. A module re-exports them from its own
- * `schema.ts` so drizzle-kit writes them into that module's migrations.
+ * The outbox, inbox and dead letters every module database holds, for the platform's typed
+ * queries. The platform's own migration (`src/platform/migrations`) creates them; a module never
+ * re-exports them from its `schema.ts`, so drizzle-kit leaves them out of its migrations.
  */
 import { sql } from 'drizzle-orm'
 import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
@@ -32,4 +33,28 @@ export const inbox = pgTable(
     handledAt: timestamp('handled_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.eventId, t.consumer] })],
+)
+
+/**
+ * Events a consumer failed to handle: retried by the in-process transport while `retryAt` is set,
+ * given up on (dead-lettered, for a person to look at) once it is null.
+ */
+export const deadLetters = pgTable(
+  'dead_letters',
+  {
+    eventId: uuid('event_id').notNull(),
+    consumer: text('consumer').notNull(),
+    type: text('type').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    payload: jsonb('payload').notNull(),
+    error: text('error').notNull(),
+    attempts: integer('attempts').notNull(),
+    firstFailedAt: timestamp('first_failed_at', { withTimezone: true }).notNull().defaultNow(),
+    lastFailedAt: timestamp('last_failed_at', { withTimezone: true }).notNull().defaultNow(),
+    retryAt: timestamp('retry_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.eventId, t.consumer] }),
+    index('dead_letters_retry_idx').on(t.retryAt).where(sql`${t.retryAt} is not null`),
+  ],
 )

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
 import { ensureDatabase, withDatabase } from '../db/database.ts'
-import { applyMigrations } from '../db/migrate.ts'
+import { applyMigrations, PLATFORM_MIGRATIONS } from '../db/migrate.ts'
 
 /** Set by the test preload: superuser URL of the server tests create their databases on. */
 export const TEST_ADMIN_URL_VARIABLE = 'ONDES_TEST_ADMIN_URL'
@@ -20,9 +20,12 @@ const identifier = (module: string) => module.replaceAll(/[^a-z0-9_]/g, '_').sli
 /** Template name for a migrations folder, keyed by its content so a changed migration builds a new template. */
 export function templateName(module: string, folder: string): string {
   const hash = createHash('sha256')
-  for (const file of readdirSync(folder, { recursive: true }).map(String).sort()) {
-    const path = resolve(folder, file)
-    if (file.endsWith('.sql') || file.endsWith('.json')) hash.update(file).update(readFileSync(path))
+  // The platform's migrations run in every module database first, so they key the template too.
+  for (const [root, tag] of [[PLATFORM_MIGRATIONS, 'platform:'], [folder, '']] as const) {
+    for (const file of readdirSync(root, { recursive: true }).map(String).sort()) {
+      const path = resolve(root, file)
+      if (file.endsWith('.sql') || file.endsWith('.json')) hash.update(tag + file).update(readFileSync(path))
+    }
   }
   return `ondes_tpl_${identifier(module)}_${hash.digest('hex').slice(0, 12)}`
 }

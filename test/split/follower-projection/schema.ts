@@ -1,10 +1,8 @@
 /**
- * Tables of the test-only follower projection: the platform's inbox, the projection itself,
- * and a ledger of handler runs that would show an event applied twice.
+ * Tables of the test-only follower projection (beside the platform's event tables): the
+ * projection itself, and a ledger of handler runs that would show an event applied twice.
  */
 import { bigint, boolean, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
-
-export { inbox } from '../../../src/platform/events/schema.ts'
 
 /**
  * Who follows whom, as the consumer last heard. Unfollows leave a row with `following`

@@ -1,7 +1,5 @@
-/** Tables of the probe modules the event tests run: the event tables, and the effect a consumer leaves. */
+/** Tables of the probe modules the event tests run (beside the platform's event tables): the effect a consumer leaves. */
 import { bigint, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core'
-
-export { inbox, outbox } from '../schema.ts'
 
 /** One row per handling: an event applied twice would show up as two rows. */
 export const pings = pgTable('pings', {

@@ -13,13 +13,6 @@ CREATE TABLE "follow_projection" (
 	CONSTRAINT "follow_projection_follower_id_followed_id_pk" PRIMARY KEY("follower_id","followed_id")
 );
 --> statement-breakpoint
-CREATE TABLE "inbox" (
-	"event_id" uuid NOT NULL,
-	"consumer" text NOT NULL,
-	"handled_at" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "inbox_event_id_consumer_pk" PRIMARY KEY("event_id","consumer")
-);
---> statement-breakpoint
 CREATE TABLE "known_users" (
 	"user_id" text PRIMARY KEY NOT NULL,
 	"login" text NOT NULL
