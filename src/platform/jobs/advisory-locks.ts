@@ -8,6 +8,8 @@ export type AdvisoryLocks = {
   tryAcquire: (key: string) => Promise<boolean>
   /** Asks the server whether this connection still holds `key` (it does not after a reconnect). */
   holds: (key: string) => Promise<boolean>
+  /** Lets `key` go (a stopping job), so a standby need not wait for the connection to close. */
+  release: (key: string) => Promise<void>
   /** Calls `listener` as soon as the connection closes: every lock it held is gone. */
   onLost: (listener: () => void) => void
   /** Closes the connection, which releases its locks. */
@@ -49,6 +51,9 @@ export function createAdvisoryLocks(url: string, name: string): AdvisoryLocks {
           where locktype = 'advisory' and granted and pid = pg_backend_pid() and objsubid = 2
             and classid = ${JOB_LOCKS}::int::oid and objid = hashtext(${key})::oid) as held`
       return row?.held === true
+    },
+    async release(key) {
+      await sql`select pg_advisory_unlock(${JOB_LOCKS}, hashtext(${key}))`
     },
     onLost: (listener) => void listeners.push(listener),
     close: () => sql.end({ timeout: 5 }),

@@ -168,7 +168,10 @@ export function scheduleJob(
       dueAt = !succeeded && job.retryMs ? now + job.retryMs(failures) : nextRun(now, false)
     }
     state = 'stopped'
-    held = false
+    if (held) {
+      held = false
+      await locks!.release(lockKey).catch(() => {})
+    }
     lockHeld?.set(0)
   }
 
