@@ -55,6 +55,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  WS_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(960).default(120),
+  WS_BACKPRESSURE_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   AUTH_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
   EVENTS_STREAM_PREFIX: z.string().min(1).default('ondes:events'),
@@ -86,6 +88,12 @@ export type Config = {
   dataDir: string
   embeddedPostgresPort: number
   shutdownTimeoutMs: number
+  sockets: {
+    /** A socket that sends nothing (not even a pong to the server's ping) this long is closed; 0 never. */
+    idleTimeoutSeconds: number
+    /** A socket with more than this many bytes unsent is closed (a reader too slow for its frames). */
+    backpressureLimitBytes: number
+  }
   /** Login / registration attempts allowed per address and per login each minute. */
   authAttemptsPerMinute: number
   /** Take the client address from X-Forwarded-For (set when behind the gateway). */
@@ -169,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    sockets: { idleTimeoutSeconds: e.WS_IDLE_TIMEOUT_SECONDS, backpressureLimitBytes: e.WS_BACKPRESSURE_LIMIT_BYTES },
     authAttemptsPerMinute: e.AUTH_ATTEMPTS_PER_MINUTE,
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
     events: {
