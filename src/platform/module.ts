@@ -7,6 +7,7 @@ import type { Config } from './config.ts'
 import type { ModuleDatabase } from './db/database.ts'
 import type { ConsumedEvents, EventContracts } from './events/types.ts'
 import type { AppEnv } from './http/env.ts'
+import type { ProblemTable } from './http/problem.ts'
 import type { Job } from './jobs/job.ts'
 import type { Metrics } from './metrics.ts'
 import type { RateLimiter } from './rate-limit.ts'
@@ -52,5 +53,7 @@ export type ModuleDefinition = {
   produces?: EventContracts
   /** The events it handles, built with `consume(contracts, handlers)`. */
   consumes?: ConsumedEvents
+  /** HTTP answers of its domain error codes (`{ 'follow.self': 400 }`), so services throw `DomainError`s, not statuses. */
+  problems?: ProblemTable
   create: (context: ModuleContext) => Promise<ModuleInstance> | ModuleInstance
 }

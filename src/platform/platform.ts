@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
-import { HTTPException } from 'hono/http-exception'
 import Redis from 'ioredis'
 import pino, { type Logger } from 'pino'
 import { requireAuth } from './auth/guard.ts'
@@ -14,7 +13,9 @@ import { checkEventRoutes } from './events/routing.ts'
 import type { AppEnv } from './http/env.ts'
 import { createModuleJobs } from './jobs/module-jobs.ts'
 import { observeRequests } from './http/observe.ts'
-import { Problem, problemResponse } from './http/problem.ts'
+import { errorHandler, routeNotFound } from './http/on-error.ts'
+import { OPENAPI_DOCUMENT } from './http/openapi.ts'
+import { combineProblemTables, PLATFORM_PROBLEMS } from './http/problem.ts'
 import { RecordingRouter } from './http/recording-router.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import type { ModuleDefinition, ModuleInstance } from './module.ts'
@@ -44,6 +45,10 @@ async function signingKeys(config: Config): Promise<Config['jwt']> {
 export async function createPlatform(baseConfig: Config, definitions: ModuleDefinition[]): Promise<Platform> {
   checkModuleNames(baseConfig.modules, definitions.map((definition) => definition.name))
   checkEventRoutes(baseConfig, definitions)
+  const problems = combineProblemTables([
+    { owner: 'platform', problems: PLATFORM_PROBLEMS },
+    ...definitions.map((d) => ({ owner: d.name, problems: d.problems ?? {} })),
+  ])
   const config: Config = { ...baseConfig, jwt: await signingKeys(baseConfig) }
   const log = pino({ level: config.logLevel, base: { service: 'ondes' } })
   const metrics = createMetrics()
@@ -140,23 +145,12 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
   app.get('/metrics', async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
   )
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Ondes API', version: '1.0.0', description: 'Twitch-style live-streaming platform' },
-  })
+  app.doc31('/openapi.json', OPENAPI_DOCUMENT)
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Ondes API' }))
 
-  app.notFound((c) => problemResponse(c, new Problem(404, `No route for ${c.req.method} ${c.req.path}`)))
-  app.onError((error, c) => {
-    if (error instanceof Problem) return problemResponse(c, error)
-    if (error instanceof HTTPException) {
-      const status = error.status >= 400 && error.status < 500 ? error.status : 500
-      return problemResponse(c, new Problem(status, error.message || 'Request refused'))
-    }
-    c.env.log.error({ err: error }, 'unhandled error')
-    return problemResponse(c, new Problem(500, 'Something went wrong on our side; the request id tells us where'))
-  })
+  app.notFound(routeNotFound)
+  app.onError(errorHandler(problems))
 
   for (const { instance } of mounted) await instance.start?.()
   await events.start()

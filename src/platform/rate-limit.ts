@@ -2,8 +2,8 @@ import type Redis from 'ioredis'
 import { createMiddleware } from 'hono/factory'
 import type { Context } from 'hono'
 import type { Logger } from 'pino'
+import { DomainError } from './errors.ts'
 import type { AppEnv } from './http/env.ts'
-import { Problem } from './http/problem.ts'
 
 export type RateLimitRule = { name: string; limit: number; windowSeconds: number }
 export type RateLimitDecision = { allowed: boolean; retryAfterSeconds: number }
@@ -72,12 +72,15 @@ export function createRedisRateLimiter(redis: Redis, log: Logger, timeoutMs = 25
   }
 }
 
-/** Throws a 429 problem with `Retry-After` once `key` has used up the rule's window. */
+/**
+ * Throws `rate_limited` once `key` has used up the rule's window: over HTTP a 429 with
+ * `Retry-After`, in chat the IRC `msg_ratelimit` notice.
+ */
 export async function enforceRateLimit(limiter: RateLimiter, rule: RateLimitRule, key: string): Promise<void> {
   const decision = await limiter.consume(rule, key)
   if (!decision.allowed) {
-    throw new Problem(429, `Too many requests; try again in ${decision.retryAfterSeconds} s`, {
-      headers: { 'retry-after': String(decision.retryAfterSeconds) },
+    throw new DomainError('rate_limited', `Too many requests; try again in ${decision.retryAfterSeconds} s`, {
+      retryAfterSeconds: decision.retryAfterSeconds,
     })
   }
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { exportPKCS8, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose'
-import { Problem } from '../http/problem.ts'
+import { DomainError } from '../errors.ts'
 import {
   createAccessTokenSigner,
   createAccessTokenVerifier,
@@ -38,16 +38,15 @@ const signed = (edit: (jwt: SignJWT) => SignJWT = (jwt) => jwt) =>
       .setExpirationTime('1m'),
   ).sign(privateKey)
 
-async function refusal(token: string): Promise<Problem> {
+async function refusal(token: string): Promise<DomainError> {
   const error = await verify(token).then(
     () => undefined,
     (e: unknown) => e,
   )
-  expect(error).toBeInstanceOf(Problem)
-  const problem = error as Problem
-  expect(problem.status).toBe(401)
-  expect(problem.options.headers?.['www-authenticate']).toStartWith('Bearer')
-  return problem
+  expect(error).toBeInstanceOf(DomainError)
+  const refused = error as DomainError
+  expect(['token.invalid', 'token.expired']).toContain(refused.code)
+  return refused
 }
 
 describe('access tokens', () => {
@@ -108,8 +107,8 @@ describe('access tokens', () => {
   })
 
   test('an expired token is refused and says so', async () => {
-    const problem = await refusal(await signed((jwt) => jwt.setExpirationTime(Math.floor(Date.now() / 1000) - 60)))
-    expect(problem.message).toContain('expired')
+    const refused = await refusal(await signed((jwt) => jwt.setExpirationTime(Math.floor(Date.now() / 1000) - 60)))
+    expect(refused.code).toBe('token.expired')
   })
 
   test('a token without exp, sub or sid is refused', async () => {

@@ -1,5 +1,5 @@
 import { importPKCS8, importSPKI, jwtVerify, SignJWT, errors } from 'jose'
-import { Problem } from '../http/problem.ts'
+import { DomainError } from '../errors.ts'
 
 export const ROLES = ['admin', 'staff', 'partner'] as const
 export type Role = (typeof ROLES)[number]
@@ -38,8 +38,9 @@ export async function createAccessTokenVerifier(publicKeyPem: string, settings: 
         sessionId: String(payload.sid),
       }
     } catch (error) {
-      const detail = error instanceof errors.JWTExpired ? 'The access token has expired' : 'The access token is not valid'
-      throw new Problem(401, detail, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
+      throw error instanceof errors.JWTExpired
+        ? new DomainError('token.expired', 'The access token has expired')
+        : new DomainError('token.invalid', 'The access token is not valid')
     }
   }
 }

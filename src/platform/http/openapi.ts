@@ -29,3 +29,13 @@ export function problemResponses<S extends number>(...statuses: S[]) {
     ]),
   ) as Record<S, { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }>
 }
+
+/**
+ * The document's header. `servers` is relative: the document is served by the API it
+ * describes, so a generated client calls whatever origin it fetched `/openapi.json` from.
+ */
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: { title: 'Ondes API', version: '1.0.0', description: 'Twitch-style live-streaming platform' },
+  servers: [{ url: '/', description: 'The server that serves this document' }],
+}

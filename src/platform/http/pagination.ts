@@ -31,6 +31,7 @@ export function decodeCursor<T extends readonly ('string' | 'number')[]>(
   }
   if (!Array.isArray(key) || key.length !== shape.length || key.some((part, i) => typeof part !== shape[i])) {
     throw new Problem(400, 'Invalid query parameter: after: not a cursor this list issued', {
+      code: 'request.invalid',
       errors: [{ field: 'after', message: 'not a cursor this list issued' }],
     })
   }

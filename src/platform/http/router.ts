@@ -25,7 +25,7 @@ export function createRouter(): OpenAPIHono<AppEnv> {
       }))
       const where = TARGET_NAMES[result.target] ?? result.target
       const detail = `Invalid ${where}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`
-      return problemResponse(c, new Problem(400, detail, { errors }))
+      return problemResponse(c, new Problem(400, detail, { code: 'request.invalid', errors }))
     },
   })
 }

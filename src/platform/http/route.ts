@@ -1,0 +1,62 @@
+import { createRoute, type RouteConfig } from '@hono/zod-openapi'
+import type { MiddlewareHandler } from 'hono'
+import { requireRole } from '../auth/guard.ts'
+import type { Role } from '../auth/tokens.ts'
+import type { AppEnv } from './env.ts'
+import { problemResponses } from './openapi.ts'
+
+type Spec = Omit<RouteConfig, 'security' | 'operationId'> & {
+  /** Stable and unique across the API: client generators name their methods after it (`getUser`). */
+  operationId: string
+}
+
+/** A route anyone may call: the document says so with an explicit `security: []`. */
+export type PublicRouteSpec = Spec & { auth: 'none' }
+
+/** A route for bearers of an access token, optionally holding one of `roles`. */
+export type AuthenticatedRouteSpec = Spec & { auth: 'required'; roles?: readonly Role[] }
+
+export type RouteSpec = PublicRouteSpec | AuthenticatedRouteSpec
+
+type AuthResponses<R extends RouteSpec> = R extends { auth: 'required' }
+  ? ReturnType<typeof problemResponses<R extends { roles: readonly Role[] } ? 401 | 403 : 401>>
+  : unknown
+
+/** What `router.openapi` takes: the spec with its security, middleware and auth answers filled in. */
+export type DefinedRoute<R extends RouteSpec> = Omit<R, 'auth' | 'roles' | 'responses'> & {
+  security: { bearer: string[] }[]
+  middleware: MiddlewareHandler<AppEnv>[]
+  responses: R['responses'] & AuthResponses<R>
+  getRoutingPath(): string
+}
+
+export type DefineRoute = <const R extends RouteSpec>(spec: R) => DefinedRoute<R>
+
+/**
+ * The one way a module declares a route. `auth: 'required'` adds the bearer security
+ * requirement, the platform's token check (and `requireRole` for `roles`) before the route's
+ * own middleware, and the 401 (and 403) answers; `auth: 'none'` states `security: []`, so
+ * the document tells clients the route is public rather than leaving it unsaid.
+ *
+ * @example
+ * ```ts
+ * const route = routeDefiner(authenticated) // `authenticated` from the ModuleContext
+ * router.openapi(
+ *   route({ auth: 'required', operationId: 'getMe', method: 'get', path: '/api/users/me', responses }),
+ *   (c) => c.json({ user_id: c.var.auth.userId }, 200),
+ * )
+ * ```
+ */
+export function routeDefiner(authenticated: MiddlewareHandler<AppEnv>): DefineRoute {
+  return (spec) => {
+    const { auth, roles, middleware = [], responses, ...rest } = spec as AuthenticatedRouteSpec | (PublicRouteSpec & { roles?: undefined })
+    const own = [middleware].flat() as MiddlewareHandler<AppEnv>[]
+    if (auth === 'none') return createRoute({ ...rest, responses, security: [], middleware: own }) as never
+    return createRoute({
+      ...rest,
+      security: [{ bearer: [] }],
+      middleware: [authenticated, ...(roles ? [requireRole(...roles)] : []), ...own],
+      responses: { ...responses, ...(roles ? problemResponses(401, 403) : problemResponses(401)) },
+    }) as never
+  }
+}
