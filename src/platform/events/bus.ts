@@ -61,6 +61,7 @@ export function createEventBus(options: {
         deadConsumerIdleMs: config.events.deadConsumerIdleMs,
         metrics,
         log,
+        registry,
       })
     : undefined
   const transport = streams ?? createInProcessTransport({ metrics, log })
@@ -72,10 +73,10 @@ export function createEventBus(options: {
     )
   }
   const pruners = consumers.map(({ definition, database }) =>
-    createInboxPruner({ module: definition.name, sql: database.sql, retentionHours: config.events.inboxRetentionHours, log }),
+    createInboxPruner({ module: definition.name, sql: database.sql, retentionHours: config.events.inboxRetentionHours, log, registry }),
   )
   const relays = producers.map(({ definition, database }) =>
-    createRelay({ module: definition.name, sql: database.sql, transport, metrics, log }),
+    createRelay({ module: definition.name, sql: database.sql, transport, metrics, log, registry }),
   )
 
   return {

@@ -1,6 +1,8 @@
 import type { Sql } from 'postgres'
 import type { Logger } from 'pino'
-import { pause } from './pause.ts'
+import { Registry } from 'prom-client'
+import { jobMetrics } from '../jobs/metrics.ts'
+import { scheduleJob } from '../jobs/scheduled-job.ts'
 
 /** Rows deleted per statement, so a large prune never holds many locks or one long transaction. */
 const PRUNE_BATCH = 10_000
@@ -33,42 +35,33 @@ export async function pruneInbox(
 
 /**
  * Forgets, once at start and then every hour, the events a consuming module handled more than
- * `retentionHours` ago. The inbox is what makes a redelivery harmless, so the retention must
- * outlast every way an event comes again: an entry reclaimed after its consumer died, a relay
- * that published but died before marking its rows, all replicas down for a while (config.ts
- * sets the floor).
+ * `retentionHours` ago: a job (`inbox-pruner`) on every replica rather than a singleton, because
+ * pruning twice is harmless (a second replica's batch finds the rows gone) and a lock would cost
+ * each consuming module a connection more. The inbox is what makes a redelivery harmless, so the
+ * retention must outlast every way an event comes again: an entry reclaimed after its consumer
+ * died, a relay that published but died before marking its rows, all replicas down for a while
+ * (config.ts sets the floor). A failed round waits for the next: nothing depends on it soon.
  */
 export function createInboxPruner(options: {
   module: string
   sql: Sql
   retentionHours: number
   log: Logger
+  /** Where the pruner's job metrics go (`job_*{job="inbox-pruner"}`). */
+  registry?: Registry
   everyMs?: number
 }): { start: () => void; stop: () => Promise<void> } {
   const { module, sql, retentionHours, log, everyMs = PRUNE_EVERY_MS } = options
-  const stopping = new AbortController()
-  let running: Promise<void> | undefined
-
-  const run = async () => {
-    while (!stopping.signal.aborted) {
-      try {
-        const pruned = await pruneInbox(sql, module, retentionHours, stopping.signal)
+  return scheduleJob(
+    module,
+    {
+      name: 'inbox-pruner',
+      everyMs,
+      run: async ({ signal }) => {
+        const pruned = await pruneInbox(sql, module, retentionHours, signal)
         if (pruned > 0) log.info({ module, pruned, retentionHours }, 'inbox pruned')
-      } catch (error) {
-        // Nothing depends on it soon: the next round tries again.
-        log.warn({ err: error, module }, 'inbox prune failed')
-      }
-      await pause(everyMs, stopping.signal)
-    }
-  }
-
-  return {
-    start() {
-      running = run()
+      },
     },
-    async stop() {
-      stopping.abort()
-      await running
-    },
-  }
+    { log, metrics: jobMetrics(options.registry ?? new Registry()) },
+  )
 }

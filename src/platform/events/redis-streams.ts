@@ -1,10 +1,13 @@
 import { hostname } from 'node:os'
 import Redis, { type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
+import { Registry } from 'prom-client'
 import { z } from 'zod'
+import { jobMetrics } from '../jobs/metrics.ts'
+import { scheduleJob, type ScheduledJob } from '../jobs/scheduled-job.ts'
 import { sweepIdleConsumers } from './consumer-sweep.ts'
 import type { ConsumerLag, EventMetrics } from './metrics.ts'
-import { backoff, pause } from './pause.ts'
+import { backoff } from './pause.ts'
 import { MAX_ATTEMPTS, type Consumer, type EventEnvelope, type Transport } from './types.ts'
 
 /** How long one XREADGROUP waits for news; also the longest a stopping consumer takes to notice. */
@@ -56,6 +59,8 @@ export function createRedisStreamsTransport(options: {
   deadConsumerIdleMs: number
   metrics: EventMetrics
   log: Logger
+  /** Where the consumers' job metrics go (`job_*{job="consumer-read"|"consumer-reclaim"|"consumer-sweep"}`). */
+  registry?: Registry
   batchSize?: number
 }): Transport & { lag: () => Promise<ConsumerLag[]> } {
   const { url, prefix, claimIdleMs, deadConsumerIdleMs, metrics, log, batchSize = 200 } = options
@@ -63,8 +68,9 @@ export function createRedisStreamsTransport(options: {
   const streamOf = (type: string) => `${prefix}:${type}`
   const deadLetterStreamOf = (module: string) => `${prefix}:dead-letter:${module}`
   const consumers: Consumer[] = []
-  const stopping = new AbortController()
-  const loops: Promise<void>[] = []
+  const running: ScheduledJob[] = []
+  const blockingConnections: Redis[] = []
+  const jobs = jobMetrics(options.registry ?? new Registry())
   /** Each consuming module's read loop as /readyz would tell it: `ok`, or what is wrong. */
   const states = new Map<string, string>()
 
@@ -205,67 +211,74 @@ export function createRedisStreamsTransport(options: {
     }
   }
 
-  const consume = async (consumer: Consumer) => {
+  /**
+   * A consuming module's three jobs: reading new entries (a run is one blocking XREADGROUP, and
+   * the next starts at once), taking over entries left idle (XAUTOCLAIM) and sweeping consumers
+   * of replicas gone. They run side by side: a reclaimed entry is one idle for `claimIdleMs`, so
+   * not one the read job is handling, as between two replicas. Not singletons: every replica is
+   * a consumer, and the sweep only deletes consumers with nothing pending.
+   */
+  const consume = (consumer: Consumer): ScheduledJob[] => {
     const group = consumer.module
     const streams = consumer.types.map(streamOf)
     // Blocking reads get a connection of their own; `blockingTimeout` ends a read a dead socket would hang.
     const blocking = connect(`ondes-events-${group}`, { blockingTimeout: BLOCK_MS + 1000 })
+    blockingConnections.push(blocking)
     const cursors = new Map<string, string>()
-    const reclaimEveryMs = Math.max(50, Math.floor(claimIdleMs / 2))
-    const sweepEveryMs = Math.min(60_000, Math.max(50, Math.floor(deadConsumerIdleMs / 2)))
     let groupsReady = false
-    let nextReclaim = 0
-    let nextSweep = 0
-    let failures = 0
-    states.set(group, 'starting')
-    try {
-      while (!stopping.signal.aborted) {
-        try {
-          if (!groupsReady) {
-            await ensureGroups(group, streams)
-            groupsReady = true
-            if (failures === 0) states.set(group, 'ok')
-          }
-          if (performance.now() >= nextReclaim) {
-            await reclaim(consumer, streams, cursors)
-            nextReclaim = performance.now() + reclaimEveryMs
-          }
-          // After the reclaim: a dead consumer's entries have moved to us, leaving it nothing pending.
-          if (performance.now() >= nextSweep) {
-            await sweep(group, streams)
-            nextSweep = performance.now() + sweepEveryMs
-          }
-          const reply = (await blocking.xreadgroup(
-            'GROUP',
-            group,
-            consumerName,
-            'COUNT',
-            batchSize,
-            'BLOCK',
-            BLOCK_MS,
-            'STREAMS',
-            ...streams,
-            ...streams.map(() => '>'),
-          )) as StreamReply | null
-          const entries = (reply ?? []).flatMap(([stream, items]) =>
-            items.map(([id, fields]) => ({ stream, id, fields, deliveries: 1 })),
-          )
-          if (entries.length > 0) await handle(consumer, entries)
-          if (failures > 0) log.info({ consumer: group }, 'event consumer resumed')
-          failures = 0
-          states.set(group, 'ok')
-        } catch (error) {
-          // A stream deleted under us (FLUSHALL, a new Redis) loses its group: make it again.
-          if (message(error).includes('NOGROUP')) groupsReady = false
-          if (failures++ === 0) log.warn({ err: error, consumer: group }, 'event consumer: reading failed; retrying')
-          states.set(group, `failing: ${message(error)}`)
-          await pause(backoff(failures), stopping.signal)
-        }
-      }
-    } finally {
-      states.set(group, 'stopped')
-      blocking.disconnect()
+    /** Each job's state; /readyz shows the first that is not `ok`. */
+    const jobStates = new Map<string, string>()
+    const report = () => {
+      states.set(group, [...jobStates.values()].find((state) => state !== 'ok') ?? 'ok')
     }
+    /** One run of `work`, after making the groups if need be, keeping the consumer's state. */
+    const step = (name: string, work: () => Promise<void>) => async () => {
+      try {
+        if (!groupsReady) {
+          await ensureGroups(group, streams)
+          groupsReady = true
+          // Ready to consume, as before the first read returns.
+          for (const [other, state] of jobStates) if (state === 'starting') jobStates.set(other, 'ok')
+          report()
+        }
+        await work()
+        jobStates.set(name, 'ok')
+      } catch (error) {
+        // A stream deleted under us (FLUSHALL, a new Redis) loses its group: make it again.
+        if (message(error).includes('NOGROUP')) groupsReady = false
+        jobStates.set(name, `failing: ${message(error)}`)
+        throw error
+      } finally {
+        report()
+      }
+    }
+    const job = (name: string, everyMs: number, work: () => Promise<void>): ScheduledJob => {
+      jobStates.set(name, 'starting')
+      return scheduleJob(group, { name, everyMs, retryMs: backoff, failingAfter: 1, run: step(name, work) }, { log, metrics: jobs })
+    }
+    report()
+    return [
+      job('consumer-read', 0, async () => {
+        const reply = (await blocking.xreadgroup(
+          'GROUP',
+          group,
+          consumerName,
+          'COUNT',
+          batchSize,
+          'BLOCK',
+          BLOCK_MS,
+          'STREAMS',
+          ...streams,
+          ...streams.map(() => '>'),
+        )) as StreamReply | null
+        const entries = (reply ?? []).flatMap(([stream, items]) =>
+          items.map(([id, fields]) => ({ stream, id, fields, deliveries: 1 })),
+        )
+        if (entries.length > 0) await handle(consumer, entries)
+      }),
+      job('consumer-reclaim', Math.max(50, Math.floor(claimIdleMs / 2)), () => reclaim(consumer, streams, cursors)),
+      job('consumer-sweep', Math.min(60_000, Math.max(50, Math.floor(deadConsumerIdleMs / 2))), () => sweep(group, streams)),
+    ]
   }
 
   return {
@@ -282,11 +295,13 @@ export function createRedisStreamsTransport(options: {
       await exec(multi)
     },
     async start() {
-      for (const consumer of consumers) loops.push(consume(consumer))
+      for (const consumer of consumers) running.push(...consume(consumer))
+      for (const job of running) job.start()
     },
     async stop() {
-      stopping.abort()
-      await Promise.all(loops)
+      await Promise.all(running.map((job) => job.stop()))
+      for (const group of states.keys()) states.set(group, 'stopped')
+      for (const blocking of blockingConnections) blocking.disconnect()
       await commands.quit().catch(() => commands.disconnect())
     },
     async readiness() {

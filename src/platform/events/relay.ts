@@ -1,5 +1,8 @@
 import type { Sql } from 'postgres'
 import type { Logger } from 'pino'
+import { Registry } from 'prom-client'
+import { jobMetrics } from '../jobs/metrics.ts'
+import { scheduleJob, type ScheduledJob } from '../jobs/scheduled-job.ts'
 import type { EventMetrics } from './metrics.ts'
 import { backoff, pause } from './pause.ts'
 import { OUTBOX_CHANNEL } from './publish.ts'
@@ -13,7 +16,7 @@ export type Relay = {
   state: () => string
 }
 
-type Row = { id: string; event_id: string; type: string; payload: unknown; occurred_at: string }
+type Row = { id: string; event_id: string; type: string; payload: unknown; occurred_at: string; target: string | null }
 
 /** Published rows are kept this long (to look into), then pruned. */
 const RETENTION = '1 hour'
@@ -28,8 +31,9 @@ const GATHER_FROM = 10
 const GATHER_MS = 5
 
 /**
- * Publishes one module's outbox. NOTIFY wakes it as soon as a publishing transaction commits;
- * a short poll covers a lost notification. Rows are claimed `FOR UPDATE SKIP LOCKED` and
+ * Publishes one module's outbox, as a job (`outbox-relay`) that relays a batch per run. NOTIFY
+ * wakes it as soon as a publishing transaction commits (`wake`); its `pollMs` schedule covers a
+ * lost notification; a full batch wakes it again at once; a failure backs off. Rows are claimed `FOR UPDATE SKIP LOCKED` and
  * stay locked until the transport has them, so relays of several replicas share an outbox
  * without publishing a row twice; a crash before the row is marked leaves it for the next try.
  */
@@ -39,33 +43,15 @@ export function createRelay(options: {
   transport: Pick<Transport, 'publish'>
   metrics: EventMetrics
   log: Logger
+  /** Where the relay's job metrics go (`job_*{job="outbox-relay"}`). */
+  registry?: Registry
   batchSize?: number
   pollMs?: number
 }): Relay {
   const { module, sql, transport, metrics, log, batchSize = 500, pollMs = 500 } = options
-  const stopping = new AbortController()
-  let notified = false
-  let wake: (() => void) | undefined
-  let running: Promise<void> | undefined
   let unlisten: (() => Promise<void>) | undefined
   let state = 'starting'
-
-  const onNotify = () => {
-    notified = true
-    wake?.()
-  }
-
-  /** Waits for a notification or the poll interval, whichever comes first. */
-  const idle = async () => {
-    if (!notified) {
-      await new Promise<void>((resolve) => {
-        wake = resolve
-        void pause(pollMs, stopping.signal).then(resolve)
-      })
-      wake = undefined
-    }
-    notified = false
-  }
+  let nextPrune = performance.now() + PRUNE_EVERY_MS
 
   /** Publishes one batch; returns how many rows it held. */
   const relayBatch = async (): Promise<number> => {
@@ -85,11 +71,11 @@ export function createRelay(options: {
           marked as (
             update outbox o set published_at = now(), attempts = o.attempts + 1, last_error = null
             from claimed, settings where o.id = claimed.id
-            returning o.id, o.event_id, o.type, o.payload,
+            returning o.id, o.event_id, o.type, o.payload, o.target,
                       to_char(o.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred_at
           )
           select * from marked order by id`
-        if (claimed.length > 0) await transport.publish(claimed.map(toEnvelope))
+        for (const [target, rows] of byTarget(claimed)) await transport.publish(rows.map(toEnvelope), target)
       })
     } catch (error) {
       if (claimed.length > 0) {
@@ -108,45 +94,49 @@ export function createRelay(options: {
     sql`delete from outbox where id in (
           select id from outbox where published_at < now() - ${RETENTION}::interval order by id limit 10000)`
 
-  const run = async () => {
-    let failures = 0
-    let nextPrune = performance.now() + PRUNE_EVERY_MS
-    while (!stopping.signal.aborted) {
-      try {
-        const count = await relayBatch()
-        if (failures > 0) log.info({ module }, 'outbox relay resumed')
-        failures = 0
+  const job: ScheduledJob = scheduleJob(
+    module,
+    {
+      name: 'outbox-relay',
+      everyMs: pollMs,
+      // The events wait in the outbox meanwhile; the job logs the first failure of an outage.
+      retryMs: backoff,
+      failingAfter: 1,
+      run: async ({ signal }) => {
+        let count: number
+        try {
+          count = await relayBatch()
+        } catch (error) {
+          state = `failing: ${error instanceof Error ? error.message : String(error)}`
+          throw error
+        }
         state = 'ok'
         if (performance.now() >= nextPrune) {
           nextPrune = performance.now() + PRUNE_EVERY_MS
           await prune()
         }
-        if (count >= GATHER_FROM && count < batchSize) await pause(GATHER_MS, stopping.signal)
-        if (count < batchSize) await idle()
-      } catch (error) {
-        // The events wait in the outbox; say so once per outage, not once per try.
-        if (failures++ === 0) log.warn({ err: error, module }, 'outbox relay: publishing failed; events wait in the outbox')
-        state = `failing: ${error instanceof Error ? error.message : String(error)}`
-        await pause(backoff(failures), stopping.signal)
-      }
-    }
-  }
+        if (count >= GATHER_FROM && count < batchSize) await pause(GATHER_MS, signal)
+        // A full batch means more are waiting: no idling until the next notification.
+        if (count >= batchSize) job.wake()
+      },
+    },
+    { log, metrics: jobMetrics(options.registry ?? new Registry()) },
+  )
 
   return {
     module,
     state: () => state,
     async start() {
       try {
-        const listener = await sql.listen(OUTBOX_CHANNEL, onNotify)
+        const listener = await sql.listen(OUTBOX_CHANNEL, job.wake)
         unlisten = listener.unlisten
       } catch (error) {
         log.warn({ err: error, module }, 'outbox relay: LISTEN failed; polling only')
       }
-      running = run()
+      job.start()
     },
     async stop() {
-      stopping.abort()
-      await running
+      await job.stop()
       state = 'stopped'
       await unlisten?.().catch(() => {})
     },
@@ -158,6 +148,18 @@ function countByType(rows: Row[], each: (type: string, count: number) => void): 
   const counts = new Map<string, number>()
   for (const row of rows) counts.set(row.type, (counts.get(row.type) ?? 0) + 1)
   for (const [type, count] of counts) each(type, count)
+}
+
+/** Rows by target (none: every consumer; else a snapshot's one consumer), each group in outbox order. */
+function byTarget(rows: Row[]): Map<string | undefined, Row[]> {
+  const groups = new Map<string | undefined, Row[]>()
+  for (const row of rows) {
+    const target = row.target ?? undefined
+    const group = groups.get(target)
+    if (group) group.push(row)
+    else groups.set(target, [row])
+  }
+  return groups
 }
 
 const toEnvelope = (row: Row): EventEnvelope => ({
