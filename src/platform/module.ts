@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { AccessTokenVerifier } from './auth/tokens.ts'
 import type { Config } from './config.ts'
 import type { ModuleDatabase } from './db/database.ts'
+import type { Snapshot } from './events/snapshot.ts'
 import type { ConsumedEvents, EventContracts } from './events/types.ts'
 import type { AppEnv } from './http/env.ts'
 import type { ProblemTable } from './http/problem.ts'
@@ -51,6 +52,11 @@ export type ModuleDefinition = {
   migrations: string
   /** The events it publishes (its `src/contracts/<name>.ts` map); the platform relays its outbox. */
   produces?: EventContracts
+  /**
+   * Its current state as ordinary events (`snapshotOf(contracts, …)`), replayed to one consumer
+   * that joins late: at that consumer's first start, or by `bun run events:replay`.
+   */
+  snapshot?: Snapshot
   /** The events it handles, built with `consume(contracts, handlers)`. */
   consumes?: ConsumedEvents
   /** HTTP answers of its domain error codes (`{ 'follow.self': 400 }`), so services throw `DomainError`s, not statuses. */

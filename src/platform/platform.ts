@@ -102,7 +102,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
     throw error
   }
 
-  const events = createEventBus({ config, log, registry: metrics.registry, modules: mounted })
+  const events = createEventBus({ config, log, registry: metrics.registry, modules: mounted, definitions })
   const jobs = createModuleJobs({
     modules: mounted.map(({ definition, url, instance }) => ({ module: definition.name, url, jobs: instance.jobs ?? [] })),
     log,

@@ -15,6 +15,7 @@ import { roleRoutes } from './roles.routes.ts'
 import { createSessions } from './sessions.ts'
 import { createSettingsStore } from './settings.ts'
 import { settingsRoutes } from './settings.routes.ts'
+import { usersSnapshot } from './snapshot.ts'
 
 /** Accounts, sessions, profiles, follows, global roles and settings. The only holder of the signing key. */
 export const users: ModuleDefinition = {
@@ -22,6 +23,7 @@ export const users: ModuleDefinition = {
   prefixes: ['/api/auth', '/api/users'],
   migrations: resolve(import.meta.dir, '../../../migrations/users'),
   produces: usersEvents,
+  snapshot: usersSnapshot,
   async create({ config, database, rateLimiter, authenticated }) {
     const { jwt } = config
     if (!jwt.privateKey) {

@@ -9,6 +9,9 @@ import { createInboxPruner } from './inbox-pruner.ts'
 import { createEventMetrics, type OutboxStats } from './metrics.ts'
 import { createRedisStreamsTransport } from './redis-streams.ts'
 import { createRelay } from './relay.ts'
+import { createSnapshotBootstrap } from './snapshot-bootstrap.ts'
+import { recordingSnapshots } from './snapshot-records.ts'
+import { createSnapshotResponder } from './snapshot-requests.ts'
 import type { Readiness } from './types.ts'
 
 export type EventBus = {
@@ -32,6 +35,8 @@ export function createEventBus(options: {
   log: Logger
   registry: Registry
   modules: { definition: ModuleDefinition; database: ModuleDatabase }[]
+  /** Every module the build knows, run here or not: whose snapshots a consumer here may ask for. */
+  definitions?: ModuleDefinition[]
 }): EventBus {
   const { config, registry, modules } = options
   const log = options.log.child({ component: 'events' })
@@ -69,7 +74,10 @@ export function createEventBus(options: {
   const consumers = modules.filter(({ definition }) => Object.keys(definition.consumes ?? {}).length > 0)
   for (const { definition, database } of consumers) {
     transport.subscribe(
-      createInbox({ module: definition.name, db: database.db, consumes: definition.consumes ?? {}, metrics, log }),
+      recordingSnapshots(
+        createInbox({ module: definition.name, db: database.db, consumes: definition.consumes ?? {}, metrics, log }),
+        database.sql,
+      ),
     )
   }
   const pruners = consumers.map(({ definition, database }) =>
@@ -79,13 +87,34 @@ export function createEventBus(options: {
     createRelay({ module: definition.name, sql: database.sql, transport, metrics, log, registry }),
   )
 
+  const mountedSql = (list: typeof modules) => list.map(({ definition, database }) => ({ definition, sql: database.sql }))
+  const snapshotRedis = config.redisUrl ? { url: config.redisUrl, prefix: config.events.streamPrefix } : undefined
+  const bootstrap = createSnapshotBootstrap({
+    consumers: mountedSql(consumers),
+    producers: mountedSql(producers),
+    definitions: options.definitions ?? modules.map(({ definition }) => definition),
+    redis: snapshotRedis,
+    log,
+  })
+  const responder = snapshotRedis
+    ? createSnapshotResponder({
+        ...snapshotRedis,
+        claimIdleMs: config.events.claimIdleMs,
+        producers: mountedSql(producers.filter(({ definition }) => definition.snapshot)),
+        log,
+      })
+    : undefined
+
   return {
     async start() {
       await transport.start()
       await Promise.all(relays.map((relay) => relay.start()))
       for (const pruner of pruners) pruner.start()
+      responder?.start()
+      bootstrap.start()
     },
     async stop() {
+      await Promise.all([bootstrap.stop(), responder?.stop()])
       await Promise.all([...relays.map((relay) => relay.stop()), transport.stop(), ...pruners.map((pruner) => pruner.stop())])
     },
     async readiness() {

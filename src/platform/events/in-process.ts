@@ -28,8 +28,9 @@ export function createInProcessTransport(options: {
     log.error({ consumer: consumer.module, event, error }, 'event dead-lettered')
   }
 
-  const deliverTo = async (consumer: Consumer, events: EventEnvelope[]) => {
-    let pending = events.filter((event) => consumer.types.includes(event.type))
+  const deliverTo = async (consumer: Consumer, events: EventEnvelope[], targeted = false) => {
+    // A snapshot's events (targeted) are only those the consumer asked for, and its completion mark.
+    let pending = targeted ? events : events.filter((event) => consumer.types.includes(event.type))
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (stopping.signal.aborted) throw new Error('in-process transport stopped; events stay in the outbox')
       const outcomes = await consumer.deliver(pending)
@@ -47,8 +48,15 @@ export function createInProcessTransport(options: {
 
   return {
     subscribe: (consumer) => void consumers.push(consumer),
-    async publish(events) {
-      await Promise.all(consumers.map((consumer) => deliverTo(consumer, events)))
+    async publish(events, target) {
+      if (target === undefined) {
+        await Promise.all(consumers.map((consumer) => deliverTo(consumer, events)))
+        return
+      }
+      const consumer = consumers.find((c) => c.module === target)
+      // Holding them back would hold back the whole outbox: a consumer not deployed gets nothing anyway.
+      if (consumer) await deliverTo(consumer, events, true)
+      else log.warn({ target, events: events.length }, 'snapshot events for a module this process does not run dropped')
     },
     async start() {},
     // Nothing between here and the consumers that could be away.

@@ -8,6 +8,7 @@ import { scheduleJob, type ScheduledJob } from '../jobs/scheduled-job.ts'
 import { sweepIdleConsumers } from './consumer-sweep.ts'
 import type { ConsumerLag, EventMetrics } from './metrics.ts'
 import { backoff } from './pause.ts'
+import { snapshotStream } from './snapshot-requests.ts'
 import { MAX_ATTEMPTS, type Consumer, type EventEnvelope, type Transport } from './types.ts'
 
 /** How long one XREADGROUP waits for news; also the longest a stopping consumer takes to notice. */
@@ -220,7 +221,8 @@ export function createRedisStreamsTransport(options: {
    */
   const consume = (consumer: Consumer): ScheduledJob[] => {
     const group = consumer.module
-    const streams = consumer.types.map(streamOf)
+    // Its streams, and the one of snapshot events targeted at it (snapshot-requests.ts).
+    const streams = [...consumer.types.map(streamOf), snapshotStream(prefix, group)]
     // Blocking reads get a connection of their own; `blockingTimeout` ends a read a dead socket would hang.
     const blocking = connect(`ondes-events-${group}`, { blockingTimeout: BLOCK_MS + 1000 })
     blockingConnections.push(blocking)
@@ -283,14 +285,15 @@ export function createRedisStreamsTransport(options: {
 
   return {
     subscribe: (consumer) => void consumers.push(consumer),
-    async publish(events) {
+    async publish(events, target) {
       // MULTI rather than a plain pipeline: Redis serves a blocked XREADGROUP after each command
       // outside a transaction, so a consumer would read a batch's first entry alone and the rest
       // on its next read; after EXEC it reads the whole batch at once.
       const multi = commands.multi()
       for (const event of events) {
         const wire = JSON.stringify({ id: event.id, type: event.type, occurred_at: event.occurredAt, payload: event.payload })
-        multi.xadd(streamOf(event.type), 'MAXLEN', '~', MAX_LENGTH, '*', 'event', wire)
+        const stream = target === undefined ? streamOf(event.type) : snapshotStream(prefix, target)
+        multi.xadd(stream, 'MAXLEN', '~', MAX_LENGTH, '*', 'event', wire)
       }
       await exec(multi)
     },

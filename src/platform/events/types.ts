@@ -54,9 +54,10 @@ export type Consumer = {
 export type Transport = {
   /**
    * Resolves once the events are handed over for good; the relay marks them published only
-   * then. A rejection leaves them in the outbox for the next try.
+   * then. A rejection leaves them in the outbox for the next try. With `target` (a snapshot's
+   * events) they go to that consuming module alone.
    */
-  publish: (events: EventEnvelope[]) => Promise<void>
+  publish: (events: EventEnvelope[], target?: string) => Promise<void>
   /** Registers a consumer; call before `start`. */
   subscribe: (consumer: Consumer) => void
   start: () => Promise<void>

@@ -1,0 +1,94 @@
+import type { Sql } from 'postgres'
+import { usersEvents } from '../../contracts/users.ts'
+import { snapshotOf } from '../../platform/events/snapshot.ts'
+
+/** Rows per statement, and so events per outbox transaction (two or more per user). */
+const PAGE = 1000
+
+type UserRow = {
+  id: string
+  login: string
+  display_name: string
+  profile_image_url: string
+  offline_image_url: string
+  created_at: string
+}
+type RoleRow = { user_id: string; role: string; granted_by: string | null }
+type FollowRow = { follower_id: string; followed_id: string; followed_at: string; version: string }
+
+// Every column is read as text: ids stay exact whatever the pool's parsers do; times as the live
+// events write them (`Date#toISOString`, milliseconds).
+const usersAfter = (sql: Sql, after: string) => sql<UserRow[]>`
+  select id::text as id, login, display_name, profile_image_url, offline_image_url,
+         to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
+  from users where id > ${after}::bigint order by id limit ${PAGE}`
+
+const rolesBetween = (sql: Sql, after: string, last: string) => sql<RoleRow[]>`
+  select user_id::text as user_id, role, granted_by::text as granted_by
+  from user_roles where user_id > ${after}::bigint and user_id <= ${last}::bigint`
+
+// The pair and its follower's version in one statement, so from one moment: a change committed
+// after it has a higher version and wins over this event at the consumer, whichever comes first.
+const followsAfter = (sql: Sql, after: readonly [string, string]) => sql<FollowRow[]>`
+  select f.follower_id::text as follower_id, f.followed_id::text as followed_id,
+         to_char(f.followed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as followed_at, v.version::text as version
+  from followers f join follow_versions v on v.follower_id = f.follower_id
+  where (f.follower_id, f.followed_id) > (${after[0]}::bigint, ${after[1]}::bigint)
+  order by f.follower_id, f.followed_id limit ${PAGE}`
+
+/**
+ * Users' current state for a consumer that joins late: each user as registered and their
+ * profile as it now is, the roles they hold, and every current follow with its follower's
+ * current version. Unfollowed pairs and revoked roles are absent, not announced: a late
+ * consumer starts empty, and live unfollows after the read carry higher versions.
+ */
+export const usersSnapshot = snapshotOf(usersEvents, async function* ({ sql, types }) {
+  if (types.has('users.registered.v1') || types.has('users.profile_updated.v1') || types.has('users.role_granted.v1')) {
+    for (let after = '0'; ; ) {
+      const page = await usersAfter(sql, after)
+      const last = page.at(-1)
+      if (!last) break
+      const roles = types.has('users.role_granted.v1') ? await rolesBetween(sql, after, last.id) : []
+      yield [
+        ...page.flatMap((user) => [
+          {
+            type: 'users.registered.v1' as const,
+            payload: { user_id: user.id, login: user.login, display_name: user.display_name, created_at: user.created_at },
+          },
+          {
+            type: 'users.profile_updated.v1' as const,
+            payload: {
+              user_id: user.id,
+              login: user.login,
+              display_name: user.display_name,
+              profile_image_url: user.profile_image_url,
+              offline_image_url: user.offline_image_url,
+            },
+          },
+        ]),
+        ...roles.map((grant) => ({
+          type: 'users.role_granted.v1' as const,
+          payload: { user_id: grant.user_id, role: grant.role, by_user_id: grant.granted_by },
+        })),
+      ]
+      after = last.id
+    }
+  }
+  if (types.has('users.followed.v1')) {
+    for (let after: readonly [string, string] = ['0', '0']; ; ) {
+      const page = await followsAfter(sql, after)
+      const last = page.at(-1)
+      if (!last) break
+      yield page.map((follow) => ({
+        type: 'users.followed.v1' as const,
+        payload: {
+          follower_id: follow.follower_id,
+          followed_id: follow.followed_id,
+          followed_at: follow.followed_at,
+          version: Number(follow.version),
+        },
+      }))
+      after = [last.follower_id, last.followed_id]
+    }
+  }
+})
