@@ -55,6 +55,30 @@ describe('outbox relay', () => {
     expect(seen[1]!.length).toBeGreaterThan(0)
   })
 
+  test('NOTIFY wakes it at once and a full batch runs the next at once: nothing waits for the poll', async () => {
+    const received: string[] = []
+    const relay = createRelay({
+      module: 'streams',
+      sql: database.sql,
+      transport: { publish: async (events) => void received.push(...events.map((e) => e.id)) },
+      metrics: metrics(),
+      log,
+      batchSize: 10,
+      // Far longer than the test may take: only the wake-ups can publish in time.
+      pollMs: 60_000,
+    })
+    await relay.start()
+    try {
+      await waitFor('the first, empty run', async () => relay.state() === 'ok')
+      const one = await pingFrom(database.sql, { n: 1 })
+      await waitFor('the notified event', async () => received.includes(one[0]!), 2000)
+      const many = await pingFrom(database.sql, ...Array.from({ length: 35 }, (_, n) => ({ n })))
+      await waitFor('four batches of ten', async () => many.every((id) => received.includes(id)), 2000)
+    } finally {
+      await relay.stop()
+    }
+  })
+
   test('while the transport is down events wait in the outbox, then go out in order once it is back', async () => {
     let up = false
     const received: EventEnvelope[] = []

@@ -60,7 +60,7 @@ export function scheduleJob(
   lockHeld?.set(0)
 
   const stopping = new AbortController()
-  /** Aborts the current run: the process stops, or the lock is lost. */
+  /** Aborts a singleton's run in progress when its lock is lost. */
   let current = new AbortController()
   let held = false
   let woken = false
@@ -118,8 +118,11 @@ export function scheduleJob(
 
   const runOnce = async (): Promise<boolean> => {
     woken = false
-    current = new AbortController()
-    const signal = AbortSignal.any([stopping.signal, current.signal])
+    let signal = stopping.signal
+    if (job.singleton) {
+      current = new AbortController()
+      signal = AbortSignal.any([stopping.signal, current.signal])
+    }
     const started = performance.now()
     try {
       await job.run({ signal })
