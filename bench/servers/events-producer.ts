@@ -36,13 +36,13 @@ const platform = await createPlatform(config, [
   },
 ])
 if (!database) throw new Error('the probe producer module was not mounted (MODULES must include streams)')
-const db = database.db
+const { transaction } = database
 const publish = publisher(probeEvents)
 
 let sequence = 0
 /** One transaction: `events` changes, each with its event, as a module's write path would commit them. */
 const commit = (events: number) =>
-  db.transaction(async (tx) => {
+  transaction(async (tx) => {
     for (let i = 0; i < events; i++) {
       const n = sequence++
       const id = await publish(tx, 'probe.pinged.v1', { n })

@@ -1,32 +1,65 @@
-import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import postgres, { type Sql } from 'postgres'
+import { drizzle, PostgresJsSession, PostgresJsTransaction, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import type { Histogram } from 'prom-client'
+import postgres, { type Sql, type TransactionSql } from 'postgres'
 import { histogramSeries } from '../metrics.ts'
+import { drizzleDialect, parseAsPostgresJs, tolerateBoth } from './parsing.ts'
+
+type Schema = Record<string, never>
+type Relations = ExtractTablesWithRelations<Schema>
+
+/** The drizzle transaction `ModuleDatabase.transaction` opens, with the raw client of its connection. */
+export type Transaction = PostgresJsTransaction<Schema, Relations> & {
+  /** postgres.js on the transaction's connection, parsing as `ModuleDatabase.sql` does. */
+  sql: TransactionSql
+}
 
 export type ModuleDatabase = {
-  /** Raw postgres.js client, for hot paths and SQL drizzle cannot express. */
+  /**
+   * Raw postgres.js client, for hot paths and SQL drizzle cannot express. It parses as plain
+   * postgres.js does: `timestamptz`, `timestamp` and `date` come back as `Date`, `int8`
+   * (`bigint`, `count(*)`) as a `string` (exact; cast to `::int` for a number), `numeric` as a
+   * `string`, `json`/`jsonb` parsed. A `Date` parameter binds; a string bound to a json
+   * parameter is taken as JSON text (as node-postgres does), anything else is `JSON.stringify`d.
+   * Rows read with `.forEach` or `.cursor` come as drizzle reads them (timestamps as text).
+   * @example
+   * const [row] = await database.sql<{ created_at: Date }[]>`select created_at from users where id = ${id}`
+   */
   sql: Sql
-  /** drizzle over the same pool; hot paths use `.prepare()`d queries. */
+  /** drizzle over the same pool, with its own parsing; hot paths use `.prepare()`d queries. */
   db: PostgresJsDatabase
+  /**
+   * Runs `work` in one transaction whose drizzle (`tx` itself) and raw client (`tx.sql`) share
+   * its connection: a module's change and the events it `publish`es commit together.
+   * @example
+   * await database.transaction(async (tx) => {
+   *   const [user] = await tx.insert(users).values(row).returning()
+   *   await publish(tx, 'users.registered.v1', { user_id: String(user.id), login: user.login })
+   * })
+   */
+  transaction: <T>(work: (tx: Transaction) => Promise<T>) => Promise<T>
   close: () => Promise<void>
 }
 
 type Observe = (kind: 'query' | 'transaction', seconds: number) => void
 type Thenable = { then: (onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) => unknown }
+type Finish = (value: unknown) => unknown
 
-// postgres.js queries are lazy promises; hooking `then` times the round trip itself.
-function timeQuery<Q extends Thenable>(query: Q, observe: Observe): Q {
+// postgres.js queries are lazy promises; hooking `then` times the round trip itself, and lets the
+// raw client parse the result before the caller sees it.
+function hookQuery<Q extends Thenable>(query: Q, observe: Observe | undefined, finish: Finish | undefined): Q {
   const started = performance.now()
   const then = query.then.bind(query) as (
     onFulfilled: (value: unknown) => unknown,
     onRejected: (error: unknown) => unknown,
   ) => Promise<unknown>
-  const done = () => observe('query', (performance.now() - started) / 1000)
+  const done = () => observe?.('query', (performance.now() - started) / 1000)
   query.then = ((onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) =>
     then(
       (value) => {
         done()
-        return onFulfilled ? onFulfilled(value) : value
+        const result = finish ? finish(value) : value
+        return onFulfilled ? onFulfilled(result) : result
       },
       (error) => {
         done()
@@ -40,32 +73,62 @@ function timeQuery<Q extends Thenable>(query: Q, observe: Observe): Q {
 const isTemplate = (value: unknown): value is TemplateStringsArray => Array.isArray(value) && 'raw' in value
 
 /**
- * Wraps the pool so every statement drizzle or module code sends is timed. Transactions are
- * timed as a whole: statements inside one run on a connection the wrapper does not see.
+ * Wraps a client (the pool, or a transaction's connection) so its statements are timed when
+ * `observe` is given and parsed as plain postgres.js when `raw`. Transactions are timed as a
+ * whole: statements inside one run on a connection the pool's wrapper does not see.
  */
-function timed(sql: Sql, observe: Observe): Sql {
+function wrap<S extends Sql | TransactionSql>(sql: S, observe: Observe | undefined, raw: boolean): S {
+  const finish = raw ? parseAsPostgresJs : undefined
   // Built once: drizzle reads `unsafe` for every statement it sends.
-  const unsafe = (...args: Parameters<Sql['unsafe']>) => timeQuery(sql.unsafe(...args), observe)
+  const unsafe = (...args: Parameters<Sql['unsafe']>) => hookQuery(sql.unsafe(...args), observe, finish)
+  // A raw client's transactions and savepoints hand their callback a raw client too.
+  const scoped = (open: (...a: unknown[]) => Promise<unknown>) => (...args: unknown[]) => {
+    const work = args.at(-1)
+    if (raw && typeof work === 'function') {
+      args[args.length - 1] = (tx: TransactionSql) => (work as (tx: TransactionSql) => unknown)(wrap(tx, undefined, true))
+    }
+    return open(...args)
+  }
   const begin = async (...args: unknown[]) => {
     const started = performance.now()
     try {
-      return await (sql.begin as (...a: unknown[]) => Promise<unknown>)(...args)
+      return await scoped((sql as Sql).begin as (...a: unknown[]) => Promise<unknown>)(...args)
     } finally {
-      observe('transaction', (performance.now() - started) / 1000)
+      observe?.('transaction', (performance.now() - started) / 1000)
     }
   }
+  const savepoint = 'savepoint' in sql ? scoped(sql.savepoint as (...a: unknown[]) => Promise<unknown>) : undefined
   return new Proxy(sql, {
     // sql`…` in module code; sql(rows) and other helpers build fragments, not queries.
     apply(target, thisArg, args: unknown[]) {
-      const result = Reflect.apply(target, thisArg, args) as unknown
-      return isTemplate(args[0]) ? timeQuery(result as Thenable, observe) : result
+      const result = Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args) as unknown
+      return isTemplate(args[0]) ? hookQuery(result as Thenable, observe, finish) : result
     },
     get(target, property, receiver) {
       if (property === 'unsafe') return unsafe
-      if (property === 'begin') return begin
+      if (property === 'begin' && 'begin' in target) return begin
+      if (property === 'savepoint' && savepoint) return savepoint
       return Reflect.get(target, property, receiver)
     },
   })
+}
+
+const dialect = drizzleDialect()
+
+/**
+ * Opens a `Transaction` on `client`: what `ModuleDatabase.transaction` does on its pool, for code
+ * holding a bare postgres.js client (test probes, scripts).
+ * @example
+ * await transactionOn(sql, (tx) => publish(tx, 'probe.pinged.v1', { n: 1 }))
+ */
+export function transactionOn<T>(client: Sql, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return client.begin(async (tx) => {
+    // drizzle's own transaction over the connection postgres.js opened (as drizzle's
+    // `PostgresJsSession.transaction` builds it), beside the raw client of that connection.
+    // (drizzle's types want an `Sql` for a session's client; its own transactions pass this one.)
+    const session = new PostgresJsSession<TransactionSql & Sql, Schema, Relations>(tx as TransactionSql & Sql, dialect, undefined)
+    return work(Object.assign(new PostgresJsTransaction<Schema, Relations>(dialect, session, undefined), { sql: wrap(tx, undefined, true) }))
+  }) as Promise<T>
 }
 
 export function createModuleDatabase(options: {
@@ -83,10 +146,17 @@ export function createModuleDatabase(options: {
     query: histogramSeries(options.queryDuration, { module: options.module, kind: 'query' }),
     transaction: histogramSeries(options.queryDuration, { module: options.module, kind: 'transaction' }),
   }
-  const observed = timed(sql, (kind, seconds) => series[kind](seconds))
+  const observe: Observe = (kind, seconds) => series[kind](seconds)
+  // One pool, so one set of parsers: drizzle's (it sets them on the client it is given), which the
+  // raw wrapper undoes on each result; the serializers accept what either side sends.
+  const pool = wrap(sql, observe, false)
+  const db = drizzle(pool)
+  tolerateBoth(sql.options)
+  const raw = wrap(sql, observe, true)
   return {
-    sql: observed,
-    db: drizzle(observed),
+    sql: raw,
+    db,
+    transaction: (work) => transactionOn(pool, work),
     close: () => sql.end({ timeout: 5 }),
   }
 }

@@ -75,7 +75,7 @@ export function createEventBus(options: {
   for (const { definition, database } of consumers) {
     transport.subscribe(
       recordingSnapshots(
-        createInbox({ module: definition.name, db: database.db, consumes: definition.consumes ?? {}, metrics, log }),
+        createInbox({ module: definition.name, database, consumes: definition.consumes ?? {}, metrics, log }),
         database.sql,
       ),
     )

@@ -87,7 +87,7 @@ describe('in-process dead letters', () => {
     })
     try {
       const transport = createInProcessTransport({ metrics, log, retryDelaysMs: [5, 5, 5, 5] })
-      transport.subscribe(createInbox({ module: 'probe-consumer', db: database.db, consumes: consumer.consumes!, metrics, log }))
+      transport.subscribe(createInbox({ module: 'probe-consumer', database, consumes: consumer.consumes!, metrics, log }))
       const bad = crypto.randomUUID()
       const good = crypto.randomUUID()
       const occurredAt = new Date().toISOString()
@@ -122,7 +122,7 @@ describe('in-process dead letters', () => {
     await database.close()
     const transport = createInProcessTransport({ metrics, log, retryDelaysMs: [5, 5, 5, 5] })
     const consumer = probeConsumer('database-down')
-    transport.subscribe(createInbox({ module: 'probe-consumer', db: database.db, consumes: consumer.consumes!, metrics, log }))
+    transport.subscribe(createInbox({ module: 'probe-consumer', database, consumes: consumer.consumes!, metrics, log }))
     const event = { id: crypto.randomUUID(), type: PROBE_TYPE, occurredAt: new Date().toISOString(), payload: { n: 40 } }
     await expect(transport.publish([event])).rejects.toThrow()
     expect(await registry.metrics()).not.toContain('events_dead_lettered_total{')

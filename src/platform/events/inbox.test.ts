@@ -42,7 +42,7 @@ const event = (type: Type, n: number, poison?: boolean): EventEnvelope => ({
 const inboxOf = (consumes: ConsumedEvents) => {
   const registry = new Registry()
   const metrics = createEventMetrics(registry, { outboxes: async () => [], lag: async () => [] })
-  return { registry, inbox: createInbox({ module: 'analytics', db: database.db, consumes, metrics, log }) }
+  return { registry, inbox: createInbox({ module: 'analytics', database, consumes, metrics, log }) }
 }
 
 /** How many effects each event had (0 when none). */

@@ -1,7 +1,6 @@
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { Logger } from 'pino'
+import type { ModuleDatabase } from '../db/database.ts'
 import type { EventMetrics } from './metrics.ts'
-import { transactionSql } from './transaction-sql.ts'
 import type { ConsumedEvents, Consumer, EventEnvelope, Outcome, Transaction } from './types.ts'
 
 /** An event waiting to be handled, and where its outcome goes. */
@@ -46,12 +45,12 @@ function runs(pending: Pending[]): Pending[][] {
  */
 export function createInbox(options: {
   module: string
-  db: PostgresJsDatabase
+  database: Pick<ModuleDatabase, 'transaction'>
   consumes: ConsumedEvents
   metrics: EventMetrics
   log: Logger
 }): Consumer {
-  const { module, db, consumes, metrics, log } = options
+  const { module, database, consumes, metrics, log } = options
 
   /** Runs the handlers of one run of same-type events; `together` lets a batch handler take the run in one call. */
   const apply = async (tx: Transaction, run: Pending[], together: boolean) => {
@@ -78,9 +77,9 @@ export function createInbox(options: {
 
   /** Handles `batch` in one transaction and, once it has committed, writes each event's outcome at its index. */
   const handleTogether = async (batch: Pending[], outcomes: Outcome[], together: boolean) => {
-    const handled = await db.transaction(async (tx) => {
+    const handled = await database.transaction(async (tx) => {
       // One statement whatever the batch size (an array parameter), so postgres.js prepares it once.
-      const fresh = await transactionSql(tx)<{ event_id: string }[]>`
+      const fresh = await tx.sql<{ event_id: string }[]>`
         insert into inbox (event_id, consumer)
         select unnest(${batch.map(({ event }) => event.id)}::uuid[]), ${module}
         on conflict do nothing

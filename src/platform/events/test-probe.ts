@@ -5,7 +5,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { resolve } from 'node:path'
-import { drizzle } from 'drizzle-orm/postgres-js'
+import { transactionOn } from '../db/database.ts'
 import type { Sql } from 'postgres'
 import { z } from 'zod'
 import type { AppEnv } from '../http/env.ts'
@@ -62,7 +62,7 @@ export function probeConsumer(replica: string, attempts: Attempts = new Map()): 
 
 /** Commits probe events in one transaction on the producer's database, as module code would; returns their ids. */
 export function pingFrom(sql: Sql, ...payloads: z.input<(typeof probeEvents)['probe.pinged.v1']>[]): Promise<string[]> {
-  return drizzle(sql).transaction(async (tx) => {
+  return transactionOn(sql, async (tx) => {
     const ids: string[] = []
     for (const payload of payloads) ids.push(await publish(tx, 'probe.pinged.v1', payload))
     return ids

@@ -1,11 +1,11 @@
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { z } from 'zod'
+import type { Transaction } from '../db/database.ts'
 
 /** A module's published language (`src/contracts/<module>.ts`): versioned event name → payload schema. */
 export type EventContracts = Record<string, z.ZodType>
 
-/** The drizzle transaction events are published and handled in. */
-export type Transaction = Parameters<Parameters<PostgresJsDatabase['transaction']>[0]>[0]
+/** The transaction events are published and handled in: `ModuleDatabase.transaction`'s, drizzle with `tx.sql`. */
+export type { Transaction }
 
 /** One event as it travels: the outbox row's identity and time around the payload. */
 export type EventEnvelope<T extends string = string, P = unknown> = {
