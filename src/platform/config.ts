@@ -46,18 +46,14 @@ const envSchema = z.object({
     .regex(/^rediss?:\/\/.+/, 'a redis:// URL')
     .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  JWT_PRIVATE_KEY: z.string().min(1).optional(),
   JWT_PUBLIC_KEY: z.string().min(1).optional(),
   JWT_ISSUER: z.string().min(1).default('ondes'),
   JWT_AUDIENCE: z.string().min(1).default('ondes'),
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
-  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 86_400),
   DATA_DIR: z.string().min(1).default('.data'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   WS_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(960).default(120),
   WS_BACKPRESSURE_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
-  AUTH_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
   EVENTS_STREAM_PREFIX: z.string().min(1).default('ondes:events'),
   EVENTS_CLAIM_IDLE_MS: z.coerce.number().int().min(10).default(30_000),
@@ -77,13 +73,11 @@ export type Config = {
   dbPoolMax: number
   redisUrl: string | undefined
   logLevel: Env['LOG_LEVEL']
+  /** Verification of access tokens (the private key is the users module's own setting). */
   jwt: {
-    privateKey: string | undefined
     publicKey: string | undefined
     issuer: string
     audience: string
-    accessTtlSeconds: number
-    refreshTtlSeconds: number
   }
   dataDir: string
   embeddedPostgresPort: number
@@ -94,8 +88,6 @@ export type Config = {
     /** A socket with more than this many bytes unsent is closed (a reader too slow for its frames). */
     backpressureLimitBytes: number
   }
-  /** Login / registration attempts allowed per address and per login each minute. */
-  authAttemptsPerMinute: number
   /** Take the client address from X-Forwarded-For (set when behind the gateway). */
   trustProxy: boolean
   events: {
@@ -107,6 +99,8 @@ export type Config = {
     /** A consumer of a group idle this long with nothing pending (a replica gone) is deleted from the group. */
     deadConsumerIdleMs: number
   }
+  /** The environment this was read from: each module's own settings are parsed from it. */
+  env: Record<string, string | undefined>
 }
 
 /** A configuration error carries exactly one line: the variable and what it expects. */
@@ -131,24 +125,32 @@ export function checkModuleNames(enabled: string[], defined: string[]): void {
   }
 }
 
+/**
+ * Reads `schema`'s variables from `env`; the first bad one stops start-up with one line,
+ * `VARIABLE: expected …, got "…"`. The platform parses each module's `settings` with it.
+ *
+ * @example parseEnvironment(z.object({ PORT: z.coerce.number().default(3000) }), process.env).PORT
+ */
+export function parseEnvironment<Schema extends z.ZodObject>(
+  schema: Schema,
+  env: Record<string, string | undefined>,
+): z.infer<Schema> {
+  const parsed = schema.safeParse(env)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const variable = String(issue?.path[0] ?? 'environment')
+  const received = env[variable]
+  throw new ConfigError(
+    `${variable}: expected ${issue?.message ?? 'a valid value'}${received === undefined ? '' : `, got ${JSON.stringify(received)}`}`,
+  )
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const variable = String(issue?.path[0] ?? 'environment')
-    const received = env[variable]
-    throw new ConfigError(
-      `${variable}: expected ${issue?.message ?? 'a valid value'}${received === undefined ? '' : `, got ${JSON.stringify(received)}`}`,
-    )
-  }
-  const e = parsed.data
+  const e = parseEnvironment(envSchema, env)
   const databaseUrls: Config['databaseUrls'] = {}
   for (const module of MODULE_NAMES) {
     const url = e[databaseUrlVariable(module) as keyof Env] as string | undefined
     if (url) databaseUrls[module] = url
-  }
-  if (e.JWT_PRIVATE_KEY && !e.JWT_PUBLIC_KEY) {
-    throw new ConfigError('JWT_PUBLIC_KEY: expected the public key matching JWT_PRIVATE_KEY (PEM, SPKI)')
   }
   // Ten times the longest a failing entry keeps coming back, at the least: redeliveries after
   // longer outages must still find the event in the inbox.
@@ -166,19 +168,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPoolMax: e.DB_POOL_MAX,
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
-    jwt: {
-      privateKey: e.JWT_PRIVATE_KEY,
-      publicKey: e.JWT_PUBLIC_KEY,
-      issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
-      accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
-      refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
-    },
+    jwt: { publicKey: e.JWT_PUBLIC_KEY, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     dataDir: e.DATA_DIR,
     embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sockets: { idleTimeoutSeconds: e.WS_IDLE_TIMEOUT_SECONDS, backpressureLimitBytes: e.WS_BACKPRESSURE_LIMIT_BYTES },
-    authAttemptsPerMinute: e.AUTH_ATTEMPTS_PER_MINUTE,
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
     events: {
       streamPrefix: e.EVENTS_STREAM_PREFIX,
@@ -186,5 +180,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       inboxRetentionHours: e.EVENTS_INBOX_RETENTION_HOURS,
       deadConsumerIdleMs: e.EVENTS_DEAD_CONSUMER_IDLE_MS,
     },
+    env,
   }
 }

@@ -2,8 +2,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi'
 import type Redis from 'ioredis'
 import type { MiddlewareHandler } from 'hono'
 import type { Logger } from 'pino'
+import type { z } from 'zod'
 import type { AccessTokenVerifier } from './auth/tokens.ts'
-import type { Config } from './config.ts'
 import type { ModuleDatabase } from './db/database.ts'
 import type { Snapshot } from './events/snapshot.ts'
 import type { ConsumedEvents, EventContracts } from './events/types.ts'
@@ -13,9 +13,24 @@ import type { Job } from './jobs/job.ts'
 import type { Metrics } from './metrics.ts'
 import type { RateLimiter } from './rate-limit.ts'
 
+/** Platform settings a module may need, handed over one by one (never the whole configuration). */
+export type PlatformSettings = {
+  /** Who issues access tokens and for whom (`JWT_ISSUER`, `JWT_AUDIENCE`); the platform verifies them. */
+  tokens: {
+    issuer: string
+    audience: string
+    /** The data directory of the embedded default's generated key pair; undefined when `JWT_PUBLIC_KEY` is set. */
+    generatedKeysIn: string | undefined
+  }
+  /** Take the client address from X-Forwarded-For (`TRUST_PROXY`, set behind the gateway). */
+  trustProxy: boolean
+}
+
 /** What the platform hands a module when it is mounted. */
-export type ModuleContext = {
-  config: Config
+export type ModuleContext<Settings = Record<string, unknown>> = {
+  /** The module's own variables, parsed by its `settings` schema; no other module's. */
+  settings: Settings
+  platform: PlatformSettings
   database: ModuleDatabase
   redis: Redis | undefined
   log: Logger
@@ -40,8 +55,11 @@ export type ModuleInstance = {
   jobs?: Job[]
 }
 
-/** A module's whole public face: `src/modules/<name>/index.ts` exports one of these. */
-export type ModuleDefinition = {
+/**
+ * A module's whole public face: `src/modules/<name>/index.ts` exports one of these, built
+ * with `defineModule` so `create` sees its settings' type.
+ */
+export type ModuleDefinition<Settings extends z.ZodObject = z.ZodObject> = {
   /** One of `MODULE_NAMES` for the product's modules; a test module has its own (`probe`, `socket-echo`). */
   name: string
   /** Path prefixes the module owns, e.g. `/api/users`; the gateway is generated from them. */
@@ -61,5 +79,28 @@ export type ModuleDefinition = {
   consumes?: ConsumedEvents
   /** HTTP answers of its domain error codes (`{ 'follow.self': 400 }`), so services throw `DomainError`s, not statuses. */
   problems?: ProblemTable
-  create: (context: ModuleContext) => Promise<ModuleInstance> | ModuleInstance
+  /**
+   * Its own environment variables, validated at start-up with the platform's one-line errors
+   * (`VARIABLE: expected …, got "…"`); `create` receives them parsed as `context.settings`.
+   */
+  settings?: Settings
+  // A method, so a module's ModuleDefinition<ItsSettings> fits in a ModuleDefinition[] (method parameters are bivariant).
+  create(context: ModuleContext<z.infer<Settings>>): Promise<ModuleInstance> | ModuleInstance
+}
+
+/**
+ * Types a module's definition from its `settings` schema.
+ *
+ * @example
+ * export const chat = defineModule({
+ *   name: 'chat',
+ *   settings: z.object({ CHAT_MAX_MESSAGE_LENGTH: z.coerce.number().int().min(1).default(500) }),
+ *   create: ({ settings }) => ({ routes: chatRoutes(settings.CHAT_MAX_MESSAGE_LENGTH) }),
+ *   …
+ * })
+ */
+export function defineModule<Settings extends z.ZodObject = z.ZodObject>(
+  definition: ModuleDefinition<Settings>,
+): ModuleDefinition<Settings> {
+  return definition
 }

@@ -19,6 +19,7 @@ import { combineProblemTables, PLATFORM_PROBLEMS } from './http/problem.ts'
 import { RecordingRouter } from './http/recording-router.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import type { ModuleDefinition, ModuleInstance } from './module.ts'
+import { parseModuleSettings } from './module-settings.ts'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limit.ts'
 
 export type Platform = {
@@ -32,10 +33,13 @@ export type Platform = {
 
 type Mounted = { definition: ModuleDefinition; database: ModuleDatabase; instance: ModuleInstance; migrations: number; url: string }
 
-/** Resolves the signing keys: configured, or the embedded default's generated pair. */
-async function signingKeys(config: Config): Promise<Config['jwt']> {
-  if (config.jwt.publicKey) return config.jwt
-  return { ...config.jwt, ...(await loadOrCreateSigningKeys(config.dataDir)) }
+/**
+ * The key tokens are verified with: configured, or the embedded default's generated pair's, which
+ * the users module signs with (only the platform's public half is kept here).
+ */
+async function verificationKey(config: Config): Promise<{ publicKey: string; generatedKeysIn: string | undefined }> {
+  if (config.jwt.publicKey) return { publicKey: config.jwt.publicKey, generatedKeysIn: undefined }
+  return { publicKey: (await loadOrCreateSigningKeys(config.dataDir)).publicKey, generatedKeysIn: config.dataDir }
 }
 
 /**
@@ -45,11 +49,13 @@ async function signingKeys(config: Config): Promise<Config['jwt']> {
 export async function createPlatform(baseConfig: Config, definitions: ModuleDefinition[]): Promise<Platform> {
   checkModuleNames(baseConfig.modules, definitions.map((definition) => definition.name))
   checkEventRoutes(baseConfig, definitions)
+  const settings = parseModuleSettings(baseConfig, definitions)
   const problems = combineProblemTables([
     { owner: 'platform', problems: PLATFORM_PROBLEMS },
     ...definitions.map((d) => ({ owner: d.name, problems: d.problems ?? {} })),
   ])
-  const config: Config = { ...baseConfig, jwt: await signingKeys(baseConfig) }
+  const keys = await verificationKey(baseConfig)
+  const config: Config = { ...baseConfig, jwt: { ...baseConfig.jwt, publicKey: keys.publicKey } }
   const log = pino({ level: config.logLevel, base: { service: 'ondes' } })
   const metrics = createMetrics()
   const redis = config.redisUrl
@@ -80,7 +86,11 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
       const instance = await Promise.resolve()
         .then(() =>
           definition.create({
-            config,
+            settings: settings.get(definition.name) ?? {},
+            platform: {
+              tokens: { issuer: config.jwt.issuer, audience: config.jwt.audience, generatedKeysIn: keys.generatedKeysIn },
+              trustProxy: config.trustProxy,
+            },
             database,
             redis,
             log: log.child({ module: definition.name }),

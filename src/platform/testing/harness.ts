@@ -32,7 +32,13 @@ export async function createTestPlatform(
     ...env,
   })
   const databaseUrls = Object.fromEntries(modules.map((m, i) => [m.name, databases[i]?.url])) as Config['databaseUrls']
-  const platform = await createPlatform({ ...base, modules: modules.map((m) => m.name), databaseUrls }, modules)
+  // A refused start-up (a bad module setting, a test of one) leaves no database behind.
+  const platform = await createPlatform({ ...base, modules: modules.map((m) => m.name), databaseUrls }, modules).catch(
+    async (error: unknown) => {
+      await Promise.all(databases.map((d) => d.drop()))
+      throw error
+    },
+  )
   const sql = Object.fromEntries(
     modules.map((m, i) => [m.name, postgres(databases[i]?.url ?? '', { max: 2, onnotice: () => {} })]),
   )

@@ -1,0 +1,52 @@
+import { z } from 'zod'
+import { loadOrCreateSigningKeys } from '../../platform/auth/keys.ts'
+import { createAccessTokenSigner, type AccessTokenSigner, type AccessTokenVerifier } from '../../platform/auth/tokens.ts'
+import { ConfigError } from '../../platform/config.ts'
+import type { PlatformSettings } from '../../platform/module.ts'
+
+/** A whole number from `min` (to `max`), with that range as the one-line refusal's "expected". */
+const wholeNumber = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const expected = `${what}, ${min}${max === Number.MAX_SAFE_INTEGER ? ' or more' : ` to ${max}`}`
+  return z.coerce.number({ error: expected }).int(expected).min(min, expected).max(max, expected)
+}
+
+/** The users module's own environment variables; no other module sees them. */
+export const usersSettings = z.object({
+  /** Ed25519, PEM PKCS#8; the half of `JWT_PUBLIC_KEY`'s pair. Unset with no public key either: the generated pair. */
+  JWT_PRIVATE_KEY: z.string().min(1).optional(),
+  ACCESS_TOKEN_TTL_SECONDS: wholeNumber('seconds', 30, 86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: wholeNumber('seconds', 60).default(30 * 86_400),
+  /** Login / registration attempts allowed per address and per login each minute. */
+  AUTH_ATTEMPTS_PER_MINUTE: wholeNumber('attempts', 1).default(10),
+})
+export type UsersSettings = z.infer<typeof usersSettings>
+
+/** The private key: configured with its public half, or the embedded default's generated pair. */
+async function privateKey(settings: UsersSettings, tokens: PlatformSettings['tokens']): Promise<string> {
+  if (settings.JWT_PRIVATE_KEY && tokens.generatedKeysIn !== undefined) {
+    throw new ConfigError('JWT_PUBLIC_KEY: expected the public key matching JWT_PRIVATE_KEY (PEM, SPKI)')
+  }
+  if (settings.JWT_PRIVATE_KEY) return settings.JWT_PRIVATE_KEY
+  if (tokens.generatedKeysIn !== undefined) return (await loadOrCreateSigningKeys(tokens.generatedKeysIn)).privateKey
+  throw new ConfigError('JWT_PRIVATE_KEY: expected an Ed25519 private key (PEM, PKCS#8); the users module signs access tokens')
+}
+
+/**
+ * The access-token signer, refused at start-up unless the platform's verifier accepts what it
+ * signs: a private key from another pair would only show at the first login.
+ */
+export async function accessTokenSigner(
+  settings: UsersSettings,
+  tokens: PlatformSettings['tokens'],
+  verify: AccessTokenVerifier,
+): Promise<AccessTokenSigner> {
+  const pem = await privateKey(settings, tokens)
+  const sign = await createAccessTokenSigner(pem, { ...tokens, ttlSeconds: settings.ACCESS_TOKEN_TTL_SECONDS }).catch(() => {
+    throw new ConfigError('JWT_PRIVATE_KEY: expected an Ed25519 private key (PEM, PKCS#8)')
+  })
+  const probe = await sign({ userId: '0', login: 'start-up', roles: [], sessionId: '0' })
+  await verify(probe).catch(() => {
+    throw new ConfigError('JWT_PRIVATE_KEY: expected the private key matching JWT_PUBLIC_KEY (another pair signs tokens nobody accepts)')
+  })
+  return sign
+}
