@@ -40,6 +40,17 @@ module.exports = {
       to: { pathNot: [ZOD, '^src/contracts/', '^bun:test$'] },
     },
     {
+      name: 'scripts-through-module-faces',
+      comment:
+        "A script (bun run admin:grant, …) uses a module through its face, src/modules/<name>/index.ts, or src/modules.ts, and the platform; never a module's inside, a contract or the test harness.",
+      severity: 'error',
+      from: { path: '^scripts/' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/modules/[^/]+/index\\.ts$', '^src/modules\\.ts$', '^src/platform/(?!testing/)'],
+      },
+    },
+    {
       name: 'not-to-main',
       comment: 'src/main.ts is the composition root; nothing imports it.',
       severity: 'error',

@@ -7,8 +7,7 @@ import { createModuleDatabase } from '../src/platform/db/database.ts'
 import { withEmbeddedDatabases } from '../src/platform/db/embedded-postgres.ts'
 import { applyMigrations } from '../src/platform/db/migrate.ts'
 import { createMetrics } from '../src/platform/metrics.ts'
-import { users } from '../src/modules/users/index.ts'
-import { createRoles } from '../src/modules/users/roles.ts'
+import { grantAdmin, users } from '../src/modules/users/index.ts'
 
 const login = process.argv[2]?.toLowerCase()
 if (!login) {
@@ -23,9 +22,8 @@ try {
   await applyMigrations('users', url, users.migrations)
   const database = createModuleDatabase({ module: 'users', url, poolMax: 1, queryDuration: createMetrics().queryDuration })
   try {
-    const roles = createRoles(database.db)
-    const id = await roles.idOfLogin(login)
-    if (id === undefined || !(await roles.grant(id, 'admin', null))) {
+    const id = await grantAdmin(database, login)
+    if (id === undefined) {
       console.error(`admin:grant: no user with login "${login}"`)
       exitCode = 1
     } else {

@@ -11,10 +11,10 @@ const root = resolve(import.meta.dir, '..')
 const scratch = mkdtempSync(resolve(tmpdir(), 'ondes-boundaries-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-/** `depcruise src` as `bun run lint` runs it. */
+/** `depcruise src scripts` as `bun run lint` runs it. */
 async function cruise(cwd: string): Promise<{ code: number; output: string }> {
   const child = Bun.spawn(
-    [process.execPath, resolve(root, 'node_modules/.bin/depcruise'), 'src', '--config', '.dependency-cruiser.cjs', '--no-progress'],
+    [process.execPath, resolve(root, 'node_modules/.bin/depcruise'), 'src', 'scripts', '--config', '.dependency-cruiser.cjs', '--no-progress'],
     { cwd, stdout: 'pipe', stderr: 'pipe' },
   )
   const [code, stdout, stderr] = await Promise.all([
@@ -39,7 +39,7 @@ describe('dependency-cruiser', () => {
   })
 
   test('refuses every kind of forbidden import planted in a scratch copy', async () => {
-    for (const file of ['src', '.dependency-cruiser.cjs', 'tsconfig.json', 'package.json']) {
+    for (const file of ['src', 'scripts', '.dependency-cruiser.cjs', 'tsconfig.json', 'package.json']) {
       cpSync(resolve(root, file), resolve(scratch, file), { recursive: true })
     }
     symlinkSync(resolve(root, 'node_modules'), resolve(scratch, 'node_modules'))
@@ -60,6 +60,11 @@ describe('dependency-cruiser', () => {
       'src/contracts/heavy.ts',
       `import { z } from 'zod'\nimport { Problem } from '../platform/http/problem.ts'\nexport const Heavy = z.string()\nexport const P = Problem\n`,
     )
+    // A script reaching past a module's face into its inside.
+    plant(
+      'scripts/planted-grant.ts',
+      `import { createRoles } from '../src/modules/users/roles.ts'\nexport const roles = createRoles\n`,
+    )
     // A cycle closed by a type-only import.
     plant('src/platform/cycle-a.ts', `import { b } from './cycle-b.ts'\nexport const a = () => b\n`)
     plant('src/platform/cycle-b.ts', `import type { a } from './cycle-a.ts'\nexport const b = 1\nexport type A = typeof a\n`)
@@ -74,10 +79,11 @@ describe('dependency-cruiser', () => {
         'error platform-not-to-modules: src/platform/leak.ts → src/modules/users/index.ts',
         'error platform-not-to-modules: src/platform/contract-leak.ts → src/contracts/planted.ts',
         'error contracts-only-zod: src/contracts/heavy.ts → src/platform/http/problem.ts',
+        'error scripts-through-module-faces: scripts/planted-grant.ts → src/modules/users/roles.ts',
         expect.stringMatching(/^error no-circular: src\/platform\/cycle-[ab]\.ts →$/),
       ]),
     )
     // Nothing else was flagged: each planted import is caught by the rule meant for it.
-    expect(violations).toHaveLength(6)
+    expect(violations).toHaveLength(7)
   })
 })

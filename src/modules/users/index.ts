@@ -16,6 +16,8 @@ import { createSettingsStore } from './settings.ts'
 import { settingsRoutes } from './settings.routes.ts'
 import { usersSnapshot } from './snapshot.ts'
 
+export { grantAdmin } from './admin.ts'
+
 /** Accounts, sessions, profiles, follows, global roles and settings. The only holder of the signing key. */
 export const users = defineModule({
   name: 'users',
