@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres, { type Sql } from 'postgres'
+import { waitFor } from '../events/test-probe.ts'
 import { createDatabaseFromTemplate } from '../testing/databases.ts'
 import { freePort, startApp, type AppProcess } from '../testing/processes.ts'
 import { JOB_PROBE, jobProbe } from './job-probe/index.ts'
@@ -62,14 +63,6 @@ afterAll(async () => {
 const readyz = async (app: AppProcess) => ((await (await fetch(`${app.baseUrl}/readyz`)).json()) as { checks: Record<string, string> }).checks
 const check = `job_${JOB_PROBE}_record-run`
 
-async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(50)
-  }
-}
-
 /** Every run started after the one before it finished (a run cut short by a kill has no end: the next starts after the kill). */
 function expectNoOverlap(all: Run[], killedAt?: Date): void {
   for (let i = 1; i < all.length; i++) {
@@ -83,7 +76,7 @@ function expectNoOverlap(all: Run[], killedAt?: Date): void {
 test(
   'two processes: one runs the singleton job; kill -9 the holder and the other takes over within the bound, never overlapping',
   async () => {
-    await waitUntil('ten runs', async () => (await runs()).length >= 10, 15_000)
+    await waitFor('ten runs', async () => (await runs()).length >= 10, 15_000)
     const before = await runs()
     const pids = new Set(before.map((run) => run.pid))
     expect(pids.size).toBe(1)
@@ -98,11 +91,11 @@ test(
     holder.child.kill('SIGKILL')
     const killedAt = (await sql<{ now: Date }[]>`select clock_timestamp() as now`)[0]!.now
     await holder.exited
-    await waitUntil('the standby to run the job', async () => (await runs()).some((run) => run.pid === standby.child.pid), TAKEOVER_BOUND_MS + 2000)
+    await waitFor('the standby to run the job', async () => (await runs()).some((run) => run.pid === standby.child.pid), TAKEOVER_BOUND_MS + 2000)
     const after = await runs()
     const takeover = after.find((run) => run.pid === standby.child.pid)!
     expect(takeover.started.getTime() - killedAt.getTime()).toBeLessThan(TAKEOVER_BOUND_MS)
-    await waitUntil('five runs of the new holder', async () => (await runs()).filter((run) => run.pid === standby.child.pid).length >= 5, 10_000)
+    await waitFor('five runs of the new holder', async () => (await runs()).filter((run) => run.pid === standby.child.pid).length >= 5, 10_000)
     const all = await runs()
     expect(new Set(all.map((run) => run.pid))).toEqual(new Set([holderPid, standby.child.pid]))
     // The killed holder's runs all come before the new holder's.
