@@ -17,11 +17,12 @@ type RoleRow = { user_id: string; role: string; granted_by: string | null }
 type FollowRow = { follower_id: string; followed_id: string; followed_at: string; version: string }
 
 // Every column is read as text: ids stay exact whatever the pool's parsers do; times as the live
-// events write them (`Date#toISOString`, milliseconds).
+// events write them (`Date#toISOString`, milliseconds). Pages are ordered by the table's bigint
+// columns (qualified), not by the text columns of the same names.
 const usersAfter = (sql: Sql, after: string) => sql<UserRow[]>`
   select id::text as id, login, display_name, profile_image_url, offline_image_url,
          to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
-  from users where id > ${after}::bigint order by id limit ${PAGE}`
+  from users u where u.id > ${after}::bigint order by u.id limit ${PAGE}`
 
 const rolesBetween = (sql: Sql, after: string, last: string) => sql<RoleRow[]>`
   select user_id::text as user_id, role, granted_by::text as granted_by
