@@ -1,20 +1,20 @@
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import type { Sql } from 'postgres'
 import type { Role } from '../../platform/auth/tokens.ts'
+import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { hasPgCode, PG } from '../../platform/db/errors.ts'
-import { Problem } from '../../platform/http/problem.ts'
-import { publish } from './events.ts'
-import { userSettings, users } from './schema.ts'
+import { usersError } from './errors.ts'
+import { publish } from './publish.ts'
+import { type UserId, userSettings, users } from './schema.ts'
 
 // argon2id at Bun's defaults (64 MiB, t=2): OWASP's floor, native and off the event loop.
 const HASH = { algorithm: 'argon2id' } as const
 
-export type Account = { id: number; login: string; roles: Role[] }
+export type Account = { id: UserId; login: string; roles: Role[] }
 
 export type Registration = { login: string; email: string; password: string; displayName: string }
 
 /** Registration and credential checks: the only code that sees passwords. */
-export function createAccounts(db: PostgresJsDatabase, client: Sql) {
+export function createAccounts(database: ModuleDatabase) {
+  const { db, sql: client } = database
   // Roles come in the same round trip, in prepared statements sent by postgres.js itself: login
   // is argon2-bound, and every statement or µs of CPU it adds competes with the hash for the cores.
   // A fragment, not a query: postgres.js runs a query only when it is awaited.
@@ -33,7 +33,7 @@ export function createAccounts(db: PostgresJsDatabase, client: Sql) {
     async register(registration: Registration): Promise<Account> {
       const passwordHash = await Bun.password.hash(registration.password, HASH)
       try {
-        const id = await db.transaction(async (tx) => {
+        const id = await database.transaction(async (tx) => {
           const [user] = await tx
             .insert(users)
             .values({
@@ -51,30 +51,31 @@ export function createAccounts(db: PostgresJsDatabase, client: Sql) {
             display_name: registration.displayName,
             created_at: user.createdAt.toISOString(),
           })
-          return user.id
+          return String(user.id)
         })
         return { id, login: registration.login, roles: [] }
       } catch (error) {
         if (hasPgCode(error, PG.uniqueViolation)) {
-          throw new Problem(409, 'This login is taken', { errors: [{ field: 'login', message: 'already taken' }] })
+          throw usersError('login.taken', 'This login is taken', { errors: [{ field: 'login', message: 'already taken' }] })
         }
         throw error
       }
     },
 
-    /** The account for a login and password, or undefined — the same answer for both mistakes. */
-    async verify(login: string, password: string): Promise<Account | undefined> {
+    /** The account for a login and password; `login.invalid` for either mistake, alike. */
+    async verify(login: string, password: string): Promise<Account> {
       const found = await credentialsByLogin(login)
       const valid = await Bun.password.verify(password, found?.password_hash ?? (await decoyHash()))
-      if (!found || !valid) return undefined
-      return { id: Number(found.id), login: found.login, roles: found.roles }
+      if (!found || !valid) throw usersError('login.invalid', 'Invalid login or password')
+      return { id: found.id, login: found.login, roles: found.roles }
     },
 
-    /** The account as it is now, to mint a fresh access token (roles may have changed). */
-    async current(userId: number): Promise<Account | undefined> {
+    /** The account as it is now, to mint a fresh access token (roles may have changed); `account.gone` once deleted. */
+    async current(userId: UserId): Promise<Account> {
       const [found] = await client<{ login: string; roles: Role[] }[]>`
         select login, ${roles} as roles from users where id = ${userId}`
-      return found ? { id: userId, login: found.login, roles: found.roles } : undefined
+      if (!found) throw usersError('account.gone', 'This account no longer exists')
+      return { id: userId, login: found.login, roles: found.roles }
     },
   }
 }

@@ -1,14 +1,15 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AccessTokenSigner } from '../../platform/auth/tokens.ts'
 import { clientAddress } from '../../platform/http/client-address.ts'
 import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
-import { Problem } from '../../platform/http/problem.ts'
+import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import { enforceRateLimit, rateLimit, type RateLimiter, type RateLimitRule } from '../../platform/rate-limit.ts'
 import type { Account, Accounts } from './accounts.ts'
-import type { Sessions } from './sessions.ts'
+import { usersError } from './errors.ts'
+import type { Session, Sessions } from './sessions.ts'
 
 export const Login = z
   .string()
@@ -55,6 +56,16 @@ const SessionView = z
   })
   .openapi('Session')
 
+const toSessionView = (session: Session, currentId: string): z.infer<typeof SessionView> => ({
+  id: session.id,
+  created_at: session.createdAt.toISOString(),
+  last_used_at: session.lastUsedAt.toISOString(),
+  expires_at: session.expiresAt.toISOString(),
+  user_agent: session.userAgent,
+  ip: session.ip,
+  current: session.id === currentId,
+})
+
 const json = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } })
 
 export type AuthSettings = {
@@ -73,6 +84,7 @@ export function authRoutes(
   settings: AuthSettings,
 ) {
   const router = createRouter()
+  const route = routeDefiner(authenticated)
   const address = (c: Context<AppEnv>) => clientAddress(c, settings.trustProxy)
   const perAddress = (name: string): RateLimitRule => ({ name, limit: settings.attemptsPerMinute, windowSeconds: 60 })
   const perLogin: RateLimitRule = { name: 'login-account', limit: settings.attemptsPerMinute, windowSeconds: 60 }
@@ -80,7 +92,7 @@ export function authRoutes(
   const issue = async (c: Context<AppEnv>, account: Account, session: { sessionId: string; refreshToken: string }) => ({
     data: {
       access_token: await settings.signAccessToken({
-        userId: String(account.id),
+        userId: account.id,
         login: account.login,
         roles: account.roles,
         sessionId: session.sessionId,
@@ -88,7 +100,7 @@ export function authRoutes(
       refresh_token: session.refreshToken,
       expires_in: settings.accessTtlSeconds,
       token_type: 'bearer' as const,
-      user_id: String(account.id),
+      user_id: account.id,
       login: account.login,
     },
   })
@@ -98,7 +110,9 @@ export function authRoutes(
   }
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'none',
+      operationId: 'register',
       method: 'post',
       path: '/api/auth/register',
       tags: ['auth'],
@@ -123,7 +137,9 @@ export function authRoutes(
   )
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'none',
+      operationId: 'login',
       method: 'post',
       path: '/api/auth/login',
       tags: ['auth'],
@@ -140,13 +156,14 @@ export function authRoutes(
       // Per account too, so one login cannot be guessed at from many addresses; before hashing.
       await enforceRateLimit(limiter, perLogin, login.toLowerCase())
       const account = await accounts.verify(login.toLowerCase(), password)
-      if (!account) throw new Problem(401, 'Invalid login or password')
       return c.json(await issue(c, account, await sessions.open(account.id, origin(c))), 200)
     },
   )
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'none',
+      operationId: 'refreshTokens',
       method: 'post',
       path: '/api/auth/refresh',
       tags: ['auth'],
@@ -159,65 +176,59 @@ export function authRoutes(
       },
     }),
     async (c) => {
-      const rotation = await sessions.rotate(c.req.valid('json').refresh_token)
-      if (rotation.outcome === 'reused') {
-        throw new Problem(401, 'This refresh token was already used; the session has been revoked, sign in again')
-      }
-      const account = rotation.outcome === 'rotated' ? await accounts.current(rotation.userId) : undefined
-      if (rotation.outcome !== 'rotated' || !account) throw new Problem(401, 'The refresh token is not valid')
-      return c.json(await issue(c, account, rotation), 200)
+      const rotated = await sessions.rotate(c.req.valid('json').refresh_token)
+      return c.json(await issue(c, await accounts.current(rotated.userId), rotated), 200)
     },
   )
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'required',
+      operationId: 'logout',
       method: 'post',
       path: '/api/auth/logout',
       tags: ['auth'],
       summary: 'End the current session',
-      security: [{ bearer: [] }],
-      middleware: [authenticated] as const,
-      responses: { 204: { description: 'Signed out' }, ...problemResponses(401) },
+      responses: { 204: { description: 'Signed out' } },
     }),
     async (c) => {
-      await sessions.revoke(Number(c.var.auth.userId), c.var.auth.sessionId)
+      await sessions.revoke(c.var.auth.userId, c.var.auth.sessionId)
       return c.body(null, 204)
     },
   )
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'required',
+      operationId: 'listSessions',
       method: 'get',
       path: '/api/auth/sessions',
       tags: ['auth'],
       summary: 'Your active sessions',
-      security: [{ bearer: [] }],
-      middleware: [authenticated] as const,
       responses: {
         200: { description: 'Sessions, newest first', content: { 'application/json': { schema: z.object({ data: z.array(SessionView) }) } } },
-        ...problemResponses(401),
       },
     }),
     async (c) => {
-      const list = await sessions.listActive(Number(c.var.auth.userId))
-      return c.json({ data: list.map((s) => ({ ...s, current: s.id === c.var.auth.sessionId })) }, 200)
+      const list = await sessions.listActive(c.var.auth.userId)
+      return c.json({ data: list.map((s) => toSessionView(s, c.var.auth.sessionId)) }, 200)
     },
   )
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'required',
+      operationId: 'revokeSession',
       method: 'delete',
       path: '/api/auth/sessions/{id}',
       tags: ['auth'],
       summary: 'Revoke one of your sessions',
-      security: [{ bearer: [] }],
-      middleware: [authenticated] as const,
       request: { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
-      responses: { 204: { description: 'Revoked' }, ...problemResponses(400, 401, 404) },
+      responses: { 204: { description: 'Revoked' }, ...problemResponses(400, 404) },
     }),
     async (c) => {
-      const revoked = await sessions.revoke(Number(c.var.auth.userId), c.req.valid('param').id)
-      if (!revoked) throw new Problem(404, 'No active session of yours with this id')
+      const revoked = await sessions.revoke(c.var.auth.userId, c.req.valid('param').id)
+      if (!revoked) throw usersError('session.not_found', 'No active session of yours with this id')
       return c.body(null, 204)
     },
   )

@@ -5,6 +5,7 @@ import { createRouter } from '../../platform/http/router.ts'
 import { createAccounts } from './accounts.ts'
 import { accessTokenSigner, usersSettings } from './environment.ts'
 import { authRoutes } from './auth.routes.ts'
+import { USERS_PROBLEMS } from './errors.ts'
 import { createFollows } from './follows.ts'
 import { followRoutes } from './follows.routes.ts'
 import { createProfiles } from './profiles.ts'
@@ -25,16 +26,17 @@ export const users = defineModule({
   migrations: resolve(import.meta.dir, '../../../migrations/users'),
   produces: usersEvents,
   snapshot: usersSnapshot,
+  problems: USERS_PROBLEMS,
   settings: usersSettings,
   async create({ settings, platform, database, rateLimiter, authenticated, verifyAccessToken }) {
     const signAccessToken = await accessTokenSigner(settings, platform.tokens, verifyAccessToken)
     // drizzle for most statements; the raw pool for the hot ones (profile by id, login).
     const { db, sql } = database
-    const profiles = createProfiles(db, sql)
+    const profiles = createProfiles(database)
     const routes = createRouter()
       .route(
         '/',
-        authRoutes(createAccounts(db, sql), createSessions(db, sql, settings.REFRESH_TOKEN_TTL_SECONDS), rateLimiter, authenticated, {
+        authRoutes(createAccounts(database), createSessions(db, sql, settings.REFRESH_TOKEN_TTL_SECONDS), rateLimiter, authenticated, {
           signAccessToken,
           accessTtlSeconds: settings.ACCESS_TOKEN_TTL_SECONDS,
           trustProxy: platform.trustProxy,
@@ -43,8 +45,8 @@ export const users = defineModule({
       )
       .route('/', settingsRoutes(createSettingsStore(db), authenticated))
       .route('/', profileRoutes(profiles, authenticated))
-      .route('/', followRoutes(createFollows(db), profiles, authenticated))
-      .route('/', roleRoutes(createRoles(db), authenticated))
+      .route('/', followRoutes(createFollows(database), profiles, authenticated))
+      .route('/', roleRoutes(createRoles(database), authenticated))
     return { routes }
   },
 })

@@ -1,9 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../../platform/http/env.ts'
-import { Problem } from '../../platform/http/problem.ts'
-import { createRouter } from '../../platform/http/router.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
+import { Problem } from '../../platform/http/problem.ts'
+import { routeDefiner } from '../../platform/http/route.ts'
+import { createRouter } from '../../platform/http/router.ts'
+import { usersError } from './errors.ts'
 import type { Profiles } from './profiles.ts'
 import { toUserView, UserId, UserView } from './user-view.ts'
 
@@ -39,53 +41,57 @@ const Lookup = z.object({
 
 export function profileRoutes(profiles: Profiles, authenticated: MiddlewareHandler<AppEnv>) {
   const router = createRouter()
+  const route = routeDefiner(authenticated)
+  const gone = () => usersError('account.gone', 'This account no longer exists')
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'required',
+      operationId: 'getMe',
       method: 'get',
       path: '/api/users/me',
       tags: ['users'],
       summary: 'The signed-in user',
-      security: [{ bearer: [] }],
-      middleware: [authenticated] as const,
-      responses: { 200: { description: 'You', content: { 'application/json': { schema: one } } }, ...problemResponses(401) },
+      responses: { 200: { description: 'You', content: { 'application/json': { schema: one } } } },
     }),
     async (c) => {
-      const me = await profiles.byId(Number(c.var.auth.userId))
-      if (!me) throw new Problem(401, 'This account no longer exists')
+      const me = await profiles.byId(c.var.auth.userId)
+      if (!me) throw gone()
       return c.json({ data: toUserView(me) }, 200)
     },
   )
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'required',
+      operationId: 'updateMe',
       method: 'patch',
       path: '/api/users/me',
       tags: ['users'],
       summary: 'Edit your profile',
-      security: [{ bearer: [] }],
-      middleware: [authenticated] as const,
       request: { body: { required: true, content: { 'application/json': { schema: ProfileUpdate } } } },
       responses: {
         200: { description: 'Updated profile', content: { 'application/json': { schema: one } } },
-        ...problemResponses(400, 401),
+        ...problemResponses(400),
       },
     }),
     async (c) => {
       const body = c.req.valid('json')
-      const me = await profiles.update(Number(c.var.auth.userId), {
+      const me = await profiles.update(c.var.auth.userId, {
         displayName: body.display_name,
         description: body.description,
         profileImageUrl: body.profile_image_url,
         offlineImageUrl: body.offline_image_url,
       })
-      if (!me) throw new Problem(401, 'This account no longer exists')
+      if (!me) throw gone()
       return c.json({ data: toUserView(me) }, 200)
     },
   )
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'none',
+      operationId: 'getUser',
       method: 'get',
       path: '/api/users/{id}',
       tags: ['users'],
@@ -97,14 +103,16 @@ export function profileRoutes(profiles: Profiles, authenticated: MiddlewareHandl
       },
     }),
     async (c) => {
-      const user = await profiles.byId(Number(c.req.valid('param').id))
-      if (!user) throw new Problem(404, 'No user with this id')
+      const user = await profiles.byId(c.req.valid('param').id)
+      if (!user) throw usersError('user.not_found', 'No user with this id')
       return c.json({ data: toUserView(user) }, 200)
     },
   )
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'none',
+      operationId: 'getUsers',
       method: 'get',
       path: '/api/users',
       tags: ['users'],
@@ -119,17 +127,20 @@ export function profileRoutes(profiles: Profiles, authenticated: MiddlewareHandl
       const query = c.req.valid('query')
       const logins = asList(query.login).map((l) => l.toLowerCase())
       const ids = asList(query.id)
-      if (logins.length + ids.length === 0) throw new Problem(400, 'Give at least one login or id')
-      if (logins.length + ids.length > 100) throw new Problem(400, 'At most 100 logins and ids together')
+      if (logins.length + ids.length === 0) throw new Problem(400, 'Give at least one login or id', { code: 'request.invalid' })
+      if (logins.length + ids.length > 100) {
+        throw new Problem(400, 'At most 100 logins and ids together', { code: 'request.invalid' })
+      }
       const badId = ids.find((id) => !UserId.safeParse(id).success)
       if (badId !== undefined) {
         throw new Problem(400, `Invalid query parameter: id: "${badId}" is not a user id`, {
+          code: 'request.invalid',
           errors: [{ field: 'id', message: 'a user id (digits)' }],
         })
       }
       const [byLogin, byId] = await Promise.all([
         logins.length > 0 ? profiles.byLogins(logins) : [],
-        ids.length > 0 ? profiles.byIds(ids.map(Number)) : [],
+        ids.length > 0 ? profiles.byIds(ids) : [],
       ])
       const found = new Map([...byLogin, ...byId].map((row) => [row.id, row]))
       return c.json({ data: [...found.values()].map(toUserView) }, 200)

@@ -1,11 +1,10 @@
-import { eq, inArray } from 'drizzle-orm'
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import type { Sql } from 'postgres'
-import { publish } from './events.ts'
-import { type BroadcasterType, users } from './schema.ts'
+import { eq, inArray, sql } from 'drizzle-orm'
+import type { ModuleDatabase } from '../../platform/db/database.ts'
+import { publish } from './publish.ts'
+import { type BroadcasterType, type UserId, users } from './schema.ts'
 
 const profileColumns = {
-  id: users.id,
+  id: sql<UserId>`${users.id}::text`,
   login: users.login,
   displayName: users.displayName,
   description: users.description,
@@ -16,7 +15,7 @@ const profileColumns = {
 }
 
 /** A user's public fields, as every profile read returns them. */
-export type Profile = { [K in keyof typeof profileColumns]: (typeof users.$inferSelect)[K] }
+export type Profile = { id: UserId } & { [K in Exclude<keyof typeof profileColumns, 'id'>]: (typeof users.$inferSelect)[K] }
 
 type ProfileRow = {
   id: string // postgres.js returns int8 as a string
@@ -26,7 +25,7 @@ type ProfileRow = {
   profile_image_url: string
   offline_image_url: string
   broadcaster_type: BroadcasterType
-  created_at: string // drizzle sets the pool to leave timestamps as text
+  created_at: Date
 }
 
 export type ProfileChanges = Partial<{
@@ -37,23 +36,24 @@ export type ProfileChanges = Partial<{
 }>
 
 /** Reads and edits of public profiles. */
-export function createProfiles(db: PostgresJsDatabase, client: Sql) {
+export function createProfiles(database: ModuleDatabase) {
+  const { db, sql: client } = database
   // The hot path (GET /api/users/{id}): one primary-key read, a prepared statement sent by
   // postgres.js itself; drizzle's query wrapper and row mapping add ~2 µs of CPU a call.
-  const byId = async (id: number): Promise<Profile | undefined> => {
+  const byId = async (id: UserId): Promise<Profile | undefined> => {
     const [row] = await client<ProfileRow[]>`
       select id, login, display_name, description, profile_image_url, offline_image_url, broadcaster_type, created_at
       from users where id = ${id}`
     return (
       row && {
-        id: Number(row.id),
+        id: row.id,
         login: row.login,
         displayName: row.display_name,
         description: row.description,
         profileImageUrl: row.profile_image_url,
         offlineImageUrl: row.offline_image_url,
         broadcasterType: row.broadcaster_type,
-        createdAt: new Date(row.created_at),
+        createdAt: row.created_at,
       }
     )
   }
@@ -62,15 +62,16 @@ export function createProfiles(db: PostgresJsDatabase, client: Sql) {
     byId,
     byLogins: (logins: string[]): Promise<Profile[]> =>
       db.select(profileColumns).from(users).where(inArray(users.login, logins)),
-    byIds: (ids: number[]): Promise<Profile[]> => db.select(profileColumns).from(users).where(inArray(users.id, ids)),
+    byIds: (ids: UserId[]): Promise<Profile[]> =>
+      db.select(profileColumns).from(users).where(inArray(users.id, ids.map(BigInt))),
     /** Applies the changes and announces the profile as it now is, in one transaction. */
-    update: async (id: number, changes: ProfileChanges): Promise<Profile | undefined> => {
+    update: async (id: UserId, changes: ProfileChanges): Promise<Profile | undefined> => {
       if (Object.values(changes).every((value) => value === undefined)) return byId(id)
-      return db.transaction(async (tx) => {
-        const [updated] = await tx.update(users).set(changes).where(eq(users.id, id)).returning(profileColumns)
+      return database.transaction(async (tx) => {
+        const [updated] = await tx.update(users).set(changes).where(eq(users.id, BigInt(id))).returning(profileColumns)
         if (updated) {
           await publish(tx, 'users.profile_updated.v1', {
-            user_id: String(updated.id),
+            user_id: updated.id,
             login: updated.login,
             display_name: updated.displayName,
             profile_image_url: updated.profileImageUrl,

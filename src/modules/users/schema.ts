@@ -19,10 +19,17 @@ export type BroadcasterType = (typeof BROADCASTER_TYPES)[number]
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 
+/**
+ * A user id as every layer above the tables holds it: the decimal text of its bigint, exact
+ * beyond 2^53 (a JavaScript number is not), and already the API's, the tokens' and the
+ * events' form. Columns are drizzle `bigint`s in `bigint` mode; services convert at the query.
+ */
+export type UserId = string
+
 export const users = pgTable(
   'users',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
     login: text('login').notNull().unique(),
     displayName: text('display_name').notNull(),
     // Not unique: as on Twitch, one address may hold several accounts, so registration
@@ -47,11 +54,11 @@ export const users = pgTable(
 export const userRoles = pgTable(
   'user_roles',
   {
-    userId: bigint('user_id', { mode: 'number' })
+    userId: bigint('user_id', { mode: 'bigint' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role').notNull(),
-    grantedBy: bigint('granted_by', { mode: 'number' }).references(() => users.id, { onDelete: 'set null' }),
+    grantedBy: bigint('granted_by', { mode: 'bigint' }).references(() => users.id, { onDelete: 'set null' }),
     grantedAt: timestamp('granted_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -64,10 +71,10 @@ export const userRoles = pgTable(
 export const followers = pgTable(
   'followers',
   {
-    followerId: bigint('follower_id', { mode: 'number' })
+    followerId: bigint('follower_id', { mode: 'bigint' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    followedId: bigint('followed_id', { mode: 'number' })
+    followedId: bigint('followed_id', { mode: 'bigint' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     followedAt: timestamp('followed_at', { withTimezone: true }).notNull().defaultNow(),
@@ -87,14 +94,14 @@ export const followers = pgTable(
  * whatever order the events reach it in.
  */
 export const followVersions = pgTable('follow_versions', {
-  followerId: bigint('follower_id', { mode: 'number' })
+  followerId: bigint('follower_id', { mode: 'bigint' })
     .primaryKey()
     .references(() => users.id, { onDelete: 'cascade' }),
-  version: bigint('version', { mode: 'number' }).notNull(),
+  version: bigint('version', { mode: 'number' }).notNull(), // a count of changes: far below 2^53
 })
 
 export const userSettings = pgTable('user_settings', {
-  userId: bigint('user_id', { mode: 'number' })
+  userId: bigint('user_id', { mode: 'bigint' })
     .primaryKey()
     .references(() => users.id, { onDelete: 'cascade' }),
   chatColor: text('chat_color'),
@@ -112,7 +119,7 @@ export const sessions = pgTable(
   'sessions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: bigint('user_id', { mode: 'number' })
+    userId: bigint('user_id', { mode: 'bigint' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     userAgent: text('user_agent').notNull().default(''),

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { Sql } from 'postgres'
-import { refreshTokens, sessions } from './schema.ts'
+import { usersError } from './errors.ts'
+import { refreshTokens, sessions, type UserId } from './schema.ts'
 
 const hashToken = (token: string) => Bun.SHA256.hash(token, 'hex')
 // The prefix makes leaked tokens easy to recognise in logs and secret scanners.
@@ -10,17 +11,16 @@ const newRefreshToken = () => `ort_${randomBytes(32).toString('base64url')}`
 
 export type SessionOrigin = { userAgent: string; ip: string | null }
 
-export type Rotation =
-  | { outcome: 'rotated'; sessionId: string; userId: number; refreshToken: string }
-  | { outcome: 'reused'; sessionId: string }
-  | { outcome: 'invalid' }
+export type Rotated = { sessionId: string; userId: UserId; refreshToken: string }
 
-export type SessionView = {
+type Rotation = ({ outcome: 'rotated' } & Rotated) | { outcome: 'reused'; sessionId: string } | { outcome: 'invalid' }
+
+export type Session = {
   id: string
-  created_at: string
-  last_used_at: string
-  expires_at: string
-  user_agent: string
+  createdAt: Date
+  lastUsedAt: Date
+  expiresAt: Date
+  userAgent: string
   ip: string | null
 }
 
@@ -38,7 +38,7 @@ export function createSessions(db: PostgresJsDatabase, client: Sql, refreshTtlSe
      * itself: logins are hash-bound, and building it through drizzle on every login was the
      * largest part of the route's own CPU.
      */
-    async open(userId: number, origin: SessionOrigin): Promise<{ sessionId: string; refreshToken: string }> {
+    async open(userId: UserId, origin: SessionOrigin): Promise<{ sessionId: string; refreshToken: string }> {
       const refreshToken = newRefreshToken()
       const [row] = await client<{ session_id: string }[]>`
         with opened as (
@@ -53,10 +53,13 @@ export function createSessions(db: PostgresJsDatabase, client: Sql, refreshTtlSe
       return { sessionId: row.session_id, refreshToken }
     },
 
-    /** Exchanges a refresh token for a new one, in one transaction that concurrent exchanges cannot both win. */
-    rotate(token: string): Promise<Rotation> {
+    /**
+     * Exchanges a refresh token for a new one, in one transaction that concurrent exchanges
+     * cannot both win; `refresh.reused` (after revoking the family) or `refresh.invalid` otherwise.
+     */
+    async rotate(token: string): Promise<Rotated> {
       const tokenHash = hashToken(token)
-      return db.transaction(async (tx) => {
+      const rotation = await db.transaction(async (tx): Promise<Rotation> => {
         const [claimed] = await tx
           .update(refreshTokens)
           .set({ rotatedAt: sql`now()` })
@@ -82,36 +85,40 @@ export function createSessions(db: PostgresJsDatabase, client: Sql, refreshTtlSe
         if (!session) return { outcome: 'invalid' }
         const refreshToken = newRefreshToken()
         await tx.insert(refreshTokens).values({ tokenHash: hashToken(refreshToken), sessionId: session.id })
-        return { outcome: 'rotated', sessionId: session.id, userId: session.userId, refreshToken }
+        return { outcome: 'rotated', sessionId: session.id, userId: String(session.userId), refreshToken }
       })
+      // Thrown after the commit, so the revocation of a reused token's family stays.
+      if (rotation.outcome === 'reused') {
+        throw usersError('refresh.reused', 'This refresh token was already used; the session has been revoked, sign in again')
+      }
+      if (rotation.outcome === 'invalid') throw usersError('refresh.invalid', 'The refresh token is not valid')
+      return rotation
     },
 
     /** Revokes one of `userId`'s sessions; false when it is not theirs or already ended. */
-    async revoke(userId: number, sessionId: string): Promise<boolean> {
+    async revoke(userId: UserId, sessionId: string): Promise<boolean> {
       const revoked = await db
         .update(sessions)
         .set({ revokedAt: sql`now()` })
-        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, BigInt(userId)), isNull(sessions.revokedAt)))
         .returning({ id: sessions.id })
       return revoked.length > 0
     },
 
-    async listActive(userId: number): Promise<SessionView[]> {
-      const rows = await db
-        .select()
+    listActive: (userId: UserId): Promise<Session[]> =>
+      db
+        .select({
+          id: sessions.id,
+          createdAt: sessions.createdAt,
+          lastUsedAt: sessions.lastUsedAt,
+          expiresAt: sessions.expiresAt,
+          userAgent: sessions.userAgent,
+          ip: sessions.ip,
+        })
         .from(sessions)
-        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
+        .where(and(eq(sessions.userId, BigInt(userId)), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
         .orderBy(desc(sessions.createdAt))
-        .limit(100)
-      return rows.map((row) => ({
-        id: row.id,
-        created_at: row.createdAt.toISOString(),
-        last_used_at: row.lastUsedAt.toISOString(),
-        expires_at: row.expiresAt.toISOString(),
-        user_agent: row.userAgent,
-        ip: row.ip,
-      }))
-    },
+        .limit(100),
   }
 }
 

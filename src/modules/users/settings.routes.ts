@@ -1,9 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
-import { Problem } from '../../platform/http/problem.ts'
+import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
+import { usersError } from './errors.ts'
 import type { Settings, SettingsStore } from './settings.ts'
 
 const Notifications = z.object({ live: z.boolean(), email: z.boolean(), whispers: z.boolean() })
@@ -45,42 +46,43 @@ const one = z.object({ data: SettingsView })
 
 export function settingsRoutes(settings: SettingsStore, authenticated: MiddlewareHandler<AppEnv>) {
   const router = createRouter()
-  const missing = () => new Problem(401, 'This account no longer exists')
+  const route = routeDefiner(authenticated)
+  const missing = () => usersError('account.gone', 'This account no longer exists')
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'required',
+      operationId: 'getMySettings',
       method: 'get',
       path: '/api/users/me/settings',
       tags: ['users'],
       summary: 'Your settings',
-      security: [{ bearer: [] }],
-      middleware: [authenticated] as const,
-      responses: { 200: { description: 'Settings', content: { 'application/json': { schema: one } } }, ...problemResponses(401) },
+      responses: { 200: { description: 'Settings', content: { 'application/json': { schema: one } } } },
     }),
     async (c) => {
-      const found = await settings.read(Number(c.var.auth.userId))
+      const found = await settings.read(c.var.auth.userId)
       if (!found) throw missing()
       return c.json({ data: toView(found) }, 200)
     },
   )
 
   router.openapi(
-    createRoute({
+    route({
+      auth: 'required',
+      operationId: 'updateMySettings',
       method: 'patch',
       path: '/api/users/me/settings',
       tags: ['users'],
       summary: 'Change your settings (only the fields given)',
-      security: [{ bearer: [] }],
-      middleware: [authenticated] as const,
       request: { body: { required: true, content: { 'application/json': { schema: SettingsUpdate } } } },
       responses: {
         200: { description: 'Settings', content: { 'application/json': { schema: one } } },
-        ...problemResponses(400, 401),
+        ...problemResponses(400),
       },
     }),
     async (c) => {
       const body = c.req.valid('json')
-      const updated = await settings.update(Number(c.var.auth.userId), {
+      const updated = await settings.update(c.var.auth.userId, {
         chatColor: body.chat_color?.toUpperCase() ?? (body.chat_color === null ? null : undefined),
         language: body.language,
         notifications: body.notifications,

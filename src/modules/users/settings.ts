@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import { userSettings } from './schema.ts'
+import { type UserId, userSettings } from './schema.ts'
 
 export type Notifications = { live: boolean; email: boolean; whispers: boolean }
 
@@ -23,11 +23,11 @@ const columns = {
 /** Per-user preferences; the row is created with the account, so reads never miss. */
 export function createSettingsStore(db: PostgresJsDatabase) {
   return {
-    async read(userId: number): Promise<Settings | undefined> {
-      const [row] = await db.select(columns).from(userSettings).where(eq(userSettings.userId, userId))
+    async read(userId: UserId): Promise<Settings | undefined> {
+      const [row] = await db.select(columns).from(userSettings).where(eq(userSettings.userId, BigInt(userId)))
       return row
     },
-    async update(userId: number, changes: SettingsChanges): Promise<Settings | undefined> {
+    async update(userId: UserId, changes: SettingsChanges): Promise<Settings | undefined> {
       if (Object.values(changes).every((value) => value === undefined)) return this.read(userId)
       const { notifications, ...rest } = changes
       const [row] = await db
@@ -37,7 +37,7 @@ export function createSettingsStore(db: PostgresJsDatabase) {
           // Merged in SQL, so a partial change never loses a concurrent one to another flag.
           ...(notifications ? { notifications: sql`${userSettings.notifications} || ${JSON.stringify(notifications)}::jsonb` } : {}),
         })
-        .where(eq(userSettings.userId, userId))
+        .where(eq(userSettings.userId, BigInt(userId)))
         .returning(columns)
       return row
     },

@@ -2,6 +2,10 @@ import { z } from '@hono/zod-openapi'
 import type { Profile } from './profiles.ts'
 import { BROADCASTER_TYPES } from './schema.ts'
 
+// One way to build API views in this module: services return domain rows (camelCase, `Date`s,
+// `UserId` strings) and routes build the views (Helix's snake_case, ISO strings) with builders
+// such as `toUserView`, kept here when two routes files share them, else in the routes file.
+
 /** A user as the API shows it, with Twitch Helix's field names. */
 export const UserView = z
   .object({
@@ -19,8 +23,10 @@ export const UserView = z
 
 export type UserView = z.infer<typeof UserView>
 
+const MAX_BIGINT = 2n ** 63n - 1n
+
 export const toUserView = (row: Profile): UserView => ({
-  id: String(row.id),
+  id: row.id,
   login: row.login,
   display_name: row.displayName,
   type: '',
@@ -31,8 +37,14 @@ export const toUserView = (row: Profile): UserView => ({
   created_at: row.createdAt.toISOString(),
 })
 
-/** Ids are positive bigint strings; anything else is a 400 before any query runs. */
+/**
+ * Ids are positive bigint strings, kept as strings all the way to the query (exact beyond
+ * 2^53); anything else, or anything past bigint's 9223372036854775807, is a 400 before any
+ * query runs.
+ */
 export const UserId = z
   .string()
-  .regex(/^[1-9][0-9]{0,17}$/, 'a user id (digits)')
+  .regex(/^[1-9][0-9]{0,18}$/, 'a user id (digits)')
+  // Guarded: zod runs this check after a failed regex too, and BigInt('x') throws.
+  .refine((id) => !/^[0-9]+$/.test(id) || BigInt(id) <= MAX_BIGINT, 'a user id (digits)')
   .openapi({ param: { name: 'id', in: 'path' }, example: '141981764' })
