@@ -53,6 +53,18 @@ describe('in-process events (one process, no Redis)', () => {
     expect(await pingsOf(ids)).toBe(2)
   })
 
+  test('a poison event (default retry delays) holds back neither the relay nor the events behind it', async () => {
+    const [poison] = await pingFrom(t.sql['probe-producer']!, { n: 50, fail: 'always' })
+    const started = performance.now()
+    const [next] = await pingFrom(t.sql['probe-producer']!, { n: 51 })
+    // The old transport retried inside the relay's hand-over for ~10 s before the next batch.
+    await waitFor('the event behind the poison', async () => (await pingsOf([next!])) === 1, 2_000)
+    expect(performance.now() - started).toBeLessThan(2_000)
+    await waitFor('an empty outbox', async () => (await unpublished()) === 0, 2_000)
+    const [parked] = await t.sql['probe-consumer']!`select attempts, retry_at from dead_letters where event_id = ${poison!}`
+    expect(parked!.attempts).toBeGreaterThanOrEqual(1)
+  })
+
   test('a process stopped between commit and delivery loses nothing: the next one delivers', async () => {
     await t.platform.stop()
     const [id] = await pingFrom(t.sql['probe-producer']!, { n: 20 })
@@ -73,7 +85,7 @@ describe('in-process events (one process, no Redis)', () => {
 })
 
 describe('in-process dead letters', () => {
-  test('an event failing 5 times is given up on (logged, counted) and the rest still arrive', async () => {
+  test('a poison event lands in dead_letters after 5 attempts, retried outside the hand-over and across a restart', async () => {
     const registry = new Registry()
     const metrics = createEventMetrics(registry, { outboxes: async () => [], lag: async () => [] })
     const log = pino({ level: 'silent' })
@@ -85,21 +97,48 @@ describe('in-process dead letters', () => {
       poolMax: 2,
       queryDuration: createMetrics().queryDuration,
     })
+    const transport = (delays: number[]) => {
+      const created = createInProcessTransport({ metrics, log, retryDelaysMs: delays })
+      created.subscribe(createInbox({ module: 'probe-consumer', database, consumes: consumer.consumes!, metrics, log }))
+      return created
+    }
+    const letter = async (id: string) =>
+      (await database.sql<{ type: string; error: string; attempts: number; retry_at: Date | null; payload: unknown; first_failed_at: Date; last_failed_at: Date }[]>`
+        select type, error, attempts, retry_at, payload, first_failed_at, last_failed_at from dead_letters
+        where consumer = 'probe-consumer' and event_id = ${id}`)[0]
+    // Events the platform tests above parked are not this test's to count.
+    await database.sql`delete from dead_letters`
     try {
-      const transport = createInProcessTransport({ metrics, log, retryDelaysMs: [5, 5, 5, 5] })
-      transport.subscribe(createInbox({ module: 'probe-consumer', database, consumes: consumer.consumes!, metrics, log }))
-      const bad = crypto.randomUUID()
-      const good = crypto.randomUUID()
+      // The first retry waits long enough for the process to stop before it.
+      const first = transport([1000, 5, 5, 5])
+      await first.start()
+      const [bad, good, broken] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
       const occurredAt = new Date().toISOString()
-      await transport.publish([
+      await first.publish([
         { id: bad, type: PROBE_TYPE, occurredAt, payload: { n: 30, fail: 'always' } },
         { id: good, type: PROBE_TYPE, occurredAt, payload: { n: 31 } },
-        { id: crypto.randomUUID(), type: PROBE_TYPE, occurredAt, payload: { n: 'not a number' } },
+        { id: broken, type: PROBE_TYPE, occurredAt, payload: { n: 'not a number' } },
       ])
-      // Each of the 5 deliveries tried `bad` alone; the first, before that, in the batch with `good`,
-      // which then went again without it (the probe's handler takes a delivery's pings at once).
-      expect(failing.get(bad)).toBe(6)
-      expect(failing.get(good)).toBe(2)
+      // The hand-over tried each once: the good one is in, the poison parked, the broken one dead at once.
+      expect(await pingsOf([good])).toBe(1)
+      expect(await letter(bad)).toMatchObject({ attempts: 1, error: 'the probe was told to fail', payload: { n: 30, fail: 'always' } })
+      expect((await letter(bad))!.retry_at).toBeInstanceOf(Date)
+      expect(await letter(broken)).toMatchObject({ attempts: 1, retry_at: null, type: PROBE_TYPE })
+      expect((await letter(broken))!.error).toContain('payload breaks the probe.pinged.v1 contract')
+      await first.stop()
+
+      // A restart carries on from the table.
+      const second = transport([5, 5, 5, 5])
+      await second.start()
+      try {
+        await waitFor('the poison dead-lettered', async () => (await letter(bad))?.retry_at === null)
+      } finally {
+        await second.stop()
+      }
+      const dead = (await letter(bad))!
+      expect(dead).toMatchObject({ attempts: 5, error: 'the probe was told to fail', retry_at: null })
+      expect(dead.last_failed_at.getTime()).toBeGreaterThan(dead.first_failed_at.getTime())
+      expect(await letter(good)).toBeUndefined()
       expect(await pingsOf([bad, good])).toBe(1)
       const text = await registry.metrics()
       expect(text).toContain(`events_dead_lettered_total{module="probe-consumer",type="${PROBE_TYPE}"} 2`)
@@ -107,7 +146,7 @@ describe('in-process dead letters', () => {
     } finally {
       await database.close()
     }
-  })
+  }, 20_000)
 
   test('a consumer whose database is down fails the hand-over instead of dead-lettering', async () => {
     const registry = new Registry()

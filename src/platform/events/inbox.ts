@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { ModuleDatabase } from '../db/database.ts'
+import { createDeadLetters } from './dead-letters.ts'
 import type { EventMetrics } from './metrics.ts'
 import type { ConsumedEvents, Consumer, EventEnvelope, Outcome, Transaction } from './types.ts'
 
@@ -45,7 +46,7 @@ function runs(pending: Pending[]): Pending[][] {
  */
 export function createInbox(options: {
   module: string
-  database: Pick<ModuleDatabase, 'transaction'>
+  database: Pick<ModuleDatabase, 'transaction' | 'sql'>
   consumes: ConsumedEvents
   metrics: EventMetrics
   log: Logger
@@ -96,6 +97,7 @@ export function createInbox(options: {
   return {
     module,
     types: Object.keys(consumes),
+    deadLetters: createDeadLetters(database.sql, module),
     async deliver(events) {
       const outcomes: Outcome[] = []
       const valid: Pending[] = []

@@ -49,6 +49,32 @@ export type Consumer = {
    * having handled none, when the database itself fails rather than a handler.
    */
   deliver: (events: EventEnvelope[]) => Promise<Outcome[]>
+  /** Where its failed events wait for a retry, then for a person: a table in its database. */
+  deadLetters?: DeadLetters
+}
+
+/** One failed attempt at an event; `final` when it can never succeed (it breaks its contract). */
+export type Failure = { event: EventEnvelope; error: string; final: boolean }
+
+/** What became of a recorded failure: tried again at `retryAt`, or given up on (`retryAt` null). */
+export type Recorded = { event: EventEnvelope; attempts: number; retryAt: Date | null }
+
+/**
+ * A consumer's failed events (`dead_letters` in its database): retried while `retry_at` is set,
+ * dead-lettered for a person to look at once it is null.
+ */
+export type DeadLetters = {
+  /**
+   * Records one more failed attempt at each event; `delaysMs[n - 1]` is the wait after the n-th
+   * failure; after MAX_ATTEMPTS, or at once when `final`, the event is given up on.
+   */
+  record: (failures: Failure[], delaysMs: number[]) => Promise<Recorded[]>
+  /** Events whose retry is due, oldest failure first. */
+  due: (limit: number) => Promise<EventEnvelope[]>
+  /** Forgets events that have since been handled. */
+  resolve: (eventIds: string[]) => Promise<void>
+  /** Milliseconds until the next retry is due (0 if one is), or undefined when none waits. */
+  nextRetryInMs: () => Promise<number | undefined>
 }
 
 export type Transport = {
