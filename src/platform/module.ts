@@ -11,7 +11,9 @@ import type { AppEnv } from './http/env.ts'
 import type { ProblemTable } from './http/problem.ts'
 import type { Job } from './jobs/job.ts'
 import type { Metrics } from './metrics.ts'
+import type { ModulePubSub } from './pubsub/types.ts'
 import type { RateLimiter } from './rate-limit.ts'
+import type { ModuleSockets, SocketServer } from './sockets/types.ts'
 
 /** Platform settings a module may need, handed over one by one (never the whole configuration). */
 export type PlatformSettings = {
@@ -39,6 +41,10 @@ export type ModuleContext<Settings = Record<string, unknown>> = {
   /** `requireAuth` bound to the platform's verifier. */
   authenticated: MiddlewareHandler<AppEnv>
   rateLimiter: RateLimiter
+  /** Bun's native publish to this module's socket topics; delivers to nobody (returns 0) until the platform serves. */
+  sockets: SocketServer
+  /** Pub/sub across this module's replicas (in-process without Redis). */
+  pubsub: ModulePubSub
 }
 
 export type ModuleInstance = {
@@ -53,6 +59,14 @@ export type ModuleInstance = {
    * jobs: [{ name: 'expired-sessions', everyMs: 60_000, singleton: true, run: ({ signal }) => purge(database, signal) }]
    */
   jobs?: Job[]
+  /**
+   * Socket handlers, served at the definition's `websocket` path (required there, refused
+   * without it). Per-socket data is the module's own type.
+   * @example
+   * sockets: { upgrade: () => ({ data: { joined: Date.now() } }), message: (ws, text) => ws.send(text) } satisfies ModuleSockets<{ joined: number }>
+   */
+  // Handlers are methods, so a module's ModuleSockets<ItsData> fits here (method parameters are bivariant).
+  sockets?: ModuleSockets<unknown>
 }
 
 /**

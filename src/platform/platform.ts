@@ -21,13 +21,25 @@ import { createMetrics, type Metrics } from './metrics.ts'
 import type { ModuleDefinition, ModuleInstance } from './module.ts'
 import { parseModuleSettings } from './module-settings.ts'
 import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limit.ts'
+import { createPubSub } from './pubsub/create.ts'
+import { modulePubSub } from './pubsub/module-pubsub.ts'
+import { createSocketSeam } from './sockets/seam.ts'
+import { serveWithSockets, type Served } from './sockets/serve.ts'
 
 export type Platform = {
   fetch: (request: Request, server?: unknown) => Response | Promise<Response>
   config: Config
   log: Logger
   metrics: Metrics
-  /** Stops background work, closes pools and Redis; idempotent. */
+  /**
+   * Starts `Bun.serve` with the platform's `fetch` and the modules' sockets (`websocket`);
+   * once, since a process serves one server. `stop()` stops it first, gracefully.
+   * @example
+   * const served = platform.serve({ port: config.port, hostname: config.host })
+   * await served.stop(config.shutdownTimeoutMs) // in-flight HTTP answered, sockets closed with 1001
+   */
+  serve: (options: { port: number; hostname: string }) => Served
+  /** Stops serving (if it does), background work, closes pools and Redis; idempotent. */
   stop: () => Promise<void>
 }
 
@@ -67,6 +79,14 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
   if (!publicKey) throw new ConfigError('JWT_PUBLIC_KEY: expected an Ed25519 public key (PEM, SPKI)')
   const verifyAccessToken = await createAccessTokenVerifier(publicKey, config.jwt)
   const authenticated = requireAuth(verifyAccessToken)
+  const pubsub = createPubSub(config.redisUrl, redis, log)
+  const sockets = createSocketSeam({
+    registry: metrics.registry,
+    log: log.child({ component: 'sockets' }),
+    socketModules: definitions.filter((d) => d.websocket !== undefined && config.modules.includes(d.name)).map((d) => d.name),
+    idleTimeoutSeconds: config.sockets.idleTimeoutSeconds,
+    backpressureLimitBytes: config.sockets.backpressureLimitBytes,
+  })
 
   const mounted: Mounted[] = []
   const stopDatabases = async () => {
@@ -98,6 +118,8 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
             verifyAccessToken,
             authenticated,
             rateLimiter,
+            sockets: sockets.hub(definition.name, definition.websocket),
+            pubsub: modulePubSub(pubsub, definition.name),
           }),
         )
         .catch(async (error: unknown) => {
@@ -105,8 +127,10 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
           throw error
         })
       mounted.push({ definition, database, instance, migrations, url })
+      sockets.bind(definition.name, instance.sockets)
     }
   } catch (error) {
+    await pubsub.close()
     await stopDatabases()
     redis?.disconnect()
     throw error
@@ -146,6 +170,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
           ]
         : []),
       events.readiness().then((states) => Object.assign(checks, states)),
+      pubsub.readiness().then((state) => state !== undefined && (checks.pubsub = state)),
     ])
     Object.assign(checks, jobs.readiness())
     // A singleton job another replica runs is as it should be.
@@ -167,17 +192,25 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
   jobs.start()
 
   let stopping: Promise<void> | undefined
+  let served: Served | undefined
+  const fetch = observeRequests(app.fetch, router, { log, metrics, prefixes })
   return {
-    fetch: observeRequests(app.fetch, router, { log, metrics, prefixes }),
+    fetch,
     config,
     log,
     metrics,
+    serve: (options) => {
+      if (served) throw new Error('the platform is already serving')
+      return (served = serveWithSockets(sockets, fetch, options))
+    },
     stop: () =>
       (stopping ??= (async () => {
+        await served?.stop(config.shutdownTimeoutMs)
         // Jobs first: a run may still publish, and the relay then sends it before it stops.
         await jobs.stop()
         await events.stop()
         for (const { instance } of mounted) await instance.stop?.()
+        await pubsub.close()
         await stopDatabases()
         redis?.disconnect()
       })()),

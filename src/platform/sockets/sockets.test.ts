@@ -64,7 +64,7 @@ describe('sockets served by the platform', () => {
     const raw = await rawUpgrade(port, `${SOCKET_ECHO_PATH}?name=raw`)
     expect(raw.status).toBe(101)
     expect(raw.headers['sec-websocket-protocol']).toBeUndefined()
-    const offered = await rawUpgrade(port, `${SOCKET_ECHO_PATH}?name=raw`, { protocols: ['echo', 'other'] })
+    const offered = await rawUpgrade(port, `${SOCKET_ECHO_PATH}?name=raw`, { protocols: ['other', 'echo'] })
     expect(offered.headers['sec-websocket-protocol']).toBe('echo')
   })
 
