@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { publishedEvents } from '../../platform/testing/events.ts'
 import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
 import { accessTokenFor } from '../../platform/testing/tokens.ts'
 import { users } from './index.ts'
@@ -41,7 +42,7 @@ describe('user ids above 2^53 stay exact end to end', () => {
       pagination: { cursor?: string }
     }
     expect(followers.data.map((f) => f.user_id)).toEqual([BEYOND_2_53])
-    const [event] = await t.sql.users!`select payload from outbox where type = 'users.followed.v1'`
+    const [event] = await publishedEvents(t, users, { type: 'users.followed.v1' })
     expect(event?.payload).toMatchObject({ follower_id: BEYOND_2_53, followed_id: second.id })
     const [row] = await t.sql.users!`select follower_id::text from followers`
     expect(row?.follower_id).toBe(BEYOND_2_53)
