@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres'
 import { MAX_ATTEMPTS, type DeadLetters } from './types.ts'
 
-type Row = { event_id: string; type: string; occurred_at: Date; payload: unknown }
+type Row = { event_id: string; type: string; occurred_at: string; payload: unknown }
 
 /**
  * The dead-letter table of `consumer`, in its own database (`dead_letters`, a platform table).
@@ -47,10 +47,13 @@ export function createDeadLetters(sql: Sql, consumer: string): DeadLetters {
     },
     async due(limit) {
       const rows = await sql<Row[]>`
-        select event_id::text, type, occurred_at, payload from dead_letters
+        -- With its microseconds, as the relay sends it.
+        select event_id::text, type, payload,
+               to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred_at
+        from dead_letters
         where consumer = ${consumer} and retry_at <= now()
         order by first_failed_at limit ${limit}`
-      return rows.map((row) => ({ id: row.event_id, type: row.type, occurredAt: row.occurred_at.toISOString(), payload: row.payload }))
+      return rows.map((row) => ({ id: row.event_id, type: row.type, occurredAt: row.occurred_at, payload: row.payload }))
     },
     async resolve(eventIds) {
       if (eventIds.length === 0) return
