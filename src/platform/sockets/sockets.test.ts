@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createRouter } from '../http/router.ts'
+import { loadConfig } from '../config.ts'
+import type { ModuleDefinition } from '../module.ts'
+import { createPlatform } from '../platform.ts'
+import { createDatabaseFromTemplate } from '../testing/databases.ts'
 import { createTestPlatform, type TestPlatform } from '../testing/harness.ts'
 import { freePort } from '../testing/processes.ts'
 import { connectSocket, rawUpgrade, type TestSocket } from '../testing/ws-client.ts'
@@ -146,5 +151,55 @@ describe('sockets served by the platform', () => {
     expect(hub.publish('room:lobby', 'nobody')).toBe(0)
     expect(hub.subscriberCount('room:lobby')).toBe(0)
     expect(counts.framesOut).toBe(0)
+  })
+})
+
+describe('several socket modules in one process', () => {
+  // A second module on its own path, with the same code: same topic names, same channel names.
+  const twin = { ...socketEcho, name: 'socket-twin', prefixes: [], websocket: '/socket-twin' }
+
+  test('each path is its module: topics, pub/sub channels and metrics do not cross', async () => {
+    const both = await createTestPlatform([socketEcho, twin])
+    const bothPort = freePort()
+    both.platform.serve({ port: bothPort, hostname: '127.0.0.1' })
+    try {
+      const open = async (path: string, name: string) => {
+        const ws = await connectSocket(`ws://127.0.0.1:${bothPort}${path}?name=${name}&room=same`)
+        expect(await ws.next()).toBe(`welcome ${name}`)
+        return ws
+      }
+      const echo = await open(SOCKET_ECHO_PATH, 'ada')
+      const twinSocket = await open('/socket-twin', 'bob')
+      echo.send('all only echo')
+      expect(await echo.next()).toBe('ada: only echo')
+      twinSocket.send('ping')
+      expect(await twinSocket.next()).toBe('ping') // nothing of the other module's room came first
+
+      const text = await fetch(`http://127.0.0.1:${bothPort}/metrics`).then((res) => res.text())
+      expect(text).toContain('websocket_connections{module="socket-echo"} 1')
+      expect(text).toContain('websocket_connections{module="socket-twin"} 1')
+      expect(text).toContain('websocket_frames_received_total{module="socket-twin"} 1')
+      await Promise.all([echo.close(), twinSocket.close()])
+    } finally {
+      await both.close()
+    }
+  })
+
+  test('a module declaring a websocket path without sockets, or two on one path, stops start-up', async () => {
+    const database = await createDatabaseFromTemplate(twin.name, twin.migrations)
+    try {
+      const start = (definitions: ModuleDefinition[]) => {
+        const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '.data/test' })
+        const databaseUrls = Object.fromEntries(definitions.map((d) => [d.name, database.url]))
+        return createPlatform({ ...config, modules: definitions.map((d) => d.name), databaseUrls }, definitions)
+      }
+      const silent = { ...twin, create: () => ({ routes: createRouter() }) }
+      await expect(start([silent])).rejects.toThrow("declares websocket '/socket-twin' but returned no sockets")
+      await expect(start([socketEcho, { ...twin, websocket: SOCKET_ECHO_PATH }])).rejects.toThrow(
+        `both declare websocket '${SOCKET_ECHO_PATH}'`,
+      )
+    } finally {
+      await database.drop()
+    }
   })
 })
