@@ -4,6 +4,7 @@ import { bigint, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 import { PROBE_MIGRATIONS } from '../testing/fixtures/probe-module.ts'
 import { openModuleDatabase } from '../testing/module-database.ts'
 import type { ModuleDatabase } from './database.ts'
+import { parseArray } from './parsing.ts'
 
 /** A table with each kind of column whose parsing drizzle changes on the pool. */
 const moments = pgTable('moments', {
@@ -111,5 +112,14 @@ describe('database.transaction: drizzle and raw postgres.js on one connection', 
     })
     await expect(failed).rejects.toThrow('undo')
     expect(await database.sql`select name from moments where name like 'rolled-back-%'`).toHaveLength(0)
+  })
+})
+
+describe('parseArray', () => {
+  test('reads quoted, escaped, NULL and nested elements as Postgres writes them', () => {
+    expect(parseArray('{a,"b c","d\\"e",NULL,"NULL"}', String)).toEqual(['a', 'b c', 'd"e', null, 'NULL'])
+    expect(parseArray('{{1,2},{3,NULL}}', Number)).toEqual([[1, 2], [3, null]])
+    expect(parseArray('[0:1]={x,y}', String)).toEqual(['x', 'y'])
+    expect(parseArray('{}', String)).toEqual([])
   })
 })

@@ -11,7 +11,10 @@ import type { Sql } from 'postgres'
 
 const toDate = (text: string) => new Date(text)
 
-/** Parses Postgres' array text (`{"2026-01-02 03:04:05+00",NULL}`, nested too), each element with `parse`. */
+/**
+ * Parses Postgres' array text (`{"2026-01-02 03:04:05+00",NULL}`, nested too), each element with
+ * `parse`. Not drizzle's `parsePgArray`: that one keeps NULL as the text "NULL".
+ */
 export function parseArray(text: string, parse: (element: string) => unknown): unknown[] {
   let i = 0
   const list = (): unknown[] => {
