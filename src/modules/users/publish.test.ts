@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { publishedEvents } from '../../platform/testing/events.ts'
 import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
 import { users } from './index.ts'
 import { registerAccount } from './test-accounts.ts'
@@ -10,16 +11,14 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 type OutboxRow = { type: string; payload: Record<string, unknown> }
+/** Events written since `since` (a count of earlier ones), as `publishedEvents` reads the outbox. */
 const eventsSince = async (since: number): Promise<OutboxRow[]> =>
-  (await t.sql.users!`select type, payload from outbox where id > ${since} order by id`) as unknown as OutboxRow[]
-const lastId = async (): Promise<number> => {
-  const [row] = await t.sql.users!`select coalesce(max(id), 0)::int as id from outbox`
-  return row!.id as number
-}
+  (await publishedEvents(t, users)).slice(since).map(({ type, payload }) => ({ type, payload: payload as Record<string, unknown> }))
+const eventCount = async (): Promise<number> => (await publishedEvents(t, users)).length
 
 describe('users events', () => {
   test('each change writes its event in the same transaction; a no-op writes none', async () => {
-    const start = await lastId()
+    const start = await eventCount()
     const alice = await registerAccount(t, 'event_alice')
     const bob = await registerAccount(t, 'event_bob')
     const put = (path: string, method = 'PUT') => t.request(path, { method, token: alice.accessToken })
@@ -60,7 +59,7 @@ describe('users events', () => {
   test('concurrent follow changes of one follower get distinct versions in commit order', async () => {
     const fan = await registerAccount(t, 'version_fan')
     const idols = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => registerAccount(t, `version_idol_${n}`)))
-    const start = await lastId()
+    const start = await eventCount()
     await Promise.all(
       idols.flatMap((idol) => [
         t.request(`/api/users/${idol.id}/follow`, { method: 'PUT', token: fan.accessToken }),
@@ -89,7 +88,7 @@ describe('users events', () => {
       json: { login: 'event_admin', password: 'correct horse battery' },
     })
     const token = ((await login.json()) as { data: { access_token: string } }).data.access_token
-    const start = await lastId()
+    const start = await eventCount()
     expect((await t.request(`/api/users/${target.id}/roles/staff`, { method: 'PUT', token })).status).toBe(204)
     expect((await t.request(`/api/users/${target.id}/roles/staff`, { method: 'PUT', token })).status).toBe(204)
     expect((await t.request(`/api/users/${target.id}/roles/staff`, { method: 'DELETE', token })).status).toBe(204)
