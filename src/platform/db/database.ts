@@ -21,7 +21,8 @@ export type ModuleDatabase = {
    * (`bigint`, `count(*)`) as a `string` (exact; cast to `::int` for a number), `numeric` as a
    * `string`, `json`/`jsonb` parsed. A `Date` parameter binds; a string bound to a json
    * parameter is taken as JSON text (as node-postgres does), anything else is `JSON.stringify`d.
-   * Rows read with `.forEach` or `.cursor` come as drizzle reads them (timestamps as text).
+   * Rows read with `.forEach`, `.cursor` or on a `reserve()`d connection come as drizzle reads
+   * them (timestamps as text): await the query instead where a `Date` matters.
    * @example
    * const [row] = await database.sql<{ created_at: Date }[]>`select created_at from users where id = ${id}`
    */
