@@ -76,11 +76,11 @@ export async function snapshotOverlap(sql: Sql) {
       (select count(*)::int from snapshot) as snapshot,
       -- live events committed between the snapshot's first and last batch
       (select count(*)::int from live where id between (select min(id) from snapshot) and (select max(id) from snapshot)) as interleaved,
-      -- follows the snapshot announced that a live unfollow, with a higher version, then ended
+      -- follows the snapshot announced that a live unfollow committed after it then ended
       (select count(*)::int from snapshot s join live l
          on l.type = 'users.unfollowed.v1' and s.type = 'users.followed.v1'
         and l.payload->>'follower_id' = s.payload->>'follower_id' and l.payload->>'followed_id' = s.payload->>'followed_id'
-        and (l.payload->>'version')::bigint > (s.payload->>'version')::bigint) as overtaken`
+        and l.id > s.id) as overtaken`
   return row!
 }
 

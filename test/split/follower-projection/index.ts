@@ -30,6 +30,8 @@ type FollowChange = { follower_id: string; followed_id: string; version: number;
 /**
  * Sets each pair's state unless its row already reflects a later change of that pair, in one
  * statement. One row per pair (its latest change here): an upsert may not touch a row twice.
+ * Rows go in key order, so two replicas' batches lock shared pairs in the same order and never
+ * deadlock (a snapshot's batch and a live one share pairs).
  */
 async function projectFollows(tx: Transaction, changes: FollowChange[]): Promise<void> {
   const latest = new Map<string, FollowChange>()
@@ -40,7 +42,7 @@ async function projectFollows(tx: Transaction, changes: FollowChange[]): Promise
   await tx
     .insert(followProjection)
     .values(
-      [...latest.values()].map((change) => ({
+      [...latest].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, change]) => ({
         followerId: change.follower_id,
         followedId: change.followed_id,
         following: change.followedAt !== null,
@@ -80,7 +82,7 @@ export function followerProjection(options: { handlerDelayMs?: number } = {}): M
           const logins = new Map(events.map((event) => [event.payload.user_id, event.payload.login]))
           await tx
             .insert(knownUsers)
-            .values([...logins].map(([userId, login]) => ({ userId, login })))
+            .values([...logins].sort(([a], [b]) => (a < b ? -1 : 1)).map(([userId, login]) => ({ userId, login })))
             .onConflictDoUpdate({ target: knownUsers.userId, set: { login: sql`excluded.login` } })
           await recordApplied(tx, events)
         },
