@@ -73,7 +73,9 @@ export function scheduleJob(
   const lost = () => {
     if (!held) return
     held = false
+    state = 'standby'
     lockHeld?.set(0)
+    // Another replica may take the lock from now on: the run must heed its signal.
     current.abort(new Error('singleton lock lost'))
     log.warn('singleton job lock lost; standing by')
     interrupt?.('lost')
