@@ -46,8 +46,11 @@ export function createSnapshotBootstrap(options: {
         const { definition, sql } = local
         await writeSnapshot({ producer: definition, sql, consumer: consumer.definition.name, types, signal: stopping.signal })
       } else if (options.redis) {
-        redis ??= new Redis(options.redis.url, { connectionName: 'ondes-snapshot-requests', maxRetriesPerRequest: 1 })
-        redis.on('error', () => {})
+        redis ??= new Redis(options.redis.url, { connectionName: 'ondes-snapshot-requests', maxRetriesPerRequest: 1 }).on(
+          'error',
+          // The failed XADD says it, and is retried.
+          () => {},
+        )
         await sendSnapshotRequest(redis, options.redis.prefix, { producer: producer.name, consumer: consumer.definition.name, types })
       } else {
         // checkEventRoutes refuses such a process; said here in case that ever changes.

@@ -81,6 +81,7 @@ export function createSnapshotResponder(options: {
     const group = producer.definition.name
     const stream = snapshotRequestStream(prefix, group)
     const redis = new Redis(url, { connectionName: `ondes-snapshots-${group}`, maxRetriesPerRequest: 1, blockingTimeout: BLOCK_MS + 1000 })
+    // Failed commands say it below, once per outage.
     redis.on('error', () => {})
     let failures = 0
     let groupReady = false
