@@ -10,8 +10,11 @@ import { loadConfig } from '../../src/platform/config.ts'
 import { probeConsumer } from '../../src/platform/events/test-probe.ts'
 import { createPlatform } from '../../src/platform/platform.ts'
 
-const config = loadConfig()
-const platform = await createPlatform(config, [probeConsumer('bench')])
+const consumer = probeConsumer('bench')
+const base = loadConfig()
+// As in events-producer.ts: `analytics` in the environment, the probe's own name here.
+const config = { ...base, modules: [consumer.name], databaseUrls: { [consumer.name]: base.databaseUrls.analytics } }
+const platform = await createPlatform(config, [consumer])
 const server = Bun.serve({ port: config.port, hostname: config.host, fetch: platform.fetch })
 platform.log.warn({ url: server.url.href }, 'bench events consumer listening')
 

@@ -23,7 +23,10 @@ import { probeEvents, probeProducer } from '../../src/platform/events/test-probe
 import { pings } from '../../src/platform/events/test-probe/schema.ts'
 import { createPlatform } from '../../src/platform/platform.ts'
 
-const config = loadConfig()
+const base = loadConfig()
+// The probe has a name of its own, which MODULES (the five modules' list) does not take: the
+// bench names it `streams` in the environment and it is mounted here under its own name.
+const config = { ...base, modules: [probeProducer.name], databaseUrls: { [probeProducer.name]: base.databaseUrls.streams } }
 // The module's own pool, as the platform hands it to module code (timed, DB_POOL_MAX), not one of ours.
 let database: ModuleDatabase | undefined
 const platform = await createPlatform(config, [
