@@ -136,6 +136,27 @@ describe('inbox, a batch handler', () => {
     expect(await effects(events)).toEqual(events.map((e) => (e === poison ? 0 : 1)))
   })
 
+  test('that loses a race (a deadlock): the batch goes again at once, whole, and no event fails', async () => {
+    let losses = 2
+    const { inbox } = inboxOf(
+      consume(contracts, {
+        'probe.one.v1': {
+          handleMany: async (tx, events) => {
+            calls.push(events.map((e) => e.id))
+            // Postgres's own deadlock error, as a replica's transaction gets it.
+            if (losses-- > 0) await tx.sql`do $$ begin raise exception 'deadlock detected' using errcode = '40P01'; end $$`
+            await tx.insert(pings).values(events.map((e) => ({ eventId: e.id, n: e.payload.n, replica: 'batch' })))
+          },
+        },
+      }),
+    )
+    const events = Array.from({ length: 4 }, (_, n) => event('probe.one.v1', n))
+    const outcomes = await inbox.deliver(events)
+    expect(outcomes.every((o) => o.status === 'handled')).toBe(true)
+    expect(calls.map((c) => c.length)).toEqual([4, 4, 4])
+    expect(await effects(events)).toEqual([1, 1, 1, 1])
+  })
+
   test('a redelivered batch is a duplicate: no handler runs, no effect twice', async () => {
     const { inbox } = inboxOf(batched)
     const events = Array.from({ length: 5 }, (_, n) => event('probe.one.v1', n))

@@ -29,6 +29,19 @@ class BatchFailed extends Error {
   }
 }
 
+/** Deadlock and serialization failure: the transaction lost a race with another (a replica's), no event is to blame. */
+const CONFLICTS = new Set(['40P01', '40001'])
+/** How often a lost race is retried at once, the batch whole, before the transport's later retry takes over. */
+const CONFLICT_RETRIES = 5
+
+/** Whether `error`, or one it wraps (a handler's, drizzle's), is a lost race in Postgres. */
+function isConflict(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (CONFLICTS.has(String((e as { code?: unknown }).code))) return true
+  }
+  return false
+}
+
 /** Splits `pending` into runs of consecutive events of one type, keeping the order. */
 function runs(pending: Pending[]): Pending[][] {
   const out: Pending[][] = []
@@ -116,13 +129,20 @@ export function createInbox(options: {
       // One transaction for the lot. When a batch handler throws, the lot goes again with one event
       // per handler call; when a handler of one event throws, that event fails and the rest go again
       // without it. Either way only the event to blame loses an attempt.
+      // A lost race (deadlock) blames no event: the batch goes again at once, whole, rather than one
+      // event per call in long transactions that lose more races and wait out the claim window.
       let remaining = valid
       let together = true
+      let conflicts = 0
       while (remaining.length > 0) {
         try {
           await handleTogether(remaining, outcomes, together)
           break
         } catch (error) {
+          if (isConflict(error)) {
+            if (conflicts++ < CONFLICT_RETRIES) continue
+            throw error instanceof BatchFailed || error instanceof HandlerFailed ? error.cause : error
+          }
           if (error instanceof BatchFailed) {
             log.warn({ err: error.cause, type: error.type }, 'batch event handler failed; handling its events one by one')
             together = false
