@@ -15,17 +15,26 @@ describe('users contracts', () => {
 
   test('ids are strings, times ISO 8601', () => {
     const registered = usersEvents['users.registered.v1']
-    const valid = { user_id: '42', login: 'ninja', display_name: 'Ninja', created_at: '2026-01-02T03:04:05+01:00' }
+    const valid = { user_id: '42', login: 'ninja', display_name: 'Ninja', created_at: '2026-01-02T03:04:05+01:00', version: 1 }
     expect(registered.safeParse(valid).success).toBe(true)
     expect(registered.safeParse({ ...valid, user_id: 42 }).success).toBe(false)
     expect(registered.safeParse({ ...valid, created_at: '2026-01-02 03:04:05' }).success).toBe(false)
   })
 
   test('a role granted from the command line has no granting user', () => {
-    expect(usersEvents['users.role_granted.v1'].parse({ user_id: '7', role: 'admin', by_user_id: null })).toEqual({
+    expect(usersEvents['users.role_granted.v1'].parse({ user_id: '7', role: 'admin', by_user_id: null, version: 2 })).toEqual({
       user_id: '7',
       role: 'admin',
       by_user_id: null,
+      version: 2,
     })
+  })
+
+  test('every event about mutable state carries a positive version', () => {
+    for (const type of ['users.registered.v1', 'users.profile_updated.v1', 'users.role_granted.v1', 'users.role_revoked.v1'] as const) {
+      const shape = usersEvents[type].shape as Record<string, unknown>
+      expect(Object.keys(shape)).toContain('version')
+    }
+    expect(usersEvents['users.role_revoked.v1'].safeParse({ user_id: '7', role: 'admin', by_user_id: null, version: 0 }).success).toBe(false)
   })
 })

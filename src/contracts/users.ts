@@ -7,51 +7,65 @@ import { z } from 'zod'
 
 const id = z.string().min(1)
 const timestamp = z.iso.datetime({ offset: true })
-const followVersion = z.number().int().positive()
+/**
+ * Events about mutable state carry a `version` that increases with each change of that thing,
+ * in commit order: keep the highest seen and ignore an event with a lower one (events of
+ * different types, redeliveries and snapshots can arrive out of order). Added to the v1 events
+ * as a required field rather than as v2s: nothing outside this repository consumes them yet.
+ */
+const version = z.number().int().positive()
 /** Global roles; a string, not an enum, so a role added later does not break older consumers. */
 const role = z.string().min(1)
 
 export const usersEvents = {
+  /** `version` is the profile's: 1 at registration, as `profile_updated` counts on from. */
   'users.registered.v1': z.object({
     user_id: id,
     login: z.string().min(1),
     display_name: z.string().min(1),
     created_at: timestamp,
+    version,
   }),
-  /** The public profile as it now is, in full, so a projection can simply overwrite its copy. */
+  /**
+   * The public profile as it now is, in full, so a projection can simply overwrite its copy —
+   * when `version` (the profile's, per user) is above the one it holds.
+   */
   'users.profile_updated.v1': z.object({
     user_id: id,
     login: z.string().min(1),
     display_name: z.string().min(1),
     profile_image_url: z.string(),
     offline_image_url: z.string(),
+    version,
   }),
   /**
-   * Follow changes can reach a consumer out of order (one stream per type; redeliveries).
-   * `version` increases with every change of the follower's follows, in commit order: keep
-   * the highest seen per pair and ignore an event with a lower one.
+   * `version` increases with every change of the follower's follows: keep the highest seen
+   * per pair.
    */
   'users.followed.v1': z.object({
     follower_id: id,
     followed_id: id,
     followed_at: timestamp,
-    version: followVersion,
+    version,
   }),
   'users.unfollowed.v1': z.object({
     follower_id: id,
     followed_id: id,
-    version: followVersion,
+    version,
   }),
+  /** `version` increases with every grant or revoke of the user's roles: keep the highest per (user, role). */
   'users.role_granted.v1': z.object({
     user_id: id,
     role,
     /** Null when granted from the command line (`bun run admin:grant`), not by a user. */
     by_user_id: id.nullable(),
+    version,
   }),
   'users.role_revoked.v1': z.object({
     user_id: id,
     role,
     by_user_id: id.nullable(),
+    version,
   }),
 } as const
 

@@ -50,6 +50,7 @@ export function createAccounts(database: ModuleDatabase) {
             login: registration.login,
             display_name: registration.displayName,
             created_at: user.createdAt.toISOString(),
+            version: 1,
           })
           return String(user.id)
         })

@@ -68,16 +68,21 @@ export function createProfiles(database: ModuleDatabase) {
     update: async (id: UserId, changes: ProfileChanges): Promise<Profile | undefined> => {
       if (Object.values(changes).every((value) => value === undefined)) return byId(id)
       return database.transaction(async (tx) => {
-        const [updated] = await tx.update(users).set(changes).where(eq(users.id, BigInt(id))).returning(profileColumns)
-        if (updated) {
-          await publish(tx, 'users.profile_updated.v1', {
-            user_id: updated.id,
-            login: updated.login,
-            display_name: updated.displayName,
-            profile_image_url: updated.profileImageUrl,
-            offline_image_url: updated.offlineImageUrl,
-          })
-        }
+        const [row] = await tx
+          .update(users)
+          .set({ ...changes, profileVersion: sql`${users.profileVersion} + 1` })
+          .where(eq(users.id, BigInt(id)))
+          .returning({ ...profileColumns, version: users.profileVersion })
+        if (!row) return undefined
+        const { version, ...updated } = row
+        await publish(tx, 'users.profile_updated.v1', {
+          user_id: updated.id,
+          login: updated.login,
+          display_name: updated.displayName,
+          profile_image_url: updated.profileImageUrl,
+          offline_image_url: updated.offlineImageUrl,
+          version,
+        })
         return updated
       })
     },

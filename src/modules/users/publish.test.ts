@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { publishedEvents } from '../../platform/testing/events.ts'
+import { accessTokenFor } from '../../platform/testing/tokens.ts'
 import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
 import { users } from './index.ts'
 import { registerAccount } from './test-accounts.ts'
@@ -43,7 +44,7 @@ describe('users events', () => {
       'users.unfollowed.v1',
       'users.profile_updated.v1',
     ])
-    expect(events[0]!.payload).toMatchObject({ user_id: alice.id, login: 'event_alice', display_name: 'event_alice' })
+    expect(events[0]!.payload).toMatchObject({ user_id: alice.id, login: 'event_alice', display_name: 'event_alice', version: 1 })
     expect(events[2]!.payload).toMatchObject({ follower_id: alice.id, followed_id: bob.id, version: 1 })
     expect(events[3]!.payload).toEqual({ follower_id: alice.id, followed_id: bob.id, version: 2 })
     expect(Date.parse(String(events[2]!.payload.followed_at))).toBeGreaterThan(0)
@@ -53,8 +54,47 @@ describe('users events', () => {
       display_name: 'Event_Alice',
       profile_image_url: 'https://cdn.example/a.png',
       offline_image_url: '',
+      version: 2,
     })
   })
+
+  test('concurrent profile edits and role changes of one user get distinct versions; the highest tells the final row', async () => {
+    const star = await registerAccount(t, 'version_star')
+    const admin = await registerAccount(t, 'version_admin')
+    const adminToken = await accessTokenFor(t, admin.id, ['admin'])
+    const start = await eventCount()
+    const names = Array.from({ length: 12 }, (_, i) => `Star_${i}`)
+    const roles = ['staff', 'partner'] as const
+    await Promise.all([
+      ...names.map((display_name) => t.request('/api/users/me', { method: 'PATCH', json: { display_name }, token: star.accessToken })),
+      ...roles.flatMap((role) => [
+        t.request(`/api/users/${star.id}/roles/${role}`, { method: 'PUT', token: adminToken }),
+        t.request(`/api/users/${star.id}/roles/${role}`, { method: 'DELETE', token: adminToken }),
+      ]),
+    ])
+    const events = (await eventsSince(start)).filter((e) => e.payload.user_id === star.id)
+    const highest = (type: string) =>
+      events.filter((e) => e.type === type).reduce((a, b) => (Number(a.payload.version) > Number(b.payload.version) ? a : b))
+
+    const profiles = events.filter((e) => e.type === 'users.profile_updated.v1').map((e) => Number(e.payload.version))
+    expect(profiles).toHaveLength(names.length)
+    expect(new Set(profiles).size).toBe(names.length)
+    const [row] = await t.sql.users!`select display_name, profile_version from users where id = ${star.id}`
+    expect(highest('users.profile_updated.v1').payload.display_name).toBe(row!.display_name)
+    expect(Number(highest('users.profile_updated.v1').payload.version)).toBe(row!.profile_version)
+
+    const roleEvents = events.filter((e) => e.type === 'users.role_granted.v1' || e.type === 'users.role_revoked.v1')
+    const roleVersions = roleEvents.map((e) => Number(e.payload.version))
+    expect(new Set(roleVersions).size).toBe(roleVersions.length)
+    const held = await t.sql.users!<{ role: string }[]>`select role from user_roles where user_id = ${star.id}`
+    for (const role of roles) {
+      const ofRole = roleEvents.filter((e) => e.payload.role === role)
+      const last = ofRole.reduce((a, b) => (Number(a.payload.version) > Number(b.payload.version) ? a : b), ofRole[0]!)
+      const heldNow = held.some((h) => h.role === role)
+      if (ofRole.length === 0) expect(heldNow).toBe(false)
+      else expect(heldNow).toBe(last.type === 'users.role_granted.v1')
+    }
+  }, 30_000)
 
   test('concurrent follow changes of one follower get distinct versions in commit order', async () => {
     const fan = await registerAccount(t, 'version_fan')
@@ -94,8 +134,8 @@ describe('users events', () => {
     expect((await t.request(`/api/users/${target.id}/roles/staff`, { method: 'DELETE', token })).status).toBe(204)
     const events = await eventsSince(start)
     expect(events).toEqual([
-      { type: 'users.role_granted.v1', payload: { user_id: target.id, role: 'staff', by_user_id: admin.id } },
-      { type: 'users.role_revoked.v1', payload: { user_id: target.id, role: 'staff', by_user_id: admin.id } },
+      { type: 'users.role_granted.v1', payload: { user_id: target.id, role: 'staff', by_user_id: admin.id, version: 2 } },
+      { type: 'users.role_revoked.v1', payload: { user_id: target.id, role: 'staff', by_user_id: admin.id, version: 3 } },
     ])
   })
 

@@ -1,15 +1,24 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { Role } from '../../platform/auth/tokens.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import type { Transaction } from '../../platform/events/types.ts'
 import { publish } from './publish.ts'
 import { type BroadcasterType, type UserId, userRoles, users } from './schema.ts'
 
-const announcement = (userId: UserId, role: Role, by: UserId | null) => ({ user_id: userId, role, by_user_id: by })
-
-// The partner role is what makes a broadcaster a partner; profiles read the copy on the row.
-const setBroadcasterType = (tx: Transaction, userId: UserId, type: BroadcasterType) =>
-  tx.update(users).set({ broadcasterType: type }).where(eq(users.id, BigInt(userId)))
+/**
+ * Bumps the user's roles version after a grant or revoke, in one statement with the partner
+ * role's copy on the row (what makes a broadcaster a partner; profiles read it there), and
+ * returns the announcement. The row lock orders concurrent changes of one user's roles.
+ */
+async function announce(tx: Transaction, userId: UserId, role: Role, by: UserId | null, broadcasterType?: BroadcasterType) {
+  const [row] = await tx
+    .update(users)
+    .set({ rolesVersion: sql`${users.rolesVersion} + 1`, ...(broadcasterType === undefined ? {} : { broadcasterType }) })
+    .where(eq(users.id, BigInt(userId)))
+    .returning({ version: users.rolesVersion })
+  if (!row) throw new Error('roles version update found no user')
+  return { user_id: userId, role, by_user_id: by, version: row.version }
+}
 
 /** Global roles. They reach access tokens at the next login or refresh. */
 export function createRoles(database: ModuleDatabase) {
@@ -26,8 +35,8 @@ export function createRoles(database: ModuleDatabase) {
           .onConflictDoNothing()
           .returning({ role: userRoles.role })
         if (granted) {
-          if (role === 'partner') await setBroadcasterType(tx, userId, 'partner')
-          await publish(tx, 'users.role_granted.v1', announcement(userId, role, by))
+          const partner = role === 'partner' ? 'partner' : undefined
+          await publish(tx, 'users.role_granted.v1', await announce(tx, userId, role, by, partner))
         }
         return true
       }),
@@ -38,8 +47,8 @@ export function createRoles(database: ModuleDatabase) {
           .where(and(eq(userRoles.userId, BigInt(userId)), eq(userRoles.role, role)))
           .returning({ role: userRoles.role })
         if (revoked) {
-          if (role === 'partner') await setBroadcasterType(tx, userId, '')
-          await publish(tx, 'users.role_revoked.v1', announcement(userId, role, by))
+          const partner = role === 'partner' ? '' : undefined
+          await publish(tx, 'users.role_revoked.v1', await announce(tx, userId, role, by, partner))
         }
         return revoked !== undefined
       }),

@@ -5,6 +5,7 @@ import {
   check,
   index,
   inet,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -42,6 +43,10 @@ export const users = pgTable(
     // Twitch's broadcaster_type, kept on the row (not derived from user_roles) so a profile
     // is one primary-key read; roles.ts sets it in the transaction that grants or revokes partner.
     broadcasterType: text('broadcaster_type').$type<BroadcasterType>().notNull().default(''),
+    // The `version` of the profile and role events (DESIGN §6): bumped by the statement that
+    // makes the change, so the row lock orders concurrent changes and consumers keep the highest.
+    profileVersion: integer('profile_version').notNull().default(1),
+    rolesVersion: integer('roles_version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

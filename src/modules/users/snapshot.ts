@@ -12,21 +12,23 @@ type UserRow = {
   profile_image_url: string
   offline_image_url: string
   created_at: string
+  profile_version: number
+  roles_version: number
 }
-type RoleRow = { user_id: string; role: string; granted_by: string | null }
+type RoleRow = { user_id: string; role: string; granted_by: string | null; roles_version: number }
 type FollowRow = { follower_id: string; followed_id: string; followed_at: string; version: string }
 
 // Every column is read as text: ids stay exact whatever the pool's parsers do; times as the live
 // events write them (`Date#toISOString`, milliseconds). Pages are ordered by the table's bigint
 // columns (qualified), not by the text columns of the same names.
 const usersAfter = (sql: Sql, after: string) => sql<UserRow[]>`
-  select id::text as id, login, display_name, profile_image_url, offline_image_url,
+  select id::text as id, login, display_name, profile_image_url, offline_image_url, profile_version, roles_version,
          to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
   from users u where u.id > ${after}::bigint order by u.id limit ${PAGE}`
 
 const rolesBetween = (sql: Sql, after: string, last: string) => sql<RoleRow[]>`
-  select user_id::text as user_id, role, granted_by::text as granted_by
-  from user_roles where user_id > ${after}::bigint and user_id <= ${last}::bigint`
+  select r.user_id::text as user_id, r.role, r.granted_by::text as granted_by, u.roles_version
+  from user_roles r join users u on u.id = r.user_id where r.user_id > ${after}::bigint and r.user_id <= ${last}::bigint`
 
 // The pair and its follower's version in one statement, so from one moment: a change committed
 // after it has a higher version and wins over this event at the consumer, whichever comes first.
@@ -54,7 +56,13 @@ export const usersSnapshot = snapshotOf(usersEvents, async function* ({ sql, typ
         ...page.flatMap((user) => [
           {
             type: 'users.registered.v1' as const,
-            payload: { user_id: user.id, login: user.login, display_name: user.display_name, created_at: user.created_at },
+            payload: {
+              user_id: user.id,
+              login: user.login,
+              display_name: user.display_name,
+              created_at: user.created_at,
+              version: user.profile_version,
+            },
           },
           {
             type: 'users.profile_updated.v1' as const,
@@ -64,12 +72,13 @@ export const usersSnapshot = snapshotOf(usersEvents, async function* ({ sql, typ
               display_name: user.display_name,
               profile_image_url: user.profile_image_url,
               offline_image_url: user.offline_image_url,
+              version: user.profile_version,
             },
           },
         ]),
         ...roles.map((grant) => ({
           type: 'users.role_granted.v1' as const,
-          payload: { user_id: grant.user_id, role: grant.role, by_user_id: grant.granted_by },
+          payload: { user_id: grant.user_id, role: grant.role, by_user_id: grant.granted_by, version: grant.roles_version },
         })),
       ]
       after = last.id
