@@ -5,15 +5,12 @@
  * projection becomes users' state. A restart asks for nothing more.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import postgres from 'postgres'
+import type postgres from 'postgres'
 import { freePort, startApp } from '../../src/platform/testing/processes.ts'
 import { startConsumer } from '../split/consumer-process.ts'
 import { PROJECTION_MODULE } from '../split/follower-projection/index.ts'
 import { gatewayClient, inParallel } from '../split/gateway-client.ts'
-import { cleanupStack, ledgerDatabases, waitUntil, type projectionLedger, type sourceLedger } from '../split/ledgers.ts'
+import { cleanupStack, ledgerDatabases, scratchDataDir, waitUntil, type projectionLedger, type sourceLedger } from '../split/ledgers.ts'
 import { seedInstallation, snapshotCompleted, snapshotOverlap } from './fixtures.ts'
 
 const cleanups = cleanupStack('late consumer test')
@@ -26,12 +23,8 @@ let projectionUrl: string
 
 beforeAll(async () => {
   const databases = await ledgerDatabases(cleanups)
-  ;({ source, projection, projectionUrl } = databases)
-  usersSql = postgres(databases.usersUrl, { max: 2, onnotice: () => {} })
-  projectionSql = postgres(databases.projectionUrl, { max: 2, onnotice: () => {} })
-  cleanups.push(() => usersSql.end(), () => projectionSql.end())
-  const dataDir = mkdtempSync(join(tmpdir(), 'ondes-late-'))
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
+  ;({ source, projection, projectionUrl, usersSql, projectionSql } = databases)
+  const dataDir = scratchDataDir(cleanups, 'ondes-late-')
   env = {
     HOST: '127.0.0.1',
     PORT: String(freePort()),

@@ -6,15 +6,12 @@
  * the overlap harmless).
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import postgres from 'postgres'
+import type postgres from 'postgres'
 import { freePort, startApp } from '../../src/platform/testing/processes.ts'
 import { startConsumer } from '../split/consumer-process.ts'
 import { PROJECTION_MODULE } from '../split/follower-projection/index.ts'
 import { gatewayClient, type Viewer } from '../split/gateway-client.ts'
-import { cleanupStack, ledgerDatabases, waitUntil, type projectionLedger, type sourceLedger } from '../split/ledgers.ts'
+import { cleanupStack, ledgerDatabases, scratchDataDir, waitUntil, type projectionLedger, type sourceLedger } from '../split/ledgers.ts'
 import { followedBy, seedInstallation, snapshotCompleted, snapshotOverlap, startToggling } from './fixtures.ts'
 
 /** Large enough that the snapshot takes a while to write and deliver. */
@@ -31,12 +28,8 @@ let viewers: Viewer[]
 
 beforeAll(async () => {
   const databases = await ledgerDatabases(cleanups)
-  ;({ source, projection } = databases)
-  usersSql = postgres(databases.usersUrl, { max: 2, onnotice: () => {} })
-  projectionSql = postgres(databases.projectionUrl, { max: 2, onnotice: () => {} })
-  cleanups.push(() => usersSql.end(), () => projectionSql.end())
-  const dataDir = mkdtempSync(join(tmpdir(), 'ondes-overlap-'))
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
+  ;({ source, projection, usersSql, projectionSql } = databases)
+  const dataDir = scratchDataDir(cleanups, 'ondes-overlap-')
   env = {
     HOST: '127.0.0.1',
     PORT: String(freePort()),

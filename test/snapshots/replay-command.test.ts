@@ -5,14 +5,11 @@
  * its projection is users' state again.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import postgres from 'postgres'
+import type postgres from 'postgres'
 import { freePort, REPO_ROOT } from '../../src/platform/testing/processes.ts'
 import { startConsumer } from '../split/consumer-process.ts'
 import { PROJECTION_MODULE } from '../split/follower-projection/index.ts'
-import { cleanupStack, ledgerDatabases, waitUntil, type projectionLedger, type sourceLedger } from '../split/ledgers.ts'
+import { cleanupStack, ledgerDatabases, scratchDataDir, waitUntil, type projectionLedger, type sourceLedger } from '../split/ledgers.ts'
 import { seedInstallation, snapshotCompleted } from './fixtures.ts'
 
 const cleanups = cleanupStack('events:replay test')
@@ -36,12 +33,8 @@ async function run(command: string[], extra: Record<string, string> = {}) {
 
 beforeAll(async () => {
   const databases = await ledgerDatabases(cleanups)
-  ;({ source, projection } = databases)
-  usersSql = postgres(databases.usersUrl, { max: 2, onnotice: () => {} })
-  projectionSql = postgres(databases.projectionUrl, { max: 2, onnotice: () => {} })
-  cleanups.push(() => usersSql.end(), () => projectionSql.end())
-  const dataDir = mkdtempSync(join(tmpdir(), 'ondes-replay-'))
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
+  ;({ source, projection, usersSql, projectionSql } = databases)
+  const dataDir = scratchDataDir(cleanups, 'ondes-replay-')
   env = {
     HOST: '127.0.0.1',
     PORT: String(freePort()),

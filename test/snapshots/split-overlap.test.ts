@@ -8,17 +8,14 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import postgres from 'postgres'
+import type postgres from 'postgres'
 import { snapshotRequestStream, snapshotStream } from '../../src/platform/events/snapshot-requests.ts'
 import { testRedisUrl } from '../../src/platform/testing/harness.ts'
 import { freePort, startApp } from '../../src/platform/testing/processes.ts'
 import { startConsumer, type ConsumerProcess } from '../split/consumer-process.ts'
 import { PROJECTION_MODULE } from '../split/follower-projection/index.ts'
 import { gatewayClient, type Viewer } from '../split/gateway-client.ts'
-import { cleanupStack, ledgerDatabases, waitUntil, type projectionLedger, type sourceLedger } from '../split/ledgers.ts'
+import { cleanupStack, ledgerDatabases, scratchDataDir, waitUntil, type projectionLedger, type sourceLedger } from '../split/ledgers.ts'
 import { followedBy, seedInstallation, snapshotCompleted, snapshotOverlap, startToggling } from './fixtures.ts'
 
 const redisUrl = testRedisUrl('snapshot across split processes')
@@ -48,12 +45,8 @@ describe.skipIf(!redisUrl)('first snapshot across split processes', () => {
       await redis.quit()
     })
     const databases = await ledgerDatabases(cleanups)
-    ;({ source, projection, projectionUrl } = databases)
-    usersSql = postgres(databases.usersUrl, { max: 2, onnotice: () => {} })
-    projectionSql = postgres(databases.projectionUrl, { max: 2, onnotice: () => {} })
-    cleanups.push(() => usersSql.end(), () => projectionSql.end())
-    const dataDir = mkdtempSync(join(tmpdir(), 'ondes-split-snapshot-'))
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
+    ;({ source, projection, projectionUrl, usersSql, projectionSql } = databases)
+    const dataDir = scratchDataDir(cleanups, 'ondes-split-snapshot-')
     shared = {
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,

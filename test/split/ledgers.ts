@@ -5,6 +5,9 @@
  * them compare with toEqual.
  */
 import type Redis from 'ioredis'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import postgres, { type Sql } from 'postgres'
 import { users } from '../../src/modules/users/index.ts'
 import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
@@ -29,6 +32,13 @@ export function cleanupStack(what: string) {
 
 export type Cleanups = ReturnType<typeof cleanupStack>
 
+/** A DATA_DIR of the test's own for the processes it starts (keys), removed at cleanup. */
+export function scratchDataDir(cleanups: Cleanups, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
 /** Fresh users and projection databases, and the ledgers that read them; `cleanups` drops them. */
 export async function ledgerDatabases(cleanups: Cleanups) {
   const [usersDb, projectionDb] = await Promise.all([
@@ -42,6 +52,9 @@ export async function ledgerDatabases(cleanups: Cleanups) {
   return {
     usersUrl: usersDb.url,
     projectionUrl: projectionDb.url,
+    /** Raw connections for a test's own statements (seeding, outbox reads). */
+    usersSql,
+    projectionSql,
     source: sourceLedger(usersSql),
     projection: projectionLedger(projectionSql),
   }
