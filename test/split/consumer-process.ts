@@ -10,6 +10,9 @@ export type ConsumerProcess = {
   output: () => string
   /** `kill -9`: no shutdown code runs, open transactions are cut off, nothing is acknowledged. */
   killHard: () => Promise<void>
+  /** SIGSTOP / SIGCONT: holds the process still, so what it holds can be read before it is killed. */
+  freeze: () => void
+  thaw: () => void
   /** SIGTERM, then waits for the exit. */
   stop: () => Promise<void>
 }
@@ -27,6 +30,8 @@ export async function startConsumer(env: Record<string, string>, timeoutMs = 30_
     pid: app.child.pid,
     output: () => [...app.stdout, ...app.stderr].join('\n'),
     killHard: () => ends('SIGKILL'),
+    freeze: () => void app.child.kill('SIGSTOP'),
+    thaw: () => void app.child.kill('SIGCONT'),
     stop: () => ends('SIGTERM'),
   }
   try {

@@ -191,7 +191,15 @@ describe.skipIf(!nginx || !redisUrl)('split mode: users and a consumer in separa
         // Kill it while it holds delivered, unacknowledged entries: the case redelivery is for.
         const victim = consumer!
         const pendingOnVictim = () => group.pendingOnProcess(victim.pid)
-        await waitUntil('the consumer to hold pending entries', async () => (await pendingOnVictim()) >= 5, 15_000)
+        // Frozen before it is read, so the entries it holds cannot be acknowledged between the read and the kill.
+        const frozenHolding = async () => {
+          if ((await pendingOnVictim()) < 5) return false
+          victim.freeze()
+          if ((await pendingOnVictim()) > 0) return true
+          victim.thaw()
+          return false
+        }
+        await waitUntil('the consumer to hold pending entries', frozenHolding, 15_000)
         await victim.killHard()
         consumer = undefined
         expect(await pendingOnVictim()).toBeGreaterThan(0)
