@@ -78,7 +78,15 @@ test(
         },
       )
     })
-    await waitUntil('follows to be committed ahead of their delivery', async () => answered >= 30 && (await undelivered()) > 0, 30_000)
+    // Frozen before it is read, so what is undelivered cannot be delivered between the read and the kill.
+    const frozenBehind = async () => {
+      if (answered < 30 || (await undelivered()) === 0) return false
+      app!.freeze()
+      if ((await undelivered()) > 0) return true
+      app!.thaw()
+      return false
+    }
+    await waitUntil('follows to be committed ahead of their delivery', frozenBehind, 30_000)
     killed = true
     await app!.killHard()
     app = undefined
