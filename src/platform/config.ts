@@ -54,6 +54,7 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   WS_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(960).default(120),
   WS_BACKPRESSURE_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(128 * 1024 * 1024).default(1024 * 1024),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
   EVENTS_STREAM_PREFIX: z.string().min(1).default('ondes:events'),
   EVENTS_CLAIM_IDLE_MS: z.coerce.number().int().min(10).default(30_000),
@@ -88,6 +89,8 @@ export type Config = {
     /** A socket with more than this many bytes unsent is closed (a reader too slow for its frames). */
     backpressureLimitBytes: number
   }
+  /** The largest request body the server takes from anyone (Bun refuses more before any route runs); routes take less. */
+  maxBodyBytes: number
   /** Take the client address from X-Forwarded-For (set when behind the gateway). */
   trustProxy: boolean
   events: {
@@ -173,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sockets: { idleTimeoutSeconds: e.WS_IDLE_TIMEOUT_SECONDS, backpressureLimitBytes: e.WS_BACKPRESSURE_LIMIT_BYTES },
+    maxBodyBytes: e.MAX_BODY_BYTES,
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
     events: {
       streamPrefix: e.EVENTS_STREAM_PREFIX,

@@ -201,7 +201,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
     metrics,
     serve: (options) => {
       if (served) throw new Error('the platform is already serving')
-      return (served = serveWithSockets(sockets, fetch, options))
+      return (served = serveWithSockets(sockets, fetch, { ...options, maxRequestBodySize: config.maxBodyBytes }))
     },
     stop: () =>
       (stopping ??= (async () => {

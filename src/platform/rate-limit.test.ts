@@ -69,16 +69,56 @@ describe('Redis limiter', () => {
     expect((await limiter.consume(rule, 'k')).allowed).toBe(true)
   })
 
-  test('when Redis does not answer, requests are let through rather than locked out', async () => {
+  test('when Redis does not answer, each process limits on its own counts, and says so once per outage', async () => {
     const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
     const port = listener.port
     listener.stop(true)
     const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: true })
     redis.on('error', () => {})
     closers.push(() => redis.disconnect())
-    const limiter = createRedisRateLimiter(redis, silent, 100)
-    const rule = { name: 'down', limit: 1, windowSeconds: 60 }
-    expect((await hit([limiter], rule, 'k', 3)).map((d) => d.allowed)).toEqual([true, true, true])
+    const lines: { msg: string }[] = []
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+    const limiter = createRedisRateLimiter(redis, log, { timeoutMs: 100, retryMs: 50 })
+    const rule = { name: 'down', limit: 2, windowSeconds: 60 }
+    const decisions = []
+    for (let i = 0; i < 6; i++) {
+      decisions.push((await limiter.consume(rule, 'k')).allowed)
+      await Bun.sleep(60) // past retryMs: Redis is asked (and fails) again each time
+    }
+    expect(decisions).toEqual([true, true, false, false, false, false])
+    expect(lines.filter((l) => l.msg.startsWith('rate limiter:'))).toHaveLength(1)
+    // consumeEach and release fall back alike.
+    expect((await limiter.consumeEach(rule, ['p', 'q'])).map((d) => d.allowed)).toEqual([true, true])
+    expect((await limiter.consumeEach(rule, ['p', 'p'])).map((d) => d.allowed)).toEqual([true, false])
+    await limiter.release(rule, ['p'])
+    expect((await limiter.consumeEach(rule, ['p'])).map((d) => d.allowed)).toEqual([false])
+  })
+})
+
+describe('consumeEach and release', () => {
+  const check = async (limiter: RateLimiter, rule: RateLimitRule) => {
+    expect((await limiter.consumeEach(rule, ['a', 'b'])).map((d) => d.allowed)).toEqual([true, true])
+    // A released hit is given back: the next one fits again, and only one does.
+    await limiter.release(rule, ['a'])
+    expect((await limiter.consumeEach(rule, ['a', 'b'])).map((d) => d.allowed)).toEqual([true, false])
+    const [refused] = await limiter.consumeEach(rule, ['a'])
+    expect(refused!.allowed).toBe(false)
+    expect(refused!.retryAfterSeconds).toBeGreaterThanOrEqual(59)
+    // Never below nothing: a key with no hits releases nothing.
+    await limiter.release(rule, ['c', 'c'])
+    expect((await limiter.consumeEach(rule, ['c', 'c'])).map((d) => d.allowed)).toEqual([true, false])
+  }
+  test('in memory: hits taken on several keys at once, and given back', () =>
+    check(createMemoryRateLimiter(), { name: 'failures', limit: 1, windowSeconds: 60 }))
+
+  const url = testRedisUrl('Redis consumeEach and release')
+  test.skipIf(!url)('in Redis: the same, shared by limiter instances, and windows still expire', async () => {
+    const [a, b] = [new Redis(url!), new Redis(url!)]
+    closers.push(() => a.disconnect(), () => b.disconnect())
+    const rule = { name: unique('failures'), limit: 1, windowSeconds: 60 }
+    await check(createRedisRateLimiter(a, silent), rule)
+    expect((await createRedisRateLimiter(b, silent).consume(rule, 'a')).allowed).toBe(false)
+    for (const key of ['a', 'b', 'c']) expect(await a.pttl(`ratelimit:${rule.name}:${key}`)).toBeGreaterThan(0)
   })
 })
 

@@ -8,8 +8,19 @@ import type { AppEnv } from './http/env.ts'
 export type RateLimitRule = { name: string; limit: number; windowSeconds: number }
 export type RateLimitDecision = { allowed: boolean; retryAfterSeconds: number }
 
+/**
+ * Fixed windows of hits per key. `consumeEach` counts a hit on several keys of one rule in one
+ * step; `release` takes a hit back, for rules that count outcomes rather than attempts (a
+ * login's failures: counted before the hash, so concurrent guesses cannot all pass, and given
+ * back when it succeeds).
+ */
 export type RateLimiter = {
+  /** Counts one hit on `key` and decides on it. */
   consume: (rule: RateLimitRule, key: string) => Promise<RateLimitDecision>
+  /** Counts one hit on each key, with a decision for each. */
+  consumeEach: (rule: RateLimitRule, keys: string[]) => Promise<RateLimitDecision[]>
+  /** Takes back one hit from each key that still has one in its window. */
+  release: (rule: RateLimitRule, keys: string[]) => Promise<void>
 }
 
 const decide = (count: number, limit: number, ttlMs: number): RateLimitDecision => ({
@@ -21,13 +32,13 @@ const decide = (count: number, limit: number, ttlMs: number): RateLimitDecision 
 export function createMemoryRateLimiter(now: () => number = Date.now): RateLimiter {
   const windows = new Map<string, { count: number; resetAt: number }>()
   let nextSweep = 0
-  return {
-    async consume(rule, key) {
-      const t = now()
-      if (t >= nextSweep) {
-        for (const [k, w] of windows) if (w.resetAt <= t) windows.delete(k)
-        nextSweep = t + 60_000
-      }
+  const consumeEach = async (rule: RateLimitRule, keys: string[]) => {
+    const t = now()
+    if (t >= nextSweep) {
+      for (const [k, w] of windows) if (w.resetAt <= t) windows.delete(k)
+      nextSweep = t + 60_000
+    }
+    return keys.map((key) => {
       const id = `${rule.name}:${key}`
       let window = windows.get(id)
       if (!window || window.resetAt <= t) {
@@ -36,38 +47,90 @@ export function createMemoryRateLimiter(now: () => number = Date.now): RateLimit
       }
       window.count++
       return decide(window.count, rule.limit, window.resetAt - t)
+    })
+  }
+  return {
+    consume: async (rule, key) => (await consumeEach(rule, [key]))[0]!,
+    consumeEach,
+    async release(rule, keys) {
+      const t = now()
+      for (const key of keys) {
+        const window = windows.get(`${rule.name}:${key}`)
+        if (window && window.resetAt > t && window.count > 0) window.count--
+      }
     },
   }
 }
 
 // INCR and the first PEXPIRE in one round trip, atomically, so every replica shares a window.
 const CONSUME_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return { count, redis.call('PTTL', KEYS[1]) }`
+local out = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+  out[2 * i - 1] = count
+  out[2 * i] = redis.call('PTTL', key)
+end
+return out`
+
+// Only a key still in its window: a DECR of an expired one would leave -1 with no expiry.
+const RELEASE_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+return 0`
 
 /**
- * Fixed windows in Redis, shared by every replica. When Redis does not answer in time the
- * limiter lets the request through (and says so in the log): a Redis outage must not take
- * logins down with it.
+ * Fixed windows in Redis, shared by every replica. Every hit is also counted in this
+ * process's memory, and when Redis does not answer within `timeoutMs` (frozen, gone, failing)
+ * the process decides on those counts alone for `retryMs` before asking Redis again: an outage
+ * turns the limits per process, never off. Each outage is logged once, and its end.
+ *
+ * @example
+ * const limiter = createRedisRateLimiter(redis, log)
+ * await limiter.consume({ name: 'login', limit: 10, windowSeconds: 60 }, address)
  */
-export function createRedisRateLimiter(redis: Redis, log: Logger, timeoutMs = 250): RateLimiter {
-  return {
-    async consume(rule, key) {
-      const call = redis.eval(CONSUME_SCRIPT, 1, `ratelimit:${rule.name}:${key}`, rule.windowSeconds * 1000) as Promise<
-        [number, number]
-      >
-      const timeout = Bun.sleep(timeoutMs).then(() => undefined)
-      try {
-        const result = await Promise.race([call, timeout])
-        if (result) return decide(result[0], rule.limit, result[1])
-      } catch (error) {
-        log.warn({ err: error, rule: rule.name }, 'rate limiter: Redis failed; allowing request')
-        return { allowed: true, retryAfterSeconds: 0 }
+export function createRedisRateLimiter(redis: Redis, log: Logger, options: { timeoutMs?: number; retryMs?: number } = {}): RateLimiter {
+  const { timeoutMs = 250, retryMs = 2000 } = options
+  const memory = createMemoryRateLimiter()
+  let downUntil = 0
+  let down = false
+  const redisKeys = (rule: RateLimitRule, keys: string[]) => keys.map((k) => `ratelimit:${rule.name}:${k}`)
+
+  /** Redis's answer, or undefined (and the outage begun) when it has none in time. */
+  async function ask<T>(rule: RateLimitRule, call: () => Promise<T>): Promise<T | undefined> {
+    if (performance.now() < downUntil) return undefined
+    const pending = call()
+    try {
+      const answer = await Promise.race([pending, Bun.sleep(timeoutMs).then(() => undefined)])
+      if (answer !== undefined) {
+        if (down) log.info({ rule: rule.name }, 'rate limiter: Redis answers again; limits are shared again')
+        down = false
+        return answer
       }
-      call.catch(() => {})
-      log.warn({ rule: rule.name }, 'rate limiter: Redis timed out; allowing request')
-      return { allowed: true, retryAfterSeconds: 0 }
+      pending.catch(() => {})
+      if (!down) log.warn({ rule: rule.name, timeoutMs }, 'rate limiter: Redis timed out; limiting in this process alone')
+    } catch (error) {
+      if (!down) log.warn({ err: error, rule: rule.name }, 'rate limiter: Redis failed; limiting in this process alone')
+    }
+    down = true
+    downUntil = performance.now() + retryMs
+    return undefined
+  }
+
+  const consumeEach = async (rule: RateLimitRule, keys: string[]) => {
+    const local = await memory.consumeEach(rule, keys)
+    const keysIn = redisKeys(rule, keys)
+    const shared = await ask(rule, () => redis.eval(CONSUME_SCRIPT, keysIn.length, ...keysIn, rule.windowSeconds * 1000) as Promise<number[]>)
+    return shared ? keys.map((_, i) => decide(shared[2 * i]!, rule.limit, shared[2 * i + 1]!)) : local
+  }
+  return {
+    consume: async (rule, key) => (await consumeEach(rule, [key]))[0]!,
+    consumeEach,
+    async release(rule, keys) {
+      await memory.release(rule, keys)
+      const keysIn = redisKeys(rule, keys)
+      await ask(rule, () => redis.eval(RELEASE_SCRIPT, keysIn.length, ...keysIn))
     },
   }
 }
@@ -77,7 +140,14 @@ export function createRedisRateLimiter(redis: Redis, log: Logger, timeoutMs = 25
  * `Retry-After`, in chat the IRC `msg_ratelimit` notice.
  */
 export async function enforceRateLimit(limiter: RateLimiter, rule: RateLimitRule, key: string): Promise<void> {
-  const decision = await limiter.consume(rule, key)
+  refuseUnless(await limiter.consume(rule, key))
+}
+
+/**
+ * Throws `rate_limited` for a refused decision (as `enforceRateLimit` does), with its wait.
+ * @example refuseUnless((await limiter.consumeEach(rule, [a, b]))[1]!)
+ */
+export function refuseUnless(decision: RateLimitDecision): void {
   if (!decision.allowed) {
     throw new DomainError('rate_limited', `Too many requests; try again in ${decision.retryAfterSeconds} s`, {
       retryAfterSeconds: decision.retryAfterSeconds,

@@ -2,12 +2,15 @@ import { createRoute, type RouteConfig } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { requireRole } from '../auth/guard.ts'
 import type { Role } from '../auth/tokens.ts'
+import { DEFAULT_ROUTE_BODY_LIMIT, limitBody } from './body-limit.ts'
 import type { AppEnv } from './env.ts'
 import { problemResponses } from './openapi.ts'
 
 type Spec = Omit<RouteConfig, 'security' | 'operationId'> & {
   /** Stable and unique across the API: client generators name their methods after it (`getUser`). */
   operationId: string
+  /** The largest `request.body` the route takes, in bytes (a 413 `request.too_large` beyond); 64 KiB unless said. */
+  bodyLimit?: number
 }
 
 /** A route anyone may call: the document says so with an explicit `security: []`. */
@@ -23,7 +26,7 @@ type AuthResponses<R extends RouteSpec> = R extends { auth: 'required' }
   : unknown
 
 /** What `router.openapi` takes: the spec with its security, middleware and auth answers filled in. */
-export type DefinedRoute<R extends RouteSpec> = Omit<R, 'auth' | 'roles' | 'responses'> & {
+export type DefinedRoute<R extends RouteSpec> = Omit<R, 'auth' | 'roles' | 'responses' | 'bodyLimit'> & {
   security: { bearer: string[] }[]
   middleware: MiddlewareHandler<AppEnv>[]
   responses: R['responses'] & AuthResponses<R>
@@ -49,8 +52,13 @@ export type DefineRoute = <const R extends RouteSpec>(spec: R) => DefinedRoute<R
  */
 export function routeDefiner(authenticated: MiddlewareHandler<AppEnv>): DefineRoute {
   return (spec) => {
-    const { auth, roles, middleware = [], responses, ...rest } = spec as AuthenticatedRouteSpec | (PublicRouteSpec & { roles?: undefined })
-    const own = [middleware].flat() as MiddlewareHandler<AppEnv>[]
+    const { auth, roles, middleware = [], responses, bodyLimit, ...rest } = spec as
+      | AuthenticatedRouteSpec
+      | (PublicRouteSpec & { roles?: undefined })
+    // Only routes that read a body pay for the check (nothing else parses one); after the token
+    // check, so a stranger's body is never read, and before the route's own middleware.
+    const limit = rest.request?.body ? [limitBody(bodyLimit ?? DEFAULT_ROUTE_BODY_LIMIT)] : []
+    const own = [...limit, ...([middleware].flat() as MiddlewareHandler<AppEnv>[])]
     if (auth === 'none') return createRoute({ ...rest, responses, security: [], middleware: own }) as never
     return createRoute({
       ...rest,

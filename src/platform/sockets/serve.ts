@@ -14,11 +14,15 @@ export type Served = {
   stop: (timeoutMs: number) => Promise<void>
 }
 
-/** `Bun.serve` with the platform's `fetch` and the socket seam's `websocket` handler. */
+/**
+ * `Bun.serve` with the platform's `fetch` and the socket seam's `websocket` handler.
+ * `maxRequestBodySize` is the server-wide ceiling: Bun answers a bare 413 to a larger body,
+ * announced or streamed, before any JavaScript runs; routes refuse smaller ones themselves.
+ */
 export function serveWithSockets(
   seam: SocketSeam,
   http: (request: Request, server: Server<Envelope>) => Response | Promise<Response>,
-  options: { port: number; hostname: string },
+  options: { port: number; hostname: string; maxRequestBodySize: number },
 ): Served {
   const server = Bun.serve<Envelope>({ ...options, fetch: seam.fetch(http), websocket: seam.websocket })
   seam.attach(server)

@@ -1,0 +1,28 @@
+import type { MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { AppEnv } from './env.ts'
+import { Problem } from './problem.ts'
+
+/** What a route takes when its definition names no `bodyLimit`: JSON forms are small. */
+export const DEFAULT_ROUTE_BODY_LIMIT = 64 * 1024
+
+/**
+ * Refuses a body over `maxBytes` with a 413 `request.too_large` before anything parses it: by
+ * its Content-Length, unread; a chunked body is counted as it streams in and dropped at the
+ * first byte too many, so a hostile client costs at most `maxBytes` of memory and no parse.
+ *
+ * @example
+ * ```ts
+ * route({ auth: 'none', bodyLimit: 4 * 1024, operationId: 'login', … }) // route.ts applies it
+ * app.post('/upload', limitBody(1024 * 1024), handler)                   // or by hand
+ * ```
+ */
+export const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
+  bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new Problem(413, `The request body is larger than this route takes (${maxBytes} bytes)`, {
+        code: 'request.too_large',
+      })
+    },
+  })
