@@ -1,7 +1,9 @@
 import type { Role } from '../../platform/auth/tokens.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { hasPgCode, PG } from '../../platform/db/errors.ts'
+import { isIP } from 'node:net'
 import { usersError } from './errors.ts'
+import { normalizePassword } from './passwords.ts'
 import { publish } from './publish.ts'
 import { type UserId, userSettings, users } from './schema.ts'
 
@@ -31,7 +33,7 @@ export function createAccounts(database: ModuleDatabase) {
 
   return {
     async register(registration: Registration): Promise<Account> {
-      const passwordHash = await Bun.password.hash(registration.password, HASH)
+      const passwordHash = await Bun.password.hash(normalizePassword(registration.password), HASH)
       try {
         const id = await database.transaction(async (tx) => {
           const [user] = await tx
@@ -63,12 +65,30 @@ export function createAccounts(database: ModuleDatabase) {
       }
     },
 
-    /** The account for a login and password; `login.invalid` for either mistake, alike. */
+    /**
+     * The account for a login and password; `login.invalid` for either mistake, alike. The
+     * password is compared in NFC, then as typed when that differs: hashes made before
+     * normalisation were made from the raw text, and the second verify costs only those.
+     */
     async verify(login: string, password: string): Promise<Account> {
       const found = await credentialsByLogin(login)
-      const valid = await Bun.password.verify(password, found?.password_hash ?? (await decoyHash()))
+      const hash = found?.password_hash ?? (await decoyHash())
+      const normalized = normalizePassword(password)
+      const valid =
+        (await Bun.password.verify(normalized, hash)) || (normalized !== password && (await Bun.password.verify(password, hash)))
       if (!found || !valid) throw usersError('login.invalid', 'Invalid login or password')
       return { id: found.id, login: found.login, roles: found.roles }
+    },
+
+    /** Whether the account of `login` ever opened a session from `address` (signed in or registered there). */
+    async signedInFrom(login: string, address: string): Promise<boolean> {
+      if (isIP(address) === 0) return false
+      const [row] = await client<{ known: boolean }[]>`
+        select exists (
+          select 1 from sessions join users on users.id = sessions.user_id
+          where users.login = ${login} and sessions.ip = ${address}::inet
+        ) as known`
+      return row?.known ?? false
     },
 
     /** The account as it is now, to mint a fresh access token (roles may have changed); `account.gone` once deleted. */

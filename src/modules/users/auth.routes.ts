@@ -1,14 +1,18 @@
 import { z } from '@hono/zod-openapi'
+import { isIP } from 'node:net'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AccessTokenSigner } from '../../platform/auth/tokens.ts'
+import { DomainError } from '../../platform/errors.ts'
 import { clientAddress } from '../../platform/http/client-address.ts'
 import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
-import { enforceRateLimit, rateLimit, type RateLimiter, type RateLimitRule } from '../../platform/rate-limit.ts'
+import { rateLimit, type RateLimiter, type RateLimitRule } from '../../platform/rate-limit.ts'
 import type { Account, Accounts } from './accounts.ts'
 import { usersError } from './errors.ts'
+import { createLoginAttempts } from './login-attempts.ts'
+import { passwordWeakness } from './passwords.ts'
 import type { Session, Sessions } from './sessions.ts'
 
 export const Login = z
@@ -16,8 +20,12 @@ export const Login = z
   .regex(/^[A-Za-z0-9_]{4,25}$/, '4–25 letters, digits or underscores')
   .openapi({ example: 'twitchdev' })
 
-// Length only, no composition rules (NIST SP 800-63B); 128 bounds the hashing cost.
+// Length, no composition rules (NIST SP 800-63B); 128 bounds the hashing cost. The blocklist
+// and the account's own names are checked with the registration (`passwordWeakness`).
 const Password = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters')
+
+// The largest credentials body is under 2 KiB, even with every character escaped.
+const AUTH_BODY_LIMIT = 4 * 1024
 
 const RegisterBody = z
   .strictObject({
@@ -25,6 +33,10 @@ const RegisterBody = z
     email: z.email().max(254),
     password: Password,
     display_name: z.string().trim().min(1).max(25).optional(),
+  })
+  .superRefine((body, ctx) => {
+    const weakness = passwordWeakness(body.password, body)
+    if (weakness) ctx.addIssue({ code: 'custom', path: ['password'], message: weakness })
   })
   .openapi('Registration')
 
@@ -72,8 +84,10 @@ export type AuthSettings = {
   signAccessToken: AccessTokenSigner
   accessTtlSeconds: number
   trustProxy: boolean
-  /** Attempts per address per minute, and per login per minute, before hashing runs. */
+  /** Login and registration attempts per address per minute, before hashing runs. */
   attemptsPerMinute: number
+  /** Failed logins per account per 15 minutes from addresses it never signed in from (`createLoginAttempts`). */
+  failuresPerAccount: number
 }
 
 export function authRoutes(
@@ -87,7 +101,10 @@ export function authRoutes(
   const route = routeDefiner(authenticated)
   const address = (c: Context<AppEnv>) => clientAddress(c, settings.trustProxy)
   const perAddress = (name: string): RateLimitRule => ({ name, limit: settings.attemptsPerMinute, windowSeconds: 60 })
-  const perLogin: RateLimitRule = { name: 'login-account', limit: settings.attemptsPerMinute, windowSeconds: 60 }
+  const attempts = createLoginAttempts(limiter, accounts.signedInFrom, {
+    failuresPerAccount: settings.failuresPerAccount,
+    windowSeconds: 15 * 60,
+  })
 
   const issue = async (c: Context<AppEnv>, account: Account, session: { sessionId: string; refreshToken: string }) => ({
     data: {
@@ -106,7 +123,8 @@ export function authRoutes(
   })
   const origin = (c: Context<AppEnv>) => {
     const ip = address(c)
-    return { userAgent: c.req.header('user-agent') ?? '', ip: ip === 'unknown' ? null : ip }
+    // A forwarded "address" that is none (a proxy's garbage) is no address to keep.
+    return { userAgent: c.req.header('user-agent') ?? '', ip: isIP(ip) === 0 ? null : ip }
   }
 
   router.openapi(
@@ -117,6 +135,7 @@ export function authRoutes(
       path: '/api/auth/register',
       tags: ['auth'],
       summary: 'Create an account and sign in',
+      bodyLimit: AUTH_BODY_LIMIT,
       middleware: [rateLimit(limiter, perAddress('register'), address)] as const,
       request: { body: json(RegisterBody) },
       responses: {
@@ -144,6 +163,7 @@ export function authRoutes(
       path: '/api/auth/login',
       tags: ['auth'],
       summary: 'Sign in with login and password',
+      bodyLimit: AUTH_BODY_LIMIT,
       middleware: [rateLimit(limiter, perAddress('login'), address)] as const,
       request: { body: json(LoginBody) },
       responses: {
@@ -152,11 +172,17 @@ export function authRoutes(
       },
     }),
     async (c) => {
-      const { login, password } = c.req.valid('json')
-      // Per account too, so one login cannot be guessed at from many addresses; before hashing.
-      await enforceRateLimit(limiter, perLogin, login.toLowerCase())
-      const account = await accounts.verify(login.toLowerCase(), password)
-      return c.json(await issue(c, account, await sessions.open(account.id, origin(c))), 200)
+      const { password } = c.req.valid('json')
+      const login = c.req.valid('json').login.toLowerCase()
+      // Per account too, in failures, so one login cannot be guessed at from many addresses; before hashing.
+      const attempt = await attempts.admit(login, address(c))
+      const account = await accounts.verify(login, password).catch(async (error: unknown) => {
+        // A wrong password stays counted; anything else (the database down) was no guess.
+        if (!(error instanceof DomainError && error.code === 'login.invalid')) await attempt.succeeded()
+        throw error
+      })
+      const [session] = await Promise.all([sessions.open(account.id, origin(c)), attempt.succeeded()])
+      return c.json(await issue(c, account, session), 200)
     },
   )
 

@@ -18,6 +18,11 @@ export const usersSettings = z.object({
   REFRESH_TOKEN_TTL_SECONDS: wholeNumber('seconds', 60).default(30 * 86_400),
   /** Login / registration attempts allowed per address and per login each minute. */
   AUTH_ATTEMPTS_PER_MINUTE: wholeNumber('attempts', 1).default(10),
+  /**
+   * Failed logins an account takes in 15 minutes from addresses it never signed in from, all
+   * together; then only those it signed in from may try (each with as many failures of its own).
+   */
+  AUTH_FAILURES_PER_ACCOUNT: wholeNumber('failures', 1).default(10),
 })
 export type UsersSettings = z.infer<typeof usersSettings>
 

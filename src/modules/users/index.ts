@@ -41,6 +41,7 @@ export const users = defineModule({
           accessTtlSeconds: settings.ACCESS_TOKEN_TTL_SECONDS,
           trustProxy: platform.trustProxy,
           attemptsPerMinute: settings.AUTH_ATTEMPTS_PER_MINUTE,
+          failuresPerAccount: settings.AUTH_FAILURES_PER_ACCOUNT,
         }),
       )
       .route('/', settingsRoutes(createSettingsStore(db), authenticated))
