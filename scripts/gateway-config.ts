@@ -44,8 +44,8 @@ function serverLine(hostPort: string): string {
 
 const PROXY_HEADERS = [
   'proxy_set_header Host $host;',
-  // The gateway is the edge: the app (TRUST_PROXY=true) reads the first X-Forwarded-For hop,
-  // so a hop the client wrote itself must not reach it.
+  // The gateway is the edge: it replaces, not appends, so the one hop the app (TRUST_PROXY=true)
+  // reads, the right-most, is the client's address and no hop the client wrote reaches it.
   'proxy_set_header X-Forwarded-For $remote_addr;',
   'proxy_set_header X-Forwarded-Proto $scheme;',
   'proxy_set_header X-Request-Id $gateway_request_id;',
