@@ -1,17 +1,25 @@
-import { collectDefaultMetrics, Histogram, Registry, type LabelValues } from 'prom-client'
+import { collectDefaultMetrics, Gauge, Histogram, Registry, type LabelValues } from 'prom-client'
+
+/** A module pool's connections right now (see `createModuleDatabase`). */
+export type PoolUse = { inUse: number; idle: number; waiting: number; max: number }
 
 export type Metrics = {
   registry: Registry
   httpDuration: Histogram<'module' | 'method' | 'route' | 'status'>
   queryDuration: Histogram<'module' | 'kind'>
+  /** Each module pool's use, read at scrape time into `db_pool_connections{state}`, `…_waiting` and `…_max`. */
+  pools: Map<string, () => PoolUse>
 }
 
 /** One registry per app, so tests building several apps in one process never collide. */
 export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  const pools = new Map<string, () => PoolUse>()
+  createPoolGauges(registry, pools)
   return {
     registry,
+    pools,
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by module, method, route template and status',
@@ -27,6 +35,36 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
   }
+}
+
+function createPoolGauges(registry: Registry, pools: Map<string, () => PoolUse>): void {
+  const gauge = (name: string, help: string, read: (use: PoolUse) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['module'],
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const [module, use] of pools) this.set({ module }, read(use()))
+      },
+    })
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Connections of the module database pool, in use (running a statement or transaction) or idle',
+    labelNames: ['module', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [module, read] of pools) {
+        const use = read()
+        this.set({ module, state: 'in_use' }, use.inUse)
+        this.set({ module, state: 'idle' }, use.idle)
+      }
+    },
+  })
+  gauge('db_pool_connections_waiting', 'Statements and transactions of the module waiting for a pool connection', (use) => use.waiting)
+  gauge('db_pool_connections_max', 'Size of the module database pool (DB_POOL_MAX)', (use) => use.max)
 }
 
 /** Observes one value into one fixed label set. */

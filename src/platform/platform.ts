@@ -102,6 +102,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
         url,
         poolMax: config.dbPoolMax,
         queryDuration: metrics.queryDuration,
+        pools: metrics.pools,
       })
       const instance = await Promise.resolve()
         .then(() =>

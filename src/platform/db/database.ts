@@ -2,7 +2,7 @@ import { drizzle, PostgresJsSession, PostgresJsTransaction, type PostgresJsDatab
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import type { Histogram } from 'prom-client'
 import postgres, { type Sql, type TransactionSql } from 'postgres'
-import { histogramSeries } from '../metrics.ts'
+import { histogramSeries, type PoolUse } from '../metrics.ts'
 import { drizzleDialect, parseAsPostgresJs, tolerateBoth } from './parsing.ts'
 
 type Schema = Record<string, never>
@@ -43,20 +43,33 @@ export type ModuleDatabase = {
 }
 
 type Observe = (kind: 'query' | 'transaction', seconds: number) => void
+/** What the pool's wrapper reports: durations, and each statement or transaction as it starts and ends. */
+type Instruments = { observe: Observe; started: () => void; finished: () => void }
 type Thenable = { then: (onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) => unknown }
 type Finish = (value: unknown) => unknown
 
 // postgres.js queries are lazy promises; hooking `then` times the round trip itself, and lets the
 // raw client parse the result before the caller sees it.
-function hookQuery<Q extends Thenable>(query: Q, observe: Observe | undefined, finish: Finish | undefined): Q {
+function hookQuery<Q extends Thenable>(query: Q, instruments: Instruments | undefined, finish: Finish | undefined): Q {
   const started = performance.now()
+  // Counted in flight from its first `then` (which sends it) to its answer: a fragment nested in
+  // another query is a query object too, but is never awaited.
+  let inFlight: 'no' | 'yes' | 'done' = 'no'
   const then = query.then.bind(query) as (
     onFulfilled: (value: unknown) => unknown,
     onRejected: (error: unknown) => unknown,
   ) => Promise<unknown>
-  const done = () => observe?.('query', (performance.now() - started) / 1000)
-  query.then = ((onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) =>
-    then(
+  const done = () => {
+    if (inFlight === 'yes') instruments?.finished()
+    inFlight = 'done'
+    instruments?.observe('query', (performance.now() - started) / 1000)
+  }
+  query.then = ((onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) => {
+    if (inFlight === 'no') {
+      inFlight = 'yes'
+      instruments?.started()
+    }
+    return then(
       (value) => {
         done()
         const result = finish ? finish(value) : value
@@ -67,7 +80,8 @@ function hookQuery<Q extends Thenable>(query: Q, observe: Observe | undefined, f
         if (onRejected) return onRejected(error)
         throw error
       },
-    )) as Q['then']
+    )
+  }) as Q['then']
   return query
 }
 
@@ -78,10 +92,10 @@ const isTemplate = (value: unknown): value is TemplateStringsArray => Array.isAr
  * `observe` is given and parsed as plain postgres.js when `raw`. Transactions are timed as a
  * whole: statements inside one run on a connection the pool's wrapper does not see.
  */
-function wrap<S extends Sql | TransactionSql>(sql: S, observe: Observe | undefined, raw: boolean): S {
+function wrap<S extends Sql | TransactionSql>(sql: S, instruments: Instruments | undefined, raw: boolean): S {
   const finish = raw ? parseAsPostgresJs : undefined
   // Built once: drizzle reads `unsafe` for every statement it sends.
-  const unsafe = (...args: Parameters<Sql['unsafe']>) => hookQuery(sql.unsafe(...args), observe, finish)
+  const unsafe = (...args: Parameters<Sql['unsafe']>) => hookQuery(sql.unsafe(...args), instruments, finish)
   // A raw client's transactions and savepoints hand their callback a raw client too.
   const scoped = (open: (...a: unknown[]) => Promise<unknown>) => (...args: unknown[]) => {
     const work = args.at(-1)
@@ -92,10 +106,12 @@ function wrap<S extends Sql | TransactionSql>(sql: S, observe: Observe | undefin
   }
   const begin = async (...args: unknown[]) => {
     const started = performance.now()
+    instruments?.started()
     try {
       return await scoped((sql as Sql).begin as (...a: unknown[]) => Promise<unknown>)(...args)
     } finally {
-      observe?.('transaction', (performance.now() - started) / 1000)
+      instruments?.finished()
+      instruments?.observe('transaction', (performance.now() - started) / 1000)
     }
   }
   const savepoint = 'savepoint' in sql ? scoped(sql.savepoint as (...a: unknown[]) => Promise<unknown>) : undefined
@@ -103,7 +119,7 @@ function wrap<S extends Sql | TransactionSql>(sql: S, observe: Observe | undefin
     // sql`…` in module code; sql(rows) and other helpers build fragments, not queries.
     apply(target, thisArg, args: unknown[]) {
       const result = Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args) as unknown
-      return isTemplate(args[0]) ? hookQuery(result as Thenable, observe, finish) : result
+      return isTemplate(args[0]) ? hookQuery(result as Thenable, instruments, finish) : result
     },
     get(target, property, receiver) {
       if (property === 'unsafe') return unsafe
@@ -137,6 +153,8 @@ export function createModuleDatabase(options: {
   url: string
   poolMax: number
   queryDuration: Histogram<'module' | 'kind'>
+  /** Where the pool reports its use at scrape time (`Metrics.pools`), under the module's name. */
+  pools?: Map<string, () => PoolUse>
 }): ModuleDatabase {
   const sql = postgres(options.url, {
     max: options.poolMax,
@@ -147,18 +165,49 @@ export function createModuleDatabase(options: {
     query: histogramSeries(options.queryDuration, { module: options.module, kind: 'query' }),
     transaction: histogramSeries(options.queryDuration, { module: options.module, kind: 'transaction' }),
   }
-  const observe: Observe = (kind, seconds) => series[kind](seconds)
+  const usage = poolUsage(options.poolMax)
+  const instruments: Instruments = { observe: (kind, seconds) => series[kind](seconds), ...usage }
+  options.pools?.set(options.module, usage.read)
   // One pool, so one set of parsers: drizzle's (it sets them on the client it is given), which the
   // raw wrapper undoes on each result; the serializers accept what either side sends.
-  const pool = wrap(sql, observe, false)
+  const pool = wrap(sql, instruments, false)
   const db = drizzle(pool)
   tolerateBoth(sql.options)
-  const raw = wrap(sql, observe, true)
+  const raw = wrap(sql, instruments, true)
   return {
     sql: raw,
     db,
     transaction: (work) => transactionOn(pool, work),
-    close: () => sql.end({ timeout: 5 }),
+    close: () => {
+      if (options.pools?.get(options.module) === usage.read) options.pools.delete(options.module)
+      return sql.end({ timeout: 5 })
+    },
+  }
+}
+
+/**
+ * A pool's use, counted from the statements and transactions in flight on it. postgres.js
+ * hands a statement an idle connection, else opens a new one while under `max`, and only then
+ * queues it (or pipelines it behind a busy connection): so min(in flight, max) connections are
+ * in use and the rest of the in-flight work waits. It opens connections lazily and keeps them,
+ * so the most ever in use at once is how many it holds (an approximation after a connection
+ * drops or reaches postgres.js's `max_lifetime`, until it is needed again).
+ */
+function poolUsage(max: number): { started: () => void; finished: () => void; read: () => PoolUse } {
+  let inFlight = 0
+  let opened = 0
+  return {
+    started: () => {
+      inFlight += 1
+      opened = Math.max(opened, Math.min(inFlight, max))
+    },
+    finished: () => {
+      inFlight -= 1
+    },
+    read: () => {
+      const inUse = Math.min(inFlight, max)
+      return { inUse, idle: opened - inUse, waiting: inFlight - inUse, max }
+    },
   }
 }
 
