@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
 import Redis from 'ioredis'
-import pino, { type Logger } from 'pino'
+import type { Logger } from 'pino'
 import { requireAuth } from './auth/guard.ts'
 import { loadOrCreateSigningKeys } from './auth/keys.ts'
 import { createAccessTokenVerifier } from './auth/tokens.ts'
@@ -17,6 +17,7 @@ import { errorHandler, routeNotFound } from './http/on-error.ts'
 import { OPENAPI_DOCUMENT } from './http/openapi.ts'
 import { combineProblemTables, PLATFORM_PROBLEMS } from './http/problem.ts'
 import { RecordingRouter } from './http/recording-router.ts'
+import { createLog } from './log.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import type { ModuleDefinition, ModuleInstance } from './module.ts'
 import { parseModuleSettings } from './module-settings.ts'
@@ -68,7 +69,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
   ])
   const keys = await verificationKey(baseConfig)
   const config: Config = { ...baseConfig, jwt: { ...baseConfig.jwt, publicKey: keys.publicKey } }
-  const log = pino({ level: config.logLevel, base: { service: 'ondes' } })
+  const log = createLog({ level: config.logLevel })
   const metrics = createMetrics()
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false, connectionName: 'ondes' })
