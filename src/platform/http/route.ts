@@ -37,9 +37,10 @@ export type DefineRoute = <const R extends RouteSpec>(spec: R) => DefinedRoute<R
 
 /**
  * The one way a module declares a route. `auth: 'required'` adds the bearer security
- * requirement, the platform's token check (and `requireRole` for `roles`) before the route's
- * own middleware, and the 401 (and 403) answers; `auth: 'none'` states `security: []`, so
- * the document tells clients the route is public rather than leaving it unsaid.
+ * requirement (naming `roles`, as OpenAPI 3.1 lets a bearer requirement list the roles it needs),
+ * the platform's token check (and `requireRole` for `roles`) before the route's own middleware,
+ * and the 401 (and 403) answers; `auth: 'none'` states `security: []`, so the document tells
+ * clients the route is public rather than leaving it unsaid.
  *
  * @example
  * ```ts
@@ -62,7 +63,7 @@ export function routeDefiner(authenticated: MiddlewareHandler<AppEnv>): DefineRo
     if (auth === 'none') return createRoute({ ...rest, responses, security: [], middleware: own }) as never
     return createRoute({
       ...rest,
-      security: [{ bearer: [] }],
+      security: [{ bearer: [...(roles ?? [])] }],
       middleware: [authenticated, ...(roles ? [requireRole(...roles)] : []), ...own],
       responses: { ...responses, ...(roles ? problemResponses(401, 403) : problemResponses(401)) },
     }) as never
