@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { resolve } from 'node:path'
+import { users } from './index.ts'
+import type { Served } from '../../platform/sockets/serve.ts'
+import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
+import { HOSTILE_CONCURRENCY } from '../../platform/testing/hostile-bodies.ts'
+import { freePort } from '../../platform/testing/processes.ts'
+
+type Body = NonNullable<RequestInit['body']>
+
+// A real server on a real port: Bun's own limit and streamed bodies exist only there.
+let t: TestPlatform
+let served: Served
+let base: string
+beforeAll(async () => {
+  t = await createTestPlatform([users], { AUTH_ATTEMPTS_PER_MINUTE: '1000000' })
+  served = t.platform.serve({ port: freePort(), hostname: '127.0.0.1' })
+  base = `http://127.0.0.1:${served.port}`
+})
+afterAll(() => t.close())
+
+const post = (path: string, body: Body) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+
+/** A valid registration padded with whitespace (valid JSON) to `bytes` bytes. */
+const registration = (bytes: number) => {
+  const json = JSON.stringify({ login: 'big_body', email: 'big@example.test', password: 'long enough words' })
+  return json + ' '.repeat(bytes - json.length)
+}
+
+/** `bytes` bytes in 16 KiB chunks, with no Content-Length: sent chunked. */
+const chunked = (bytes: number) => {
+  const chunk = new TextEncoder().encode('x'.repeat(16 * 1024))
+  let sent = 0
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= bytes) return controller.close()
+      sent += chunk.length
+      controller.enqueue(chunk)
+    },
+  })
+}
+
+async function expectTooLarge(res: Response, limit: number): Promise<void> {
+  expect(res.status).toBe(413)
+  expect(res.headers.get('content-type')).toBe('application/problem+json')
+  const problem = (await res.json()) as { type: string; detail: string }
+  expect(problem.type).toBe('https://ondes.dev/problems/request.too_large')
+  expect(problem.detail).toContain(`${limit} bytes`)
+}
+
+describe('request bodies are refused early when too large', () => {
+  test('over the auth route limit, announced by Content-Length: 413 problem+json, nothing written', async () => {
+    await expectTooLarge(await post('/api/auth/register', registration(5 * 1024)), 4096)
+    const [row] = await t.sql.users!`select count(*)::int as n from users where login = 'big_body'`
+    expect(row!.n).toBe(0)
+  })
+
+  test('over the auth route limit, streamed in chunks with no Content-Length: 413 problem+json', async () => {
+    const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked(256 * 1024) })
+    await expectTooLarge(res, 4096)
+  })
+
+  test('over the server-wide maximum (MAX_BODY_BYTES, 1 MiB): 413 from Bun, whichever way it comes', async () => {
+    const keys = `{${Array.from({ length: 500_000 }, (_, i) => `"k${i}":0`).join(',')}}`
+    expect((await post('/api/auth/register', keys)).status).toBe(413)
+    expect((await post('/api/auth/register', chunked(4 * 1024 * 1024))).status).toBe(413)
+  })
+
+  test('a body within the limit is read as before', async () => {
+    expect((await post('/api/auth/register', registration(512))).status).toBe(201)
+  })
+
+  test('an authenticated route takes 64 KiB unless it says otherwise, after the token check', async () => {
+    const res = await fetch(`${base}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'settings_body', email: 'settings@example.test', password: 'long enough words' }),
+    })
+    const { access_token } = ((await res.json()) as { data: { access_token: string } }).data
+    const patch = (body: string, token?: string) =>
+      fetch(`${base}/api/users/me/settings`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body,
+      })
+    const padded = `{"chat_color":"#FF0000","x":"${'y'.repeat(70 * 1024)}"}`
+    expect((await patch(padded)).status).toBe(401)
+    await expectTooLarge(await patch(padded, access_token), 64 * 1024)
+  })
+})
+
+describe('hostile bodies never stall the server', () => {
+  test(`/healthz answers within 100 ms, every time, while ${3 * HOSTILE_CONCURRENCY} hostile bodies are in flight from another process`, async () => {
+    const client = Bun.spawn(['bun', resolve(import.meta.dir, '../../platform/testing/hostile-bodies.ts'), base, '4'], { stdout: 'pipe', stderr: 'inherit' })
+    try {
+      await Bun.sleep(1000) // the client builds its bodies, then sends
+      const latencies: number[] = []
+      while (client.exitCode === null && latencies.length < 200) {
+        const started = performance.now()
+        const res = await fetch(`${base}/healthz`)
+        await res.arrayBuffer()
+        expect(res.status).toBe(200)
+        latencies.push(performance.now() - started)
+        await Bun.sleep(10)
+      }
+      expect(latencies.length).toBeGreaterThan(100)
+      expect(Math.max(...latencies)).toBeLessThan(100)
+      // The hostile requests were many while /healthz was probed, and all refused unread.
+      const sent = JSON.parse(await new Response(client.stdout).text()) as Record<string, number>
+      expect((sent['413'] ?? 0) + (sent['0'] ?? 0)).toBeGreaterThan(50)
+      expect(Object.keys(sent).filter((status) => !['0', '413'].includes(status))).toEqual([])
+    } finally {
+      client.kill()
+      await client.exited
+    }
+  }, 30_000)
+})
