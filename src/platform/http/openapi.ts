@@ -16,6 +16,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'Not allowed',
   404: 'Not found',
   409: 'Conflict',
+  413: 'Request body larger than the route takes',
   422: 'Unprocessable',
   429: 'Rate limited (see Retry-After)',
 }

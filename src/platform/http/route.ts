@@ -60,12 +60,13 @@ export function routeDefiner(authenticated: MiddlewareHandler<AppEnv>): DefineRo
     // check, so a stranger's body is never read, and before the route's own middleware.
     const limit = rest.request?.body ? [limitBody(bodyLimit ?? DEFAULT_ROUTE_BODY_LIMIT)] : []
     const own = [...limit, ...([middleware].flat() as MiddlewareHandler<AppEnv>[])]
-    if (auth === 'none') return createRoute({ ...rest, responses, security: [], middleware: own }) as never
+    const answers = { ...responses, ...(limit.length > 0 ? problemResponses(413) : {}) }
+    if (auth === 'none') return createRoute({ ...rest, responses: answers, security: [], middleware: own }) as never
     return createRoute({
       ...rest,
       security: [{ bearer: [...(roles ?? [])] }],
       middleware: [authenticated, ...(roles ? [requireRole(...roles)] : []), ...own],
-      responses: { ...responses, ...(roles ? problemResponses(401, 403) : problemResponses(401)) },
+      responses: { ...answers, ...(roles ? problemResponses(401, 403) : problemResponses(401)) },
     }) as never
   }
 }
