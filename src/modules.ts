@@ -1,5 +1,6 @@
 import type { ModuleDefinition } from './platform/module.ts'
+import { streams } from './modules/streams/index.ts'
 import { users } from './modules/users/index.ts'
 
 /** Every module this build ships; `main.ts` mounts them and `bun run gateway:config` routes to them. */
-export const modules: ModuleDefinition[] = [users]
+export const modules: ModuleDefinition[] = [users, streams]

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { z } from 'zod'
+import { ConfigError } from '../../platform/config.ts'
+import type { PlatformSettings } from '../../platform/module.ts'
+
+const wholeNumber = (what: string, min: number, max: number) => {
+  const expected = `${what}, ${min} to ${max}`
+  return z.coerce.number({ error: expected }).int(expected).min(min, expected).max(max, expected)
+}
+const secret = z.string().min(32, 'at least 32 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces').optional()
+
+/** The streams module's own environment variables. */
+export const streamsSettings = z.object({
+  /** Derives stream keys (an HMAC of each key's random nonce); unset: generated once into the data directory. */
+  STREAMS_KEY_SECRET: secret,
+  /** In the media server's callback URLs (it cannot send headers); unset: generated once into the data directory. */
+  STREAMS_INGEST_SECRET: secret.refine((value) => value === undefined || /^[A-Za-z0-9_-]+$/.test(value), 'letters, digits, _ and - (it goes in a URL path)'),
+  /** A live session with no update from its media server for this long goes offline (nginx-rtmp updates every 30 s). */
+  STREAMS_UPDATE_TIMEOUT_SECONDS: wholeNumber('seconds', 1, 3600).default(90),
+  /** nginx-rtmp's `rtmp_control` location (`http://127.0.0.1:8088/control`), to cut a stream whose key is reset. */
+  STREAMS_RTMP_CONTROL_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Where viewers fetch HLS: `<base>/<login>/index.m3u8`. */
+  STREAMS_HLS_BASE_URL: z.string().min(1).default('/hls'),
+})
+export type StreamsSettings = z.infer<typeof streamsSettings>
+
+type Secrets = { keySecret: string; ingestSecret: string }
+
+/**
+ * The two secrets: configured, or generated on the first start of the embedded default and read
+ * back after (`wx`, so processes starting together agree). Without the embedded default's data
+ * directory (`JWT_PUBLIC_KEY` set: a real deployment) both must be configured.
+ */
+export function loadStreamsSecrets(settings: StreamsSettings, tokens: PlatformSettings['tokens']): Secrets {
+  const configured = { keySecret: settings.STREAMS_KEY_SECRET, ingestSecret: settings.STREAMS_INGEST_SECRET }
+  if (configured.keySecret && configured.ingestSecret) return configured as Secrets
+  if (tokens.generatedKeysIn === undefined) {
+    const name = configured.keySecret ? 'STREAMS_INGEST_SECRET' : 'STREAMS_KEY_SECRET'
+    throw new ConfigError(`${name}: expected at least 32 characters (required when JWT_PUBLIC_KEY is set), got nothing`)
+  }
+  const generated = generatedSecrets(resolve(tokens.generatedKeysIn, 'keys'))
+  return { keySecret: configured.keySecret ?? generated.keySecret, ingestSecret: configured.ingestSecret ?? generated.ingestSecret }
+}
+
+function generatedSecrets(dir: string): Secrets {
+  const path = resolve(dir, 'streams-secrets.json')
+  const read = () => z.object({ keySecret: z.string(), ingestSecret: z.string() }).parse(JSON.parse(readFileSync(path, 'utf8')))
+  try {
+    return read()
+  } catch {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const secrets = { keySecret: randomBytes(32).toString('base64url'), ingestSecret: randomBytes(32).toString('base64url') }
+    try {
+      writeFileSync(path, JSON.stringify(secrets), { flag: 'wx', mode: 0o600 })
+      return secrets
+    } catch {
+      // Another process is writing it: its few bytes land within moments.
+      Bun.sleepSync(50)
+      return read()
+    }
+  }
+}

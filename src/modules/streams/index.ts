@@ -1,0 +1,64 @@
+import { resolve } from 'node:path'
+import { streamsEvents } from '../../contracts/streams.ts'
+import { createRouter } from '../../platform/http/router.ts'
+import { defineModule } from '../../platform/module.ts'
+import { broadcasterProjection } from './broadcasters.ts'
+import { createCategories } from './categories.ts'
+import { categoryRoutes } from './categories.routes.ts'
+import { createChannels } from './channels.ts'
+import { channelRoutes } from './channels.routes.ts'
+import { createDirectory, snapshotDirectory } from './directory.ts'
+import { loadStreamsSecrets, streamsSettings } from './environment.ts'
+import { STREAMS_PROBLEMS } from './errors.ts'
+import { ingestRoutes } from './ingest.routes.ts'
+import { createLiveSessions } from './live-sessions.ts'
+import { rtmpControlCut } from './rtmp-control.ts'
+import { createStreamKeys } from './stream-keys.ts'
+import { streamRoutes } from './streams.routes.ts'
+
+/** Channels, stream keys, live sessions from the media server's callbacks, the directory and categories. */
+export const streams = defineModule({
+  name: 'streams',
+  prefixes: ['/api/streams', '/api/channels', '/api/games', '/api/search', '/api/ingest'],
+  migrations: resolve(import.meta.dir, '../../../migrations/streams'),
+  produces: streamsEvents,
+  consumes: broadcasterProjection,
+  problems: STREAMS_PROBLEMS,
+  settings: streamsSettings,
+  create({ settings, platform, database, authenticated, log }) {
+    const secrets = loadStreamsSecrets(settings, platform.tokens)
+    const keys = createStreamKeys(database, secrets.keySecret)
+    const sessions = createLiveSessions(database, settings.STREAMS_UPDATE_TIMEOUT_SECONDS)
+    const directory = createDirectory(database)
+    const cut = rtmpControlCut(settings.STREAMS_RTMP_CONTROL_URL)
+    const routes = createRouter()
+      .route('/', channelRoutes(database, { channels: createChannels(database), keys, sessions, cut }, authenticated))
+      .route('/', streamRoutes(directory, authenticated))
+      .route('/', categoryRoutes(createCategories(database), authenticated))
+      .route('/', ingestRoutes(sessions, keys, secrets.ingestSecret, authenticated))
+    return {
+      routes,
+      jobs: [
+        {
+          // A media server that died sends no on_publish_done: its sessions end when their updates stop.
+          name: 'stale-sessions',
+          everyMs: Math.min(5000, settings.STREAMS_UPDATE_TIMEOUT_SECONDS * 250),
+          singleton: true,
+          run: async () => {
+            const ended = await sessions.expire()
+            if (ended.length > 0) log.info({ streams: ended.map((s) => s.streamId) }, 'live sessions ended: no update from the media server')
+          },
+        },
+        {
+          name: 'directory-snapshot',
+          everyMs: 1000,
+          singleton: true,
+          run: async () => {
+            await snapshotDirectory(database.sql)
+            await directory.prune()
+          },
+        },
+      ],
+    }
+  },
+})

@@ -1,0 +1,102 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { z } from '@hono/zod-openapi'
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../../platform/http/env.ts'
+import { problemResponses } from '../../platform/http/openapi.ts'
+import { routeDefiner } from '../../platform/http/route.ts'
+import { createRouter } from '../../platform/http/router.ts'
+import { streamsError } from './errors.ts'
+import type { LiveSessions } from './live-sessions.ts'
+import { hashStreamKey, type StreamKeys } from './stream-keys.ts'
+
+/**
+ * What nginx-rtmp posts (form-encoded) to every `on_*` callback; fields it adds that we do not
+ * read are dropped. `name` is the stream key as the broadcaster sent it, `clientid` the
+ * publishing connection.
+ */
+const Callback = z
+  .object({
+    call: z.string().max(32).optional(),
+    name: z.string().min(1).max(512),
+    clientid: z.string().regex(/^[0-9]{1,20}$/, 'a client id (digits)'),
+    app: z.string().max(256).optional(),
+  })
+  .openapi('RtmpCallback')
+
+const Secret = z.object({ secret: z.string().max(256).openapi({ description: 'STREAMS_INGEST_SECRET' }) })
+const sha = (text: string) => createHash('sha256').update(text).digest()
+
+
+/**
+ * nginx-rtmp's `on_publish`, `on_update` and `on_publish_done`, for the media server only: the
+ * shared secret is in the path (nginx-rtmp cannot send headers), compared in constant time.
+ * A publish with a channel's key is answered `302 Location: <login>`, which renames the
+ * stream, so the key never reaches the HLS application or a playback URL; any 4xx refuses it.
+ */
+export function ingestRoutes(sessions: LiveSessions, keys: StreamKeys, ingestSecret: string, authenticated: MiddlewareHandler<AppEnv>) {
+  const router = createRouter()
+  const route = routeDefiner(authenticated)
+  const expected = sha(ingestSecret)
+  const checkSecret = (secret: string) => {
+    if (!timingSafeEqual(sha(secret), expected)) throw streamsError('ingest.forbidden', 'Not the media server')
+  }
+  const callback = <const R extends Record<number, { description: string }>>(operationId: string, path: string, summary: string, responses: R) =>
+    route({
+      auth: 'none',
+      operationId,
+      method: 'post',
+      path: `/api/ingest/rtmp/{secret}/${path}`,
+      tags: ['ingest'],
+      summary,
+      bodyLimit: 4096,
+      request: {
+        params: Secret,
+        body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: Callback } } },
+      },
+      responses: { ...responses, ...problemResponses(400, 403) },
+    })
+
+  router.openapi(
+    callback('rtmpPublish', 'publish', 'nginx-rtmp on_publish: allow a stream key, renaming the stream to the login', {
+      302: { description: 'Allowed; `Location` is the channel login, the stream’s new name' },
+      // Declared for the document's sake (an operation lists a 2xx): a 2xx would allow the stream under the key's name.
+      204: { description: 'Never sent: a valid key is always answered 302, so the key never names the stream' },
+      409: { description: 'The channel is live already (a second publisher)' },
+    }),
+    async (c) => {
+      checkSecret(c.req.valid('param').secret)
+      const form = c.req.valid('form')
+      const key = await keys.verify(form.name)
+      if (!key) throw streamsError('stream_key.invalid', 'Unknown stream key')
+      const started = await sessions.start(key, form.clientid)
+      return c.body(null, 302, { Location: started.login })
+    },
+  )
+
+  router.openapi(
+    callback('rtmpUpdate', 'update', 'nginx-rtmp on_update: the session goes on, or is cut (4xx)', {
+      200: { description: 'Still live' },
+      404: { description: 'No such live session: the media server drops it' },
+    }),
+    async (c) => {
+      checkSecret(c.req.valid('param').secret)
+      const form = c.req.valid('form')
+      if (!(await sessions.touch(hashStreamKey(form.name), form.clientid))) throw streamsError('stream.not_live', 'No live session for this stream')
+      return c.body(null, 200)
+    },
+  )
+
+  router.openapi(
+    callback('rtmpPublishDone', 'publish_done', 'nginx-rtmp on_publish_done: the push ended', {
+      200: { description: 'Recorded (also when no session was live)' },
+    }),
+    async (c) => {
+      checkSecret(c.req.valid('param').secret)
+      const form = c.req.valid('form')
+      await sessions.end(hashStreamKey(form.name), form.clientid, 'publish_done')
+      return c.body(null, 200)
+    },
+  )
+
+  return router
+}

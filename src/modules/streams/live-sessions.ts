@@ -1,0 +1,97 @@
+import type { PendingQuery, Row } from 'postgres'
+import type { ModuleDatabase, Transaction } from '../../platform/db/database.ts'
+import { snapshotDirectory } from './directory.ts'
+import { streamsError } from './errors.ts'
+import { publish } from './publish.ts'
+import type { VerifiedKey } from './stream-keys.ts'
+
+/** A live session that just started: the login the media server renames the stream to. */
+export type Started = { streamId: string; login: string }
+/** A session that ended: who should be cut at the media server, if it still carries it. */
+export type Ended = { streamId: string; broadcasterId: string; login: string; clientId: string }
+
+export type LiveSessions = {
+  /**
+   * Starts a live session for the key's channel, unless one is live (a second publisher); a
+   * session whose updates stopped over `updateTimeoutSeconds` ago is ended first.
+   */
+  start: (key: VerifiedKey, clientId: string) => Promise<Started>
+  /** The media server still carries the session; false when it is not live (cut it). */
+  touch: (keyHash: string, clientId: string) => Promise<boolean>
+  /** Ends the session the media server says ended; undefined when none was live. */
+  end: (keyHash: string, clientId: string, reason: string) => Promise<Ended | undefined>
+  /** Ends the channel's live session in `tx` (its key was reset). */
+  endChannel: (tx: Transaction, broadcasterId: string, reason: string) => Promise<Ended | undefined>
+  /** Ends every session with no update for `updateTimeoutSeconds` (its media server is gone). */
+  expire: () => Promise<Ended[]>
+}
+
+/** A condition spliced into a statement. */
+type Fragment = PendingQuery<Row[]>
+
+type EndedRow = { id: string; broadcaster_id: string; login: string; client_id: string; ended_at: Date }
+
+/**
+ * The life of live sessions as the media server reports it: publish, updates, done. Each
+ * change announces itself (`streams.online.v1`, `streams.offline.v1`) in its own transaction.
+ *
+ * @example
+ * const sessions = createLiveSessions(database, 90)
+ * const { login } = await sessions.start(await keys.verify(name), clientId) // → 302 Location: login
+ */
+export function createLiveSessions(database: ModuleDatabase, updateTimeoutSeconds: number): LiveSessions {
+  const announceEnded = async (tx: Transaction, rows: EndedRow[], reason: string): Promise<Ended[]> => {
+    if (rows.length > 0) await snapshotDirectory(tx.sql)
+    for (const row of rows) {
+      await publish(tx, 'streams.offline.v1', {
+        stream_id: row.id,
+        broadcaster_id: row.broadcaster_id,
+        ended_at: row.ended_at.toISOString(),
+        reason,
+      })
+    }
+    return rows.map((row) => ({ streamId: row.id, broadcasterId: row.broadcaster_id, login: row.login, clientId: row.client_id }))
+  }
+  const ending = (tx: Transaction, where: Fragment, reason: string) => tx.sql<EndedRow[]>`
+    update streams s set ended_at = now(), end_reason = ${reason}
+    from broadcasters b
+    where b.user_id = s.broadcaster_id and s.ended_at is null and ${where}
+    returning s.id::text as id, s.broadcaster_id::text as broadcaster_id, b.login, s.client_id, s.ended_at`
+  const stale = (tx: Transaction): Fragment => tx.sql`s.last_update_at < now() - make_interval(secs => ${updateTimeoutSeconds})`
+
+  return {
+    start: (key, clientId) =>
+      database.transaction(async (tx) => {
+        await announceEnded(tx, await ending(tx, tx.sql`s.broadcaster_id = ${key.broadcasterId}::bigint and ${stale(tx)}`, 'updates_stopped'), 'updates_stopped')
+        const [row] = await tx.sql<{ id: string; login: string; started_at: Date }[]>`
+          insert into streams (broadcaster_id, key_hash, client_id)
+          select c.broadcaster_id, ${key.keyHash}, ${clientId} from channels c where c.broadcaster_id = ${key.broadcasterId}::bigint
+          on conflict (broadcaster_id) where ended_at is null do nothing
+          returning id::text as id, (select login from broadcasters where user_id = broadcaster_id) as login, started_at`
+        if (!row) throw streamsError('stream.already_live', 'This channel is live already')
+        await publish(tx, 'streams.online.v1', {
+          stream_id: row.id,
+          broadcaster_id: key.broadcasterId,
+          broadcaster_login: row.login,
+          started_at: row.started_at.toISOString(),
+        })
+        await snapshotDirectory(tx.sql)
+        return { streamId: row.id, login: row.login }
+      }),
+    touch: async (keyHash, clientId) => {
+      const rows = await database.sql`
+        update streams set last_update_at = now()
+        where key_hash = ${keyHash} and client_id = ${clientId} and ended_at is null returning 1`
+      return rows.length > 0
+    },
+    end: (keyHash, clientId, reason) =>
+      database.transaction(async (tx) => {
+        const rows = await ending(tx, tx.sql`s.key_hash = ${keyHash} and s.client_id = ${clientId}`, reason)
+        return (await announceEnded(tx, rows, reason))[0]
+      }),
+    endChannel: async (tx, broadcasterId, reason) =>
+      (await announceEnded(tx, await ending(tx, tx.sql`s.broadcaster_id = ${broadcasterId}::bigint`, reason), reason))[0],
+    expire: () =>
+      database.transaction(async (tx) => announceEnded(tx, await ending(tx, stale(tx), 'updates_stopped'), 'updates_stopped')),
+  }
+}

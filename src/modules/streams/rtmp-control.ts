@@ -1,0 +1,19 @@
+import type { Cut } from './channels.routes.ts'
+
+/**
+ * Cuts a live session at nginx-rtmp through its `rtmp_control` HTTP location (`…/control`);
+ * without one configured nothing is cut here, and the session's next `on_update` (answered
+ * 404) makes nginx-rtmp drop it within its update interval.
+ *
+ * @example
+ * const cut = rtmpControlCut('http://127.0.0.1:8088/control')
+ * await cut({ login: 'twitchdev', clientId: '7' })
+ */
+export function rtmpControlCut(controlUrl: string | undefined): Cut {
+  return async ({ login, clientId }) => {
+    if (!controlUrl) return
+    const url = `${controlUrl.replace(/\/$/, '')}/drop/client?app=ingest&name=${encodeURIComponent(login)}&clientid=${encodeURIComponent(clientId)}`
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000) })
+    if (!response.ok) throw new Error(`rtmp_control answered ${response.status}`)
+  }
+}

@@ -1,0 +1,120 @@
+import { sql } from 'drizzle-orm'
+import { bigint, boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+const userId = (name: string) => bigint(name, { mode: 'bigint' })
+
+/**
+ * The users projection: what listings show of a broadcaster, kept from the users events so no
+ * listing calls the users module. `profile_version` is the users' profile version: an event
+ * with a lower one is older than the row and is ignored.
+ */
+export const broadcasters = pgTable(
+  'broadcasters',
+  {
+    userId: userId('user_id').primaryKey(),
+    // Not unique: renames arrive as events, so two users may briefly hold one login here.
+    login: text('login').notNull(),
+    displayName: text('display_name').notNull(),
+    profileImageUrl: text('profile_image_url').notNull().default(''),
+    offlineImageUrl: text('offline_image_url').notNull().default(''),
+    profileVersion: integer('profile_version').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('broadcasters_login_idx').on(t.login)],
+)
+
+/** Games and other categories a channel streams under (Helix "games"). */
+export const categories = pgTable(
+  'categories',
+  {
+    id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    boxArtUrl: text('box_art_url').notNull().default(''),
+    igdbId: text('igdb_id').notNull().default(''),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('categories_name_key').on(sql`lower(${t.name})`)],
+)
+
+/** Every user's channel, made when they register; Helix "channel information". */
+export const channels = pgTable(
+  'channels',
+  {
+    broadcasterId: userId('broadcaster_id')
+      .primaryKey()
+      .references(() => broadcasters.userId, { onDelete: 'cascade' }),
+    language: text('broadcaster_language').notNull().default('en'),
+    gameId: bigint('game_id', { mode: 'bigint' }).references(() => categories.id, { onDelete: 'set null' }),
+    title: text('title').notNull().default(''),
+    delay: integer('delay').notNull().default(0),
+    tags: text('tags').array().notNull().default(sql`'{}'`),
+    contentClassificationLabels: text('content_classification_labels').array().notNull().default(sql`'{}'`),
+    isBrandedContent: boolean('is_branded_content').notNull().default(false),
+    // The version of `streams.channel_updated.v1`, bumped by the statement that changes the row.
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('channels_game_id_idx').on(t.gameId), check('channels_title_length', sql`char_length(${t.title}) <= 140`)],
+)
+
+/**
+ * A channel's stream key, never stored: `nonce` is the random half of its derivation (the key
+ * is an HMAC of it under STREAMS_KEY_SECRET, so the owner can read it again), `key_hash` the
+ * SHA-256 a presented key is compared with in constant time.
+ */
+export const streamKeys = pgTable('stream_keys', {
+  broadcasterId: userId('broadcaster_id')
+    .primaryKey()
+    .references(() => channels.broadcasterId, { onDelete: 'cascade' }),
+  nonce: text('nonce').notNull(),
+  keyHash: text('key_hash').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+/**
+ * Live sessions (Helix "streams"): one row per push, from the media server's publish to its
+ * end. At most one is live per channel (the partial unique index), so a second publisher loses
+ * the insert. `viewer_count` is written by the viewer job, for the directory's sort.
+ */
+export const streams = pgTable(
+  'streams',
+  {
+    id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+    broadcasterId: userId('broadcaster_id')
+      .notNull()
+      .references(() => channels.broadcasterId, { onDelete: 'cascade' }),
+    keyHash: text('key_hash').notNull(),
+    // The media server's client id of the publishing connection (nginx-rtmp's `clientid`).
+    clientId: text('client_id').notNull(),
+    server: text('server').notNull().default('nginx-rtmp'),
+    viewerCount: integer('viewer_count').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    lastUpdateAt: timestamp('last_update_at', { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    endReason: text('end_reason'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('streams_broadcaster_id_idx').on(t.broadcasterId),
+    uniqueIndex('streams_one_live_per_channel').on(t.broadcasterId).where(sql`${t.endedAt} is null`),
+    index('streams_live_by_viewers_idx').on(t.viewerCount.desc(), t.id).where(sql`${t.endedAt} is null`),
+  ],
+)
+
+/**
+ * The directory's order, frozen: each row is the live sessions by viewer count at one moment
+ * (written when that order changes). A listing pages through one snapshot, named in its cursor,
+ * so counts changing between pages never show a stream twice or skip one.
+ */
+export const directorySnapshots = pgTable('directory_snapshots', {
+  generation: bigint('generation', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  streamIds: bigint('stream_ids', { mode: 'bigint' }).array().notNull(),
+  takenAt: timestamp('taken_at', { withTimezone: true }).notNull().defaultNow(),
+})
