@@ -8,17 +8,14 @@ import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
+import { safeText, withSafeText } from '../../platform/http/text.ts'
 import { rateLimit, type RateLimiter, type RateLimitRule } from '../../platform/rate-limit.ts'
 import type { Account, Accounts } from './accounts.ts'
 import { usersError } from './errors.ts'
 import { createLoginAttempts } from './login-attempts.ts'
+import { DisplayName, displayNameMismatch, Login } from './names.ts'
 import { passwordWeakness } from './passwords.ts'
 import type { Session, Sessions } from './sessions.ts'
-
-export const Login = z
-  .string()
-  .regex(/^[A-Za-z0-9_]{4,25}$/, '4–25 letters, digits or underscores')
-  .openapi({ example: 'twitchdev' })
 
 // Length, no composition rules (NIST SP 800-63B); 128 bounds the hashing cost. The blocklist
 // and the account's own names are checked with the registration (`passwordWeakness`).
@@ -30,17 +27,19 @@ const AUTH_BODY_LIMIT = 4 * 1024
 const RegisterBody = z
   .strictObject({
     login: Login,
-    email: z.email().max(254),
+    email: withSafeText(z.email().max(254)),
     password: Password,
-    display_name: z.string().trim().min(1).max(25).optional(),
+    display_name: DisplayName.optional(),
   })
   .superRefine((body, ctx) => {
+    const mismatch = body.display_name === undefined ? undefined : displayNameMismatch(body.display_name, body.login)
+    if (mismatch) ctx.addIssue({ code: 'custom', path: ['display_name'], message: mismatch })
     const weakness = passwordWeakness(body.password, body)
     if (weakness) ctx.addIssue({ code: 'custom', path: ['password'], message: weakness })
   })
   .openapi('Registration')
 
-const LoginBody = z.strictObject({ login: z.string().min(1).max(64), password: z.string().min(1).max(128) }).openapi('Credentials')
+const LoginBody = z.strictObject({ login: safeText({ min: 1, max: 64 }), password: z.string().min(1).max(128) }).openapi('Credentials')
 const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(256) }).openapi('RefreshRequest')
 
 const TokenPair = z

@@ -5,22 +5,26 @@ import { problemResponses } from '../../platform/http/openapi.ts'
 import { Problem } from '../../platform/http/problem.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
+import { safeText, withSafeText } from '../../platform/http/text.ts'
 import { usersError } from './errors.ts'
+import { DisplayName, displayNameMismatch } from './names.ts'
 import type { Profiles } from './profiles.ts'
 import { toUserView, UserId, UserView } from './user-view.ts'
 
 const one = z.object({ data: UserView })
 const many = z.object({ data: z.array(UserView) })
 
-const httpsUrl = z
-  .string()
-  .max(2048)
-  .refine((value) => value === '' || /^https?:\/\/[^\s]+$/.test(value), 'an http(s) URL or ""')
+const httpsUrl = withSafeText(
+  z
+    .string()
+    .max(2048)
+    .refine((value) => value === '' || /^https?:\/\/[^\s]+$/.test(value), 'an http(s) URL or ""'),
+)
 
 const ProfileUpdate = z
   .strictObject({
-    display_name: z.string().trim().min(1).max(25).optional(),
-    description: z.string().max(300).optional(),
+    display_name: DisplayName.optional(),
+    description: safeText({ max: 300, multiline: true }).optional(),
     profile_image_url: httpsUrl.optional(),
     offline_image_url: httpsUrl.optional(),
   })
@@ -30,7 +34,7 @@ const asList = (value: string | string[] | undefined) => (value === undefined ? 
 
 const Lookup = z.object({
   login: z
-    .union([z.string(), z.array(z.string())])
+    .union([safeText({ max: 64 }), z.array(safeText({ max: 64 }))])
     .optional()
     .openapi({ description: 'Up to 100 logins (repeat the parameter)' }),
   id: z
@@ -77,6 +81,13 @@ export function profileRoutes(profiles: Profiles, authenticated: MiddlewareHandl
     }),
     async (c) => {
       const body = c.req.valid('json')
+      const mismatch = body.display_name === undefined ? undefined : displayNameMismatch(body.display_name, c.var.auth.login)
+      if (mismatch) {
+        throw new Problem(400, `Invalid body: display_name: ${mismatch}`, {
+          code: 'request.invalid',
+          errors: [{ field: 'display_name', message: mismatch }],
+        })
+      }
       const me = await profiles.update(c.var.auth.userId, {
         displayName: body.display_name,
         description: body.description,

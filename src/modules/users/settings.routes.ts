@@ -4,6 +4,7 @@ import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
+import { withSafeText } from '../../platform/http/text.ts'
 import { usersError } from './errors.ts'
 import type { Settings, SettingsStore } from './settings.ts'
 
@@ -20,16 +21,11 @@ const SettingsView = z
 
 const SettingsUpdate = z
   .strictObject({
-    chat_color: z
-      .string()
-      .regex(/^#[0-9A-Fa-f]{6}$/, 'a colour as #RRGGBB')
+    chat_color: withSafeText(z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'a colour as #RRGGBB'))
       .nullable()
       .optional(),
     // BCP 47 primary language with an optional region, as Twitch's broadcaster_language.
-    language: z
-      .string()
-      .regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'a language tag such as "en" or "pt-BR"')
-      .optional(),
+    language: withSafeText(z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'a language tag such as "en" or "pt-BR"')).optional(),
     notifications: Notifications.partial().strict().optional(),
     mature_content: z.boolean().optional(),
   })
