@@ -1,0 +1,51 @@
+/**
+ * Renders deploy/ingest/nginx-rtmp.conf: where Ondes answers the callbacks, the shared secret,
+ * ports and directories. One config for compose, the tests and the embedded default.
+ */
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+export const INGEST_TEMPLATE_PATH = resolve(import.meta.dir, 'nginx-rtmp.conf')
+
+export type IngestConfig = {
+  /** Ondes's origin as nginx reaches it, e.g. `http://127.0.0.1:3000`. */
+  callbackUrl: string
+  /** STREAMS_INGEST_SECRET. */
+  secret: string
+  rtmpPort: number
+  /** The HTTP listener (HLS under /hls/, rtmp_control under /control). */
+  httpPort: number
+  /** Listen on loopback only (tests, the embedded default) or on every address (a container). */
+  loopback: boolean
+  /** nginx's prefix: pid, error log, temporary files. */
+  prefix: string
+  hlsPath: string
+  recordPath: string
+  /** nginx-rtmp's on_update interval, e.g. `30s`. */
+  updateInterval: string
+}
+
+/**
+ * The config text for `options`.
+ * @example
+ * writeFileSync(join(dir, 'nginx.conf'), renderIngestConfig({ callbackUrl: 'http://127.0.0.1:3000', secret, rtmpPort: 1935, … }))
+ */
+export function renderIngestConfig(options: IngestConfig): string {
+  const host = options.loopback ? '127.0.0.1:' : ''
+  const fields: Record<string, string> = {
+    PREFIX: options.prefix,
+    RTMP_LISTEN: `${host}${options.rtmpPort}`,
+    RTMP_PORT: String(options.rtmpPort),
+    HTTP_LISTEN: `${host}${options.httpPort}`,
+    CALLBACK_URL: options.callbackUrl.replace(/\/$/, ''),
+    SECRET: options.secret,
+    UPDATE_INTERVAL: options.updateInterval,
+    HLS_PATH: options.hlsPath,
+    RECORD_PATH: options.recordPath,
+  }
+  return readFileSync(INGEST_TEMPLATE_PATH, 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
+    const value = fields[name]
+    if (value === undefined) throw new Error(`nginx-rtmp.conf: no value for {{${name}}}`)
+    return value
+  })
+}

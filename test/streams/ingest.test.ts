@@ -1,0 +1,148 @@
+/**
+ * Real ingest end to end: Debian's nginx with libnginx-mod-rtmp calls the streams module back,
+ * ffmpeg pushes a generated test pattern, and the directory, the HLS output and the key's
+ * secrecy are checked on what the real servers did.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { readdirSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { startIngest, testIngestTools, pushTestPattern, type RunningIngest } from '../../deploy/ingest/test-ingest.ts'
+import { streams } from '../../src/modules/streams/index.ts'
+import { users } from '../../src/modules/users/index.ts'
+import { publishedEvents } from '../../src/platform/testing/events.ts'
+import { createTestPlatform, type TestPlatform } from '../../src/platform/testing/harness.ts'
+import { freePort } from '../../src/platform/testing/processes.ts'
+import { addBroadcaster, streamKeyOf, type Broadcaster } from './broadcasters.ts'
+
+const tools = testIngestTools('streams ingest end to end (nginx-rtmp + ffmpeg)')
+const SECRET = 'ingest-secret-for-tests-0123456789abcdef'
+const UPDATE_TIMEOUT_SECONDS = 3
+
+let t: TestPlatform
+let ingest: RunningIngest
+let ada: Broadcaster
+let bob: Broadcaster
+let appUrl: string
+
+beforeAll(async () => {
+  if (!tools) return
+  t = await createTestPlatform([users, streams], {
+    STREAMS_INGEST_SECRET: SECRET,
+    STREAMS_UPDATE_TIMEOUT_SECONDS: String(UPDATE_TIMEOUT_SECONDS),
+    // Filled in below, once nginx has its port: a reset before that cuts nothing.
+  })
+  const port = freePort()
+  t.platform.serve({ port, hostname: '127.0.0.1' })
+  appUrl = `http://127.0.0.1:${port}`
+  ingest = await startIngest(tools.nginx, { callbackUrl: appUrl, secret: SECRET, updateInterval: '1s' })
+  ada = await addBroadcaster(t, '201', 'ada_live')
+  bob = await addBroadcaster(t, '202', 'bob_live')
+})
+afterAll(async () => {
+  await ingest?.stop()
+  await t?.close()
+})
+
+type Listed = { id: string; user_login: string; user_id: string; type: string; viewer_count: number; started_at: string }
+const live = async (login: string): Promise<Listed | undefined> => {
+  const res = await fetch(`${appUrl}/api/streams?user_login=${login}`)
+  return ((await res.json()) as { data: Listed[] }).data[0]
+}
+async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await Bun.sleep(50)
+  }
+}
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+
+describe.skipIf(!tools)('nginx-rtmp ingest', () => {
+  test('a push with the key is live under the login within 2 s, as HLS named after the login; the key is nowhere', async () => {
+    const key = await streamKeyOf(t, ada)
+    const started = Date.now()
+    const push = pushTestPattern(tools!.ffmpeg, `${ingest.rtmpUrl}/${key}`, 8)
+    const listed = await waitFor('live in GET /api/streams', () => live('ada_live'), 4000)
+    const tookMs = Date.now() - started
+    expect(listed).toMatchObject({ user_id: ada.id, user_login: 'ada_live', type: 'live' })
+    expect(tookMs).toBeLessThan(2000)
+
+    const playlist = await waitFor(
+      'an HLS playlist under the login',
+      async () => {
+        const res = await fetch(`${ingest.httpUrl}/hls/ada_live/index.m3u8`)
+        const text = res.ok ? await res.text() : ''
+        return text.includes('.ts') && text
+      },
+      10_000,
+    )
+    expect(playlist).toStartWith('#EXTM3U')
+    expect(playlist).not.toContain(key)
+    const files = filesUnder(ingest.hlsPath)
+    expect(files.some((f) => f.startsWith('ada_live/'))).toBe(true)
+    expect(files.filter((f) => f.includes(key) || f.includes(key.slice(-43)))).toEqual([])
+
+    // The push ends: on_publish_done takes the stream offline.
+    expect(await push.exited).toBe(0)
+    await waitFor('offline after the push ends', async () => !(await live('ada_live')), 3000)
+    const offline = await publishedEvents(t, streams, { type: 'streams.offline.v1' })
+    expect(offline.map((e) => e.payload)).toEqual([expect.objectContaining({ stream_id: listed.id, reason: 'publish_done' })])
+    expect(filesUnder(ingest.recordPath).concat(filesUnder(ingest.hlsPath)).filter((f) => f.includes(key.slice(-43)))).toEqual([])
+    const log = await Bun.file(join(ingest.prefix, 'error.log')).text()
+    expect(log).not.toContain(key.slice(-43))
+  }, 30_000)
+
+  test('a wrong key is refused and nothing goes live', async () => {
+    const key = await streamKeyOf(t, bob)
+    const wrong = `${key.slice(0, -4)}AAAA`
+    const push = pushTestPattern(tools!.ffmpeg, `${ingest.rtmpUrl}/${wrong}`, 3)
+    expect(await push.exited).not.toBe(0)
+    expect(await live('bob_live')).toBeUndefined()
+    const garbage = pushTestPattern(tools!.ffmpeg, `${ingest.rtmpUrl}/not-a-key`, 3)
+    expect(await garbage.exited).not.toBe(0)
+    const [row] = await t.sql.streams!`select count(*)::int as n from streams where broadcaster_id = ${bob.id}`
+    expect(row?.n).toBe(0)
+  }, 20_000)
+
+  test('a second publisher on a live channel is refused; the first stays live', async () => {
+    const key = await streamKeyOf(t, bob)
+    const first = pushTestPattern(tools!.ffmpeg, `${ingest.rtmpUrl}/${key}`, 10)
+    const listed = await waitFor('first push live', () => live('bob_live'), 4000)
+    const second = pushTestPattern(tools!.ffmpeg, `${ingest.rtmpUrl}/${key}`, 3)
+    expect(await second.exited).not.toBe(0)
+    expect((await live('bob_live'))?.id).toBe(listed.id)
+
+    // The key is reset while live: the stream is cut at once and the old key stops working.
+    const reset = await fetch(`${appUrl}/api/streams/key/reset?broadcaster_id=${bob.id}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bob.token}` },
+    })
+    expect(reset.status).toBe(200)
+    expect(await live('bob_live')).toBeUndefined()
+    // Cut by nginx-rtmp at its next on_update (answered 404 now), within the 1 s interval.
+    const cutWithin = Date.now()
+    await first.exited
+    expect(Date.now() - cutWithin).toBeLessThan(4000)
+    const again = pushTestPattern(tools!.ffmpeg, `${ingest.rtmpUrl}/${key}`, 3)
+    expect(await again.exited).not.toBe(0)
+    expect(await live('bob_live')).toBeUndefined()
+  }, 30_000)
+
+  test('a media server that dies mid-stream: the session goes offline when its updates stop', async () => {
+    const key = await streamKeyOf(t, ada)
+    const push = pushTestPattern(tools!.ffmpeg, `${ingest.rtmpUrl}/${key}`, 15)
+    await waitFor('live', () => live('ada_live'), 4000)
+    const killedAt = Date.now()
+    await ingest.kill()
+    await push.stop()
+    await waitFor('offline after the updates stop', async () => !(await live('ada_live')), (UPDATE_TIMEOUT_SECONDS + 3) * 1000)
+    expect(Date.now() - killedAt).toBeGreaterThan((UPDATE_TIMEOUT_SECONDS - 2) * 1000)
+    const offline = await publishedEvents(t, streams, { type: 'streams.offline.v1' })
+    expect(offline.at(-1)?.payload).toMatchObject({ reason: 'updates_stopped' })
+  }, 30_000)
+})
