@@ -16,7 +16,7 @@ export const usersSettings = z.object({
   JWT_PRIVATE_KEY: z.string().min(1).optional(),
   ACCESS_TOKEN_TTL_SECONDS: wholeNumber('seconds', 30, 86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: wholeNumber('seconds', 60).default(30 * 86_400),
-  /** Login / registration attempts allowed per address and per login each minute. */
+  /** Login / registration attempts allowed per address each minute (per account, failures count: below). */
   AUTH_ATTEMPTS_PER_MINUTE: wholeNumber('attempts', 1).default(10),
   /**
    * Failed logins an account takes in 15 minutes from addresses it never signed in from, all
