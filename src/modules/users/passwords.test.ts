@@ -73,7 +73,7 @@ describe('passwords are compared in NFC', () => {
     await registerAccount(t, 'nfc_decomposed', decomposed)
     expect((await login('nfc_decomposed', composed)).status).toBe(200)
     expect((await login('nfc_decomposed', 'creme brulee cafe')).status).toBe(401)
-  })
+  }, 30_000)
 
   test('a hash made before normalisation, from the raw decomposed text, still verifies as typed', async () => {
     const account = await registerAccount(t, 'nfc_legacy', 'placeholder words')
@@ -81,5 +81,5 @@ describe('passwords are compared in NFC', () => {
     await t.sql.users!`update users set password_hash = ${legacy} where id = ${account.id}`
     expect((await login('nfc_legacy', decomposed)).status).toBe(200)
     expect((await login('nfc_legacy', 'placeholder words')).status).toBe(401)
-  })
+  }, 30_000)
 })
