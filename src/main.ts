@@ -15,8 +15,8 @@ async function main(): Promise<void> {
   const ms = Math.round(performance.now() - started)
   const served = modules.filter((m) => config.modules.includes(m.name)).map((m) => m.name)
   platform.log.info(
-    { url: server.url.href, modules: served, embeddedPostgres: Boolean(embedded), ms },
-    `Ondes listening on ${server.url.href} (${served.join(', ') || 'no module built yet'}${embedded ? `; embedded Postgres, data in ${embedded.databaseDir}` : ''}) — ready in ${ms} ms; Ctrl+C or SIGTERM stops it`,
+    { url: server.url.href, metrics: server.metricsUrl?.href, modules: served, embeddedPostgres: Boolean(embedded), ms },
+    `Ondes listening on ${server.url.href} (${served.join(', ') || 'no module built yet'}${embedded ? `; embedded Postgres, data in ${embedded.databaseDir}` : ''}${server.metricsUrl ? `; /metrics on ${server.metricsUrl.href}` : ''}) — ready in ${ms} ms; Ctrl+C or SIGTERM stops it`,
   )
 }
 

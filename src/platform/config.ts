@@ -35,6 +35,7 @@ const envSchema = z.object({
   MODULES: modulesList,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   USERS_DATABASE_URL: postgresUrl,
   STREAMS_DATABASE_URL: postgresUrl,
   CHAT_DATABASE_URL: postgresUrl,
@@ -69,6 +70,8 @@ export type Config = {
   modules: string[]
   port: number
   host: string
+  /** `/metrics` on a listener of its own on this port (and HOST); the public port then answers 404 for it. */
+  metricsPort: number | undefined
   /** Per-module database URL; a missing entry means "use the embedded Postgres". */
   databaseUrls: Partial<Record<string, string>>
   dbPoolMax: number
@@ -163,10 +166,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `EVENTS_INBOX_RETENTION_HOURS: expected at least ${minRetentionHours} hours (ten times the redelivery window, ${MAX_ATTEMPTS} deliveries × EVENTS_CLAIM_IDLE_MS=${e.EVENTS_CLAIM_IDLE_MS}), got "${e.EVENTS_INBOX_RETENTION_HOURS}"`,
     )
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError(`METRICS_PORT: expected a port other than PORT's, got "${e.METRICS_PORT}"`)
+  }
   return {
     modules: e.MODULES,
     port: e.PORT,
     host: e.HOST,
+    metricsPort: e.METRICS_PORT,
     databaseUrls,
     dbPoolMax: e.DB_POOL_MAX,
     redisUrl: e.REDIS_URL,

@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { Scalar } from '@scalar/hono-api-reference'
 import Redis from 'ioredis'
 import type { Logger } from 'pino'
 import { requireAuth } from './auth/guard.ts'
@@ -12,11 +11,14 @@ import { createEventBus } from './events/bus.ts'
 import { checkEventRoutes } from './events/routing.ts'
 import type { AppEnv } from './http/env.ts'
 import { createModuleJobs } from './jobs/module-jobs.ts'
+import { apiReference } from './http/docs.ts'
+import { metricsRoute, serveMetrics, type MetricsListener } from './http/metrics-listener.ts'
 import { observeRequests } from './http/observe.ts'
 import { errorHandler, routeNotFound } from './http/on-error.ts'
 import { OPENAPI_DOCUMENT } from './http/openapi.ts'
 import { combineProblemTables, PLATFORM_PROBLEMS } from './http/problem.ts'
 import { RecordingRouter } from './http/recording-router.ts'
+import { withSecurityHeaders } from './http/security-headers.ts'
 import { createLog } from './log.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import type { ModuleDefinition, ModuleInstance } from './module.ts'
@@ -34,15 +36,19 @@ export type Platform = {
   metrics: Metrics
   /**
    * Starts `Bun.serve` with the platform's `fetch` and the modules' sockets (`websocket`);
-   * once, since a process serves one server. `stop()` stops it first, gracefully.
+   * once, since a process serves one server. With `METRICS_PORT`, also the metrics listener
+   * (`metricsUrl`), stopped after the server. `stop()` stops it first, gracefully.
    * @example
    * const served = platform.serve({ port: config.port, hostname: config.host })
    * await served.stop(config.shutdownTimeoutMs) // in-flight HTTP answered, sockets closed with 1001
    */
-  serve: (options: { port: number; hostname: string }) => Served
+  serve: (options: { port: number; hostname: string }) => PlatformServed
   /** Stops serving (if it does), background work, closes pools and Redis; idempotent. */
   stop: () => Promise<void>
 }
+
+/** What `serve` started: the server, and where `/metrics` is when it has a listener of its own. */
+export type PlatformServed = Served & { metricsUrl: URL | undefined }
 
 type Mounted = { definition: ModuleDefinition; database: ModuleDatabase; instance: ModuleInstance; migrations: number; url: string }
 
@@ -179,12 +185,11 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
     const ready = Object.values(checks).every((v) => v === 'ok' || v === 'standby')
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503)
   })
-  app.get('/metrics', async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-  )
+  // With a listener of its own, the public port answers 404 for /metrics.
+  if (config.metricsPort === undefined) app.get('/metrics', metricsRoute(metrics.registry))
   app.doc31('/openapi.json', OPENAPI_DOCUMENT)
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Ondes API' }))
+  app.route('/docs', apiReference({ base: '/docs', spec: '/openapi.json', title: 'Ondes API' }))
 
   app.notFound(routeNotFound)
   app.onError(errorHandler(problems))
@@ -194,8 +199,8 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
   jobs.start()
 
   let stopping: Promise<void> | undefined
-  let served: Served | undefined
-  const fetch = observeRequests(app.fetch, router, { log, metrics, prefixes })
+  let served: PlatformServed | undefined
+  const fetch = withSecurityHeaders(observeRequests(app.fetch, router, { log, metrics, prefixes }))
   return {
     fetch,
     config,
@@ -203,7 +208,24 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
     metrics,
     serve: (options) => {
       if (served) throw new Error('the platform is already serving')
-      return (served = serveWithSockets(sockets, fetch, { ...options, maxRequestBodySize: config.maxBodyBytes }))
+      const server = serveWithSockets(sockets, fetch, { ...options, maxRequestBodySize: config.maxBodyBytes })
+      let listener: MetricsListener | undefined
+      try {
+        const port = config.metricsPort
+        listener = port === undefined ? undefined : serveMetrics(metrics.registry, { port, hostname: options.hostname })
+      } catch (error) {
+        // The metrics port taken: nothing is left listening on the public one.
+        void server.stop(0)
+        throw error
+      }
+      return (served = {
+        ...server,
+        metricsUrl: listener?.url,
+        stop: async (timeoutMs) => {
+          await server.stop(timeoutMs)
+          await listener?.stop()
+        },
+      })
     },
     stop: () =>
       (stopping ??= (async () => {

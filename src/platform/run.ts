@@ -1,5 +1,4 @@
-import type { Platform } from './platform.ts'
-import type { Served } from './sockets/serve.ts'
+import type { Platform, PlatformServed } from './platform.ts'
 
 /**
  * Serves the platform (HTTP and sockets) until SIGTERM or SIGINT, then shuts down gracefully:
@@ -10,7 +9,7 @@ import type { Served } from './sockets/serve.ts'
  * @example
  * const served = serveUntilSignalled(platform, { after: () => embedded?.stop() })
  */
-export function serveUntilSignalled(platform: Platform, options: { after?: () => Promise<void> } = {}): Served {
+export function serveUntilSignalled(platform: Platform, options: { after?: () => Promise<void> } = {}): PlatformServed {
   const { config, log } = platform
   const served = platform.serve({ port: config.port, hostname: config.host })
   let stopping = false
