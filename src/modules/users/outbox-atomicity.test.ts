@@ -112,8 +112,9 @@ function publishCalls(): string[] {
     // The definition of `publish` itself, and its JSDoc, are not calls.
     if (file === 'publish.ts') return []
     const source = readFileSync(resolve(import.meta.dir, file), 'utf8')
-    const calls = [...source.matchAll(/\bpublish\(/g)].length
-    const typed = [...source.matchAll(/\bpublish\(\s*\w+\s*,\s*'([\w.]+)'/g)].map((m) => `${file}:${m[1]}`)
+    // Calls of the module's own `publish`, not `something.publish(` (the revocations' pub/sub).
+    const calls = [...source.matchAll(/(?<![.\w])publish\(/g)].length
+    const typed = [...source.matchAll(/(?<![.\w])publish\(\s*\w+\s*,\s*'([\w.]+)'/g)].map((m) => `${file}:${m[1]}`)
     // A type that is not a literal cannot be matched to a case: say so rather than miss it.
     if (typed.length !== calls) throw new Error(`${file}: a publish() call whose event type is not a string literal`)
     return typed
