@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import postgres from 'postgres'
+import { streams } from '../../src/modules/streams/index.ts'
 import { users } from '../../src/modules/users/index.ts'
 import { withDatabase } from '../../src/platform/db/database.ts'
 import { createDatabaseFromTemplate, testAdminUrl } from '../../src/platform/testing/databases.ts'
@@ -25,6 +26,7 @@ import {
   startDaemon,
   type Daemon,
 } from './stack.ts'
+import { panelQueries } from './dashboard-queries.ts'
 import { alertRules, MONITORING, prometheusTools } from './tools.ts'
 
 const tools = prometheusTools('live monitoring stack', [
@@ -37,6 +39,8 @@ const tools = prometheusTools('live monitoring stack', [
 const redisUrl = testRedisUrl('live monitoring stack (the Redis exporter reads its INFO)')
 
 const MODULES = ['users', 'streams', 'chat', 'subscriptions', 'analytics'] as const
+/** Grafana's $__rate_interval at a 2 s scrape interval (four scrapes), and $__interval. */
+const WINDOWS = { rateInterval: '8s', interval: '2s' }
 type Notification = { receiver: string; status: string; alerts: { status: string; labels: Record<string, string> }[] }
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
@@ -75,7 +79,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 /** Requests a client would make, a few at a time, until stopped: 2xx, 4xx, an unmatched route. */
 function startLoad(baseUrl: string): () => void {
   let running = true
-  const paths = ['/api/users?login=nobody', '/api/users/1', '/api/users/1/followers', '/healthz', '/no/such/route']
+  const paths = ['/api/users?login=nobody', '/api/users/1', '/api/users/1/followers', '/api/streams', '/healthz', '/no/such/route']
   void (async () => {
     for (let i = 0; running; i++) {
       await Promise.all(paths.map((path) => fetch(`${baseUrl}${path}`).then((r) => r.arrayBuffer(), () => undefined)))
@@ -85,12 +89,12 @@ function startLoad(baseUrl: string): () => void {
   return () => (running = false)
 }
 
-/** Empty databases named for the other modules, for their exporters to read. */
+/** Empty databases for the modules this build does not ship yet, for their exporters to read. */
 async function scratchDatabases(): Promise<Record<string, string>> {
   const admin = postgres(testAdminUrl(), { max: 1, onnotice: () => {} })
   const urls: Record<string, string> = {}
   try {
-    for (const module of MODULES.filter((m) => m !== 'users')) {
+    for (const module of MODULES.filter((m) => m !== 'users' && m !== 'streams')) {
       const name = `test_monitoring_${module}_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
       await admin.unsafe(`create database "${name}"`)
       cleanups.push(async () => {
@@ -120,16 +124,17 @@ describe.skipIf(!tools || !redisUrl)('the monitoring stack, live', () => {
     })
     cleanups.push(() => webhook.stop(true))
 
-    const usersDb = await createDatabaseFromTemplate(users.name, users.migrations)
-    cleanups.push(() => usersDb.drop())
-    databaseUrls = { users: usersDb.url, ...(await scratchDatabases()) }
+    const [usersDb, streamsDb] = await Promise.all([users, streams].map((m) => createDatabaseFromTemplate(m.name, m.migrations)))
+    cleanups.push(() => usersDb!.drop(), () => streamsDb!.drop())
+    databaseUrls = { users: usersDb!.url, streams: streamsDb!.url, ...(await scratchDatabases()) }
 
     const appPort = freePort()
     app = startApp({
-      MODULES: 'users',
+      MODULES: 'users,streams',
       HOST: '127.0.0.1',
       PORT: String(appPort),
-      USERS_DATABASE_URL: usersDb.url,
+      USERS_DATABASE_URL: usersDb!.url,
+      STREAMS_DATABASE_URL: streamsDb!.url,
       DATA_DIR: join(dir, 'app'),
       LOG_LEVEL: 'warn',
     })
@@ -230,24 +235,51 @@ describe.skipIf(!tools || !redisUrl)('the monitoring stack, live', () => {
     for (const rule of alertRules()) await query(rule.expr)
   })
 
-  test("the seed's core queries return data: database up, connections, transactions/s, cache hit ratio, CPU, memory, request rate, p99", async () => {
-    const core = [
-      'pg_up',
-      'pg_stat_database_numbackends',
-      'sum by (database) (rate(pg_stat_database_xact_commit[10s]))',
-      'sum by (database) (rate(pg_stat_database_blks_hit[10s])) / (sum by (database) (rate(pg_stat_database_blks_hit[10s])) + sum by (database) (rate(pg_stat_database_blks_read[10s])))',
-      '100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[10s])))',
-      '100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)',
-      'sum by (module) (rate(http_request_duration_seconds_count[10s]))',
-      'histogram_quantile(0.99, sum by (module, le) (rate(http_request_duration_seconds_bucket[10s])))',
-      'db_pool_connections',
-    ]
-    for (const expr of core) {
-      const result = await waitFor(`data for ${expr}`, async () => ((await query(expr)).length > 0 ? query(expr) : undefined))
-      expect({ expr, empty: result.length === 0 }).toEqual({ expr, empty: false })
+  test('every dashboard panel query, macros and variables substituted, is accepted by Prometheus', async () => {
+    const queries = panelQueries(WINDOWS)
+    expect(queries.length).toBeGreaterThan(40)
+    const refused: string[] = []
+    for (const q of queries) await query(q.expr).catch((error: Error) => refused.push(`${q.dashboard} / ${q.panel}: ${error.message}`))
+    expect(refused).toEqual([])
+  })
+
+  test('the dashboards\' variables list what is scraped', async () => {
+    for (const [label, metric, values] of [
+      ['database', 'pg_up', [...MODULES]],
+      ['module', 'http_request_duration_seconds_count', ['platform', 'users', 'streams']],
+    ] as const) {
+      const res = (await (await fetch(`${prometheus}/api/v1/label/${label}/values?${new URLSearchParams({ 'match[]': metric })}`)).json()) as { data: string[] }
+      expect(res.data.sort()).toEqual(expect.arrayContaining([...values].sort()))
     }
-    const requests = await query('sum by (module) (rate(http_request_duration_seconds_count[10s]))')
-    expect(requests.find((r) => r.metric.module === 'users')).toBeDefined()
+  })
+
+  test("the seed's core panels return data: database up, connections, transactions/s, cache hit ratio, CPU, memory, request rate, p99, pools", async () => {
+    const core = [
+      'PostgreSQL Microservices / Database up',
+      'PostgreSQL Microservices / Active connections',
+      'PostgreSQL Microservices / Transactions/s',
+      'PostgreSQL Microservices / Cache hit ratio',
+      'System & Infrastructure / CPU busy',
+      'System & Infrastructure / Memory used',
+      'System & Infrastructure / Every service up',
+      'System & Infrastructure / Redis up',
+      'API modules / Requests/s',
+      'API modules / p99 latency',
+      'API modules / Pool connections',
+    ]
+    const queries = panelQueries(WINDOWS).filter((q) => core.includes(`${q.dashboard} / ${q.panel}`))
+    expect(new Set(queries.map((q) => `${q.dashboard} / ${q.panel}`))).toEqual(new Set(core))
+    for (const q of queries) {
+      const result = await waitFor(`data for ${q.dashboard} / ${q.panel}: ${q.expr}`, async () => {
+        const rows = (await query(q.expr)).filter((r) => r.value[1] !== 'NaN')
+        return rows.length > 0 ? rows : undefined
+      })
+      expect(result.length).toBeGreaterThan(0)
+    }
+    const requests = panelQueries(WINDOWS).find((q) => q.panel === 'Requests/s')!
+    expect((await query(requests.expr)).map((r) => r.metric.module)).toContain('users')
+    const databases = panelQueries(WINDOWS).find((q) => q.panel === 'Database up')!
+    expect((await query(databases.expr)).map((r) => [r.metric.database, r.value[1]]).sort()).toEqual(MODULES.map((m) => [m, '1']).sort())
   }, 30_000)
 
   test('a database made unreachable fires PostgresDown through Alertmanager to the webhook; its connection and cache alerts are inhibited', async () => {
