@@ -177,10 +177,10 @@ export function authRoutes(
       const attempt = await attempts.admit(login, address(c))
       const account = await accounts.verify(login, password).catch(async (error: unknown) => {
         // A wrong password stays counted; anything else (the database down) was no guess.
-        if (!(error instanceof DomainError && error.code === 'login.invalid')) await attempt.succeeded()
+        if (!(error instanceof DomainError && error.code === 'login.invalid')) await attempt.release()
         throw error
       })
-      const [session] = await Promise.all([sessions.open(account.id, origin(c)), attempt.succeeded()])
+      const [session] = await Promise.all([sessions.open(account.id, origin(c)), attempt.release()])
       return c.json(await issue(c, account, session), 200)
     },
   )

@@ -107,7 +107,7 @@ describe('createLoginAttempts', () => {
     await refused(attempts.admit('owner', '192.0.2.1'))
     // …while the owner's other address still may try, and a success gives its count back.
     const attempt = await attempts.admit('owner', '192.0.2.2')
-    await attempt.succeeded()
+    await attempt.release()
     for (let i = 0; i < 2; i++) await attempts.admit('owner', '192.0.2.2')
     await refused(attempts.admit('owner', '192.0.2.2'))
   })

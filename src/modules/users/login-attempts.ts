@@ -6,8 +6,8 @@ export type LoginAttemptRules = {
   windowSeconds: number
 }
 
-/** An admitted attempt: `succeeded` gives its provisional failure back. */
-export type LoginAttempt = { succeeded: () => Promise<void> }
+/** An admitted attempt: `release` gives its provisional failure back (it signed in, or was never judged). */
+export type LoginAttempt = { release: () => Promise<void> }
 
 /**
  * Who may try a password for an account, counted in failures, never in attempts: the owner
@@ -17,7 +17,7 @@ export type LoginAttempt = { succeeded: () => Promise<void> }
  *    address never signed in to it (no session of the account's was opened from it).
  * So guessing is bounded per account across every address, while the owner, from an address
  * they signed in from before, still gets in during an attack. Each admitted attempt counts as
- * a failure until it succeeds, so concurrent guesses cannot all slip in under the bound.
+ * a failure until it is released (it signed in), so concurrent guesses cannot all slip in under the bound.
  * Logins that match no account count alike, so a 429 reveals nothing. The per-address
  * attempt limit is the route's own.
  *
@@ -26,7 +26,7 @@ export type LoginAttempt = { succeeded: () => Promise<void> }
  * const attempts = createLoginAttempts(limiter, accounts.signedInFrom, { failuresPerAccount: 10, windowSeconds: 900 })
  * const attempt = await attempts.admit(login, address) // rate_limited, or a failure counted in advance
  * const account = await accounts.verify(login, password) // login.invalid: the failure stays counted
- * await attempt.succeeded()
+ * await attempt.release()
  * ```
  */
 export function createLoginAttempts(
@@ -48,7 +48,7 @@ export function createLoginAttempts(
         await release()
         refuseUnless(refusal)
       }
-      return { succeeded: release }
+      return { release }
     },
   }
 }
