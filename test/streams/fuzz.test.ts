@@ -1,0 +1,119 @@
+/** Every streams route and media-server callback under random input: no 5xx, and a refusal writes nothing. */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import fc from 'fast-check'
+import { streams } from '../../src/modules/streams/index.ts'
+import { users } from '../../src/modules/users/index.ts'
+import { databaseDigest } from '../../src/platform/testing/database-digest.ts'
+import { createTestPlatform, type TestPlatform } from '../../src/platform/testing/harness.ts'
+import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
+import { addBroadcaster, streamKeyOf, type Broadcaster } from './broadcasters.ts'
+
+const SECRET = 'fuzz-ingest-secret-0123456789abcdefghij'
+let t: TestPlatform
+let owner: Broadcaster
+let admin: string
+let key: string
+beforeAll(async () => {
+  t = await createTestPlatform([users, streams], { STREAMS_INGEST_SECRET: SECRET })
+  owner = await addBroadcaster(t, '301', 'fuzz_owner')
+  await addBroadcaster(t, '302', 'fuzz_other')
+  admin = await accessTokenFor(t, '1', ['admin'])
+  key = await streamKeyOf(t, owner)
+  await t.request('/api/games', { method: 'POST', token: admin, json: { name: 'Fuzzing' } })
+})
+afterAll(() => t.close())
+
+const routes: { method: string; path: (id: string) => string }[] = [
+  { method: 'GET', path: (id) => `/api/channels?broadcaster_id=${id}` },
+  { method: 'PATCH', path: (id) => `/api/channels?broadcaster_id=${id}` },
+  { method: 'GET', path: (id) => `/api/streams/key?broadcaster_id=${id}` },
+  { method: 'POST', path: (id) => `/api/streams/key/reset?broadcaster_id=${id}&x=${id}` },
+  { method: 'GET', path: (id) => `/api/streams?first=${id}&after=${id}&game_id=${id}&user_login=${id}&language=${id}&type=${id}` },
+  { method: 'GET', path: (id) => `/api/streams?after=${Buffer.from(`[${id},${id}]`).toString('base64url')}` },
+  { method: 'GET', path: (id) => `/api/games?id=${id}&name=${id}&igdb_id=${id}` },
+  { method: 'GET', path: (id) => `/api/games/top?first=${id}&after=${id}` },
+  { method: 'GET', path: (id) => `/api/search/categories?query=${id}&after=${Buffer.from(`["${id}","${id}"]`).toString('base64url')}` },
+  { method: 'POST', path: () => '/api/games' },
+  { method: 'PATCH', path: (id) => `/api/games/${id}` },
+  { method: 'DELETE', path: (id) => `/api/games/${id}` },
+  { method: 'POST', path: (id) => `/api/ingest/rtmp/${id}/publish` },
+  { method: 'POST', path: () => `/api/ingest/rtmp/${SECRET}/publish` },
+  { method: 'POST', path: () => `/api/ingest/rtmp/${SECRET}/update` },
+  { method: 'POST', path: () => `/api/ingest/rtmp/${SECRET}/publish_done` },
+]
+
+const jsonValue = fc.jsonValue({ maxDepth: 3 })
+const nearMiss = fc.record(
+  {
+    title: fc.oneof(fc.string({ maxLength: 200 }), jsonValue),
+    game_id: fc.oneof(fc.constantFrom('', '1', '0', '99999999999999999999'), jsonValue),
+    broadcaster_language: fc.oneof(fc.constantFrom('en', 'other', 'EN', ''), jsonValue),
+    tags: fc.oneof(fc.array(fc.string({ maxLength: 30 }), { maxLength: 12 }), jsonValue),
+    delay: fc.oneof(fc.integer({ min: -5, max: 2000 }), jsonValue),
+    content_classification_labels: fc.oneof(fc.array(fc.record({ id: fc.constantFrom('Gambling', 'X'), is_enabled: fc.boolean() })), jsonValue),
+    name: fc.oneof(fc.string({ maxLength: 120 }), jsonValue),
+    box_art_url: fc.oneof(fc.webUrl(), fc.string()),
+    igdb_id: fc.oneof(fc.string({ maxLength: 25 }), jsonValue),
+  },
+  { requiredKeys: [] },
+)
+// Media-server callbacks: form bodies with the real fields, a real or broken key and client id.
+const form = fc
+  .record(
+    {
+      call: fc.constantFrom('publish', 'update_publish', 'publish_done', 'play', ''),
+      name: fc.oneof(fc.constant('KEY'), fc.string({ maxLength: 80 }), fc.constant(`live_301_${'A'.repeat(43)}`), fc.constant('live_99999999999999999999_' + 'A'.repeat(43))),
+      clientid: fc.oneof(fc.nat().map(String), fc.string({ maxLength: 25 })),
+      app: fc.constantFrom('ingest', 'hls', ''),
+    },
+    { requiredKeys: [] },
+  )
+  .map((fields) => new URLSearchParams(fields).toString())
+const body = fc.oneof(
+  nearMiss.map((value) => JSON.stringify(value)),
+  jsonValue.map((value) => JSON.stringify(value)),
+  form,
+  fc.string({ maxLength: 200 }),
+  fc.constant(''),
+)
+const id = fc.oneof(
+  fc.string({ maxLength: 30 }).map(encodeURIComponent),
+  fc.bigInt({ min: -10n, max: 10n ** 20n }).map(String),
+  fc.constantFrom('301', '302', '0', '1', '-1', '1e3', '%00', 'NaN', '9223372036854775808'),
+)
+
+describe('streams routes and callbacks under random input', () => {
+  test(
+    'never answer 5xx, and a refused request writes nothing',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...routes),
+          id,
+          body,
+          fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', undefined),
+          fc.constantFrom<'owner' | 'admin' | 'garbage' | 'none'>('owner', 'admin', 'garbage', 'none'),
+          async (route, idValue, payload, contentType, who) => {
+            const before = await databaseDigest(t.sql.streams!)
+            const headers: Record<string, string> = {}
+            if (contentType) headers['content-type'] = contentType
+            const token = { owner: owner.token, admin, garbage: 'a.b.c', none: undefined }[who]
+            if (token) headers.authorization = `Bearer ${token}`
+            const res = await t.request(route.path(idValue), {
+              method: route.method,
+              headers,
+              body: route.method === 'GET' ? undefined : payload.replace('KEY', encodeURIComponent(key)),
+            })
+            expect(res.status).toBeLessThan(500)
+            if (res.status >= 400) {
+              expect(res.headers.get('content-type')).toBe('application/problem+json')
+              expect(await databaseDigest(t.sql.streams!)).toBe(before)
+            }
+          },
+        ),
+        { numRuns: 500 },
+      )
+    },
+    120_000,
+  )
+})
