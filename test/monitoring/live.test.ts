@@ -129,7 +129,9 @@ describe.skipIf(!tools || !redisUrl)('the monitoring stack, live', () => {
     databaseUrls = { users: usersDb!.url, streams: streamsDb!.url, ...(await scratchDatabases()) }
 
     const appPort = freePort()
+    const metricsPort = freePort()
     app = startApp({
+      METRICS_PORT: String(metricsPort),
       MODULES: 'users,streams',
       HOST: '127.0.0.1',
       PORT: String(appPort),
@@ -177,7 +179,7 @@ describe.skipIf(!tools || !redisUrl)('the monitoring stack, live', () => {
       ...Object.fromEntries(MODULES.map((m) => [`${m}-db-exporter:9187`, local(`${m}-db-exporter`)])),
     }
     const config = join(dir, 'prometheus.yml')
-    writeFileSync(config, localPrometheusConfig(addresses, [`127.0.0.1:${appPort}`], rulesDir))
+    writeFileSync(config, localPrometheusConfig(addresses, [`127.0.0.1:${metricsPort}`], rulesDir))
     const server = await startDaemon(
       'prometheus',
       [
