@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { decodeCursor, encodeCursor, toPage } from './pagination.ts'
+import { CursorPart, decodeCursor, encodeCursor, toPage } from './pagination.ts'
 import { Problem } from './problem.ts'
 
 describe('cursors', () => {
@@ -46,5 +46,52 @@ describe('toPage', () => {
 
   test('the last page has no cursor', () => {
     expect(toPage(rows, 3, (row) => row.id, (row) => [row.id]).pagination).toEqual({})
+  })
+})
+
+describe('cursor parts', () => {
+  const forged = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url')
+  const refused = (cursor: string, shape: Parameters<typeof decodeCursor>[1]) => {
+    try {
+      decodeCursor(cursor, shape)
+    } catch (error) {
+      return error instanceof Problem && error.status === 400
+    }
+    return false
+  }
+
+  test('a list written by a timestamp and an id reads back exactly', () => {
+    const key = ['2026-12-01 20:46:15.123456+00', '9223372036854775807'] as const
+    expect(decodeCursor(encodeCursor(key), [CursorPart.timestamp, CursorPart.bigint])).toEqual([...key])
+  })
+
+  test.each([
+    ['not a date', ['yesterday', '1']],
+    ['a day the month lacks', ['2026-02-30 00:00:00+00', '1']],
+    ['year zero', ['0000-01-01 00:00:00+00', '1']],
+    ['a 25th hour', ['2026-01-01 24:00:00+00', '1']],
+    ['nanoseconds', ['2026-01-01 00:00:00.1234567+00', '1']],
+    ['a huge id', ['2026-01-01 00:00:00+00', '9223372036854775808']],
+    ['a float id', ['2026-01-01 00:00:00+00', '1.5']],
+    ['an id in exponent form', ['2026-01-01 00:00:00+00', '1e309']],
+    ['a numeric id', ['2026-01-01 00:00:00+00', 1]],
+    ['300 characters', ['2'.repeat(300), '1']],
+  ])('timestamp and id: %s is a 400', (_, key) => {
+    expect(refused(forged(key), [CursorPart.timestamp, CursorPart.bigint])).toBe(true)
+  })
+
+  test.each([
+    ['a float', [1.5]],
+    ['1e309 (Infinity once parsed)', '[1e309]'],
+    ['past 2^53', [2 ** 53 + 2]],
+    ['a string', ['1']],
+  ])("'number' parts are safe integers: %s is a 400", (_, key) => {
+    const cursor = typeof key === 'string' ? Buffer.from(key).toString('base64url') : forged(key)
+    expect(refused(cursor, ['number'])).toBe(true)
+  })
+
+  test("'string' parts refuse NUL and other hidden characters, and length past 256", () => {
+    for (const text of ['a\u0000b', 'a\u202Eb', 'a\u200Bb', 'x'.repeat(257)]) expect(refused(forged([text]), ['string'])).toBe(true)
+    expect(decodeCursor(forged(['Just Chatting']), ['string'])).toEqual(['Just Chatting'])
   })
 })
