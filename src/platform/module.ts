@@ -3,6 +3,7 @@ import type Redis from 'ioredis'
 import type { MiddlewareHandler } from 'hono'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
+import type { RevocationPublisher } from './auth/revocation-feed.ts'
 import type { AccessTokenVerifier } from './auth/tokens.ts'
 import type { ModuleDatabase } from './db/database.ts'
 import type { Snapshot } from './events/snapshot.ts'
@@ -45,6 +46,8 @@ export type ModuleContext<Settings = Record<string, unknown>> = {
   sockets: SocketServer
   /** Pub/sub across this module's replicas (in-process without Redis). */
   pubsub: ModulePubSub
+  /** Ends access tokens before their `exp` on every process (users publishes; every verifier applies them). */
+  revocations: RevocationPublisher
 }
 
 export type ModuleInstance = {

@@ -3,6 +3,8 @@ import Redis from 'ioredis'
 import type { Logger } from 'pino'
 import { requireAuth } from './auth/guard.ts'
 import { loadOrCreateSigningKeys } from './auth/keys.ts'
+import { createRevocationFeed } from './auth/revocation-feed.ts'
+import { createRevocationList } from './auth/revocations.ts'
 import { createAccessTokenVerifier } from './auth/tokens.ts'
 import { checkModuleNames, ConfigError, databaseUrlVariable, type Config } from './config.ts'
 import { createModuleDatabase, type ModuleDatabase } from './db/database.ts'
@@ -84,9 +86,19 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
   const rateLimiter = redis ? createRedisRateLimiter(redis, log) : createMemoryRateLimiter()
   const publicKey = config.jwt.publicKey
   if (!publicKey) throw new ConfigError('JWT_PUBLIC_KEY: expected an Ed25519 public key (PEM, SPKI)')
-  const verifyAccessToken = await createAccessTokenVerifier(publicKey, config.jwt)
+  const revocationList = createRevocationList()
+  const verifyAccessToken = await createAccessTokenVerifier(publicKey, config.jwt, revocationList)
   const authenticated = requireAuth(verifyAccessToken)
   const pubsub = createPubSub(config.redisUrl, redis, log)
+  const revocations = createRevocationFeed({
+    transport: pubsub,
+    redis,
+    publicKeyPem: publicKey,
+    list: revocationList,
+    log: log.child({ component: 'revocations' }),
+  })
+  // Before any module is created: users refills the list when it starts, and nothing is served unchecked.
+  await revocations.start()
   const sockets = createSocketSeam({
     registry: metrics.registry,
     log: log.child({ component: 'sockets' }),
@@ -128,6 +140,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
             rateLimiter,
             sockets: sockets.hub(definition.name, definition.websocket),
             pubsub: modulePubSub(pubsub, definition.name),
+            revocations,
           }),
         )
         .catch(async (error: unknown) => {
@@ -138,6 +151,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
       sockets.bind(definition.name, instance.sockets)
     }
   } catch (error) {
+    revocations.close()
     await pubsub.close()
     await stopDatabases()
     redis?.disconnect()
@@ -180,6 +194,8 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
       events.readiness().then((states) => Object.assign(checks, states)),
       pubsub.readiness().then((state) => state !== undefined && (checks.pubsub = state)),
     ])
+    const revocationsState = revocations.readiness()
+    if (revocationsState !== undefined) checks.revocations = revocationsState
     Object.assign(checks, jobs.readiness())
     // A singleton job another replica runs is as it should be.
     const ready = Object.values(checks).every((v) => v === 'ok' || v === 'standby')
@@ -234,6 +250,7 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
         await jobs.stop()
         await events.stop()
         for (const { instance } of mounted) await instance.stop?.()
+        revocations.close()
         await pubsub.close()
         await stopDatabases()
         redis?.disconnect()

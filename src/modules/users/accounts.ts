@@ -10,7 +10,8 @@ import { type UserId, userSettings, users } from './schema.ts'
 // argon2id at Bun's defaults (64 MiB, t=2): OWASP's floor, native and off the event loop.
 const HASH = { algorithm: 'argon2id' } as const
 
-export type Account = { id: UserId; login: string; roles: Role[] }
+/** `rolesVersion`: `users.roles_version` read with the roles, signed into access tokens (`rv`). */
+export type Account = { id: UserId; login: string; roles: Role[]; rolesVersion: number }
 
 export type Registration = { login: string; email: string; password: string; displayName: string }
 
@@ -22,8 +23,8 @@ export function createAccounts(database: ModuleDatabase) {
   // A fragment, not a query: postgres.js runs a query only when it is awaited.
   const roles = client`array(select role from user_roles where user_id = users.id order by 1)`
   const credentialsByLogin = async (login: string) => {
-    const [found] = await client<{ id: string; login: string; password_hash: string; roles: Role[] }[]>`
-      select id, login, password_hash, ${roles} as roles from users where login = ${login}`
+    const [found] = await client<{ id: string; login: string; password_hash: string; roles: Role[]; roles_version: number }[]>`
+      select id, login, password_hash, ${roles} as roles, roles_version from users where login = ${login}`
     return found
   }
 
@@ -56,7 +57,8 @@ export function createAccounts(database: ModuleDatabase) {
           })
           return String(user.id)
         })
-        return { id, login: registration.login, roles: [] }
+        // A new row's roles version is the column's default.
+        return { id, login: registration.login, roles: [], rolesVersion: 1 }
       } catch (error) {
         if (hasPgCode(error, PG.uniqueViolation)) {
           throw usersError('login.taken', 'This login is taken', { errors: [{ field: 'login', message: 'already taken' }] })
@@ -77,7 +79,7 @@ export function createAccounts(database: ModuleDatabase) {
       const valid =
         (await Bun.password.verify(normalized, hash)) || (normalized !== password && (await Bun.password.verify(password, hash)))
       if (!found || !valid) throw usersError('login.invalid', 'Invalid login or password')
-      return { id: found.id, login: found.login, roles: found.roles }
+      return { id: found.id, login: found.login, roles: found.roles, rolesVersion: found.roles_version }
     },
 
     /** Whether the account of `login` ever opened a session from `address` (signed in or registered there). */
@@ -89,14 +91,6 @@ export function createAccounts(database: ModuleDatabase) {
           where users.login = ${login} and sessions.ip = ${address}::inet
         ) as known`
       return row?.known ?? false
-    },
-
-    /** The account as it is now, to mint a fresh access token (roles may have changed); `account.gone` once deleted. */
-    async current(userId: UserId): Promise<Account> {
-      const [found] = await client<{ login: string; roles: Role[] }[]>`
-        select login, ${roles} as roles from users where id = ${userId}`
-      if (!found) throw usersError('account.gone', 'This account no longer exists')
-      return { id: userId, login: found.login, roles: found.roles }
     },
   }
 }

@@ -105,14 +105,13 @@ export function authRoutes(
     windowSeconds: 15 * 60,
   })
 
-  const issue = async (c: Context<AppEnv>, account: Account, session: { sessionId: string; refreshToken: string }) => ({
+  /** `issuedAt` (epoch seconds) re-signs a pair already handed out: the same claims and times, the same token. */
+  const issue = async (c: Context<AppEnv>, account: Account, session: { sessionId: string; refreshToken: string }, issuedAt?: number) => ({
     data: {
-      access_token: await settings.signAccessToken({
-        userId: account.id,
-        login: account.login,
-        roles: account.roles,
-        sessionId: session.sessionId,
-      }),
+      access_token: await settings.signAccessToken(
+        { userId: account.id, login: account.login, roles: account.roles, sessionId: session.sessionId, rolesVersion: account.rolesVersion },
+        issuedAt,
+      ),
       refresh_token: session.refreshToken,
       expires_in: settings.accessTtlSeconds,
       token_type: 'bearer' as const,
@@ -192,7 +191,7 @@ export function authRoutes(
       method: 'post',
       path: '/api/auth/refresh',
       tags: ['auth'],
-      summary: 'Exchange a refresh token for a new pair (the old one stops working)',
+      summary: 'Exchange a refresh token for a new pair (the old one stops working; a retry within seconds gets the same pair)',
       middleware: [rateLimit(limiter, { ...perAddress('refresh'), limit: settings.attemptsPerMinute * 6 }, address)] as const,
       request: { body: json(RefreshBody) },
       responses: {
@@ -202,7 +201,9 @@ export function authRoutes(
     }),
     async (c) => {
       const rotated = await sessions.rotate(c.req.valid('json').refresh_token)
-      return c.json(await issue(c, await accounts.current(rotated.userId), rotated), 200)
+      const { claims } = rotated
+      const account = { id: rotated.userId, login: claims.login, roles: claims.roles, rolesVersion: claims.rolesVersion }
+      return c.json(await issue(c, account, rotated, claims.issuedAt), 200)
     },
   )
 

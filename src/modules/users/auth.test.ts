@@ -65,20 +65,13 @@ describe('refresh tokens', () => {
     expect(first.status).toBe(200)
     const second = await tokens(first)
     expect(second.refresh_token).not.toBe(me.refreshToken)
+    const third = await tokens(await post('/api/auth/refresh', { refresh_token: second.refresh_token }))
 
-    // The old token again: theft suspected, the family (session) dies.
+    // The first token again, its successor used since (so no retry): theft suspected, the family (session) dies.
     const replay = await post('/api/auth/refresh', { refresh_token: me.refreshToken })
     expect(replay.status).toBe(401)
-    const afterReplay = await post('/api/auth/refresh', { refresh_token: second.refresh_token })
+    const afterReplay = await post('/api/auth/refresh', { refresh_token: third.refresh_token })
     expect(afterReplay.status).toBe(401)
-  })
-
-  test('concurrent refreshes of one token: exactly one wins', async () => {
-    const me = await registerAccount(t, 'racing_refresh')
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => post('/api/auth/refresh', { refresh_token: me.refreshToken })),
-    )
-    expect(results.filter((r) => r.status === 200)).toHaveLength(1)
   })
 
   test('an unknown token is a 401', async () => {
@@ -95,9 +88,9 @@ describe('sessions', () => {
     const { data } = (await listed.json()) as { data: { id: string; current: boolean; expires_at: string }[] }
     expect(data).toHaveLength(2)
     expect(data.filter((s) => s.current)).toHaveLength(1)
-    // A session opened at login lasts the refresh TTL (30 days by default).
+    // A session opened at login lasts the idle lifetime (7 days by default) until refreshed.
     for (const session of data) {
-      expect(Math.abs(Date.parse(session.expires_at) - (Date.now() + 30 * 86_400_000))).toBeLessThan(60_000)
+      expect(Math.abs(Date.parse(session.expires_at) - (Date.now() + 7 * 86_400_000))).toBeLessThan(60_000)
     }
 
     const other = data.find((s) => !s.current)!

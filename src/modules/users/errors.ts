@@ -13,7 +13,9 @@ export const USERS_PROBLEMS = {
   'login.taken': 409,
   'refresh.invalid': 401,
   'refresh.reused': 401,
+  'session.expired': 401, // a refresh after the idle or absolute lifetime
   'session.not_found': 404,
+  'session.revoked': 401, // a refresh of a session signed out, revoked, or ended by a reused token
   'user.not_found': 404,
 } as const satisfies ProblemTable
 

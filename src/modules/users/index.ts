@@ -3,13 +3,14 @@ import { usersEvents } from '../../contracts/users.ts'
 import { defineModule } from '../../platform/module.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import { createAccounts } from './accounts.ts'
-import { accessTokenSigner, usersSettings } from './environment.ts'
+import { sessionLifetimes, signingKeys, usersSettings } from './environment.ts'
 import { authRoutes } from './auth.routes.ts'
 import { USERS_PROBLEMS } from './errors.ts'
 import { createFollows } from './follows.ts'
 import { followRoutes } from './follows.routes.ts'
 import { createProfiles } from './profiles.ts'
 import { profileRoutes } from './profiles.routes.ts'
+import { createTokenRevocations } from './revocations.ts'
 import { createRoles } from './roles.ts'
 import { roleRoutes } from './roles.routes.ts'
 import { createSessions } from './sessions.ts'
@@ -28,15 +29,21 @@ export const users = defineModule({
   snapshot: usersSnapshot,
   problems: USERS_PROBLEMS,
   settings: usersSettings,
-  async create({ settings, platform, database, rateLimiter, authenticated, verifyAccessToken }) {
-    const signAccessToken = await accessTokenSigner(settings, platform.tokens, verifyAccessToken)
+  async create({ settings, platform, database, rateLimiter, authenticated, verifyAccessToken, revocations }) {
+    const { signAccessToken, successorKey } = await signingKeys(settings, platform.tokens, verifyAccessToken)
     // drizzle for most statements; the raw pool for the hot ones (profile by id, login).
     const { db, sql } = database
     const profiles = createProfiles(database)
+    const tokenRevocations = createTokenRevocations(revocations, sql, settings.ACCESS_TOKEN_TTL_SECONDS)
+    const sessions = createSessions(database, tokenRevocations, {
+      ...sessionLifetimes(settings),
+      retryWindowSeconds: settings.REFRESH_RETRY_WINDOW_SECONDS,
+      successorKey,
+    })
     const routes = createRouter()
       .route(
         '/',
-        authRoutes(createAccounts(database), createSessions(db, sql, settings.REFRESH_TOKEN_TTL_SECONDS), rateLimiter, authenticated, {
+        authRoutes(createAccounts(database), sessions, rateLimiter, authenticated, {
           signAccessToken,
           accessTtlSeconds: settings.ACCESS_TOKEN_TTL_SECONDS,
           trustProxy: platform.trustProxy,
@@ -47,7 +54,8 @@ export const users = defineModule({
       .route('/', settingsRoutes(createSettingsStore(db), authenticated))
       .route('/', profileRoutes(profiles, authenticated))
       .route('/', followRoutes(createFollows(database), profiles, authenticated))
-      .route('/', roleRoutes(createRoles(database), authenticated))
-    return { routes }
+      .route('/', roleRoutes(createRoles(database, tokenRevocations), authenticated))
+    // Before serving: without Redis this process's revocations list starts empty after a restart.
+    return { routes, start: () => tokenRevocations.reannounce().then(() => undefined) }
   },
 })

@@ -13,6 +13,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core'
+import type { Role } from '../../platform/auth/tokens.ts'
 
 export const BROADCASTER_TYPES = ['partner', 'affiliate', ''] as const
 export type BroadcasterType = (typeof BROADCASTER_TYPES)[number]
@@ -47,12 +48,16 @@ export const users = pgTable(
     // makes the change, so the row lock orders concurrent changes and consumers keep the highest.
     profileVersion: integer('profile_version').notNull().default(1),
     rolesVersion: integer('roles_version').notNull().default(1),
+    // When a role was last revoked: users re-announces the revocation at start while the
+    // access tokens it covers may still be alive (revocations.ts).
+    rolesRevokedAt: timestamp('roles_revoked_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     check('users_login_format', sql`${t.login} ~ '^[a-z0-9_]{4,25}$'`),
     check('users_broadcaster_type', sql`${t.broadcasterType} in ('', 'affiliate', 'partner')`),
+    index('users_roles_revoked_idx').on(t.rolesRevokedAt).where(sql`${t.rolesRevokedAt} is not null`),
   ],
 )
 
@@ -135,8 +140,14 @@ export const sessions = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     updatedAt: updatedAt(),
   },
-  (t) => [index('sessions_user_idx').on(t.userId, t.createdAt.desc())],
+  (t) => [
+    index('sessions_user_idx').on(t.userId, t.createdAt.desc()),
+    index('sessions_revoked_idx').on(t.revokedAt).where(sql`${t.revokedAt} is not null`),
+  ],
 )
+
+/** What an access token was minted from, besides its user and session: `refresh_tokens.access_claims`. */
+export type IssuedClaims = { login: string; roles: Role[]; rolesVersion: number; issuedAt: number }
 
 /** Opaque refresh tokens, stored as SHA-256 hashes; `rotated_at` marks one already exchanged. */
 export const refreshTokens = pgTable(
@@ -148,6 +159,9 @@ export const refreshTokens = pgTable(
       .references(() => sessions.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
     rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+    // A successor's access-token claims (no secret: login, roles, their version, iat), so a
+    // retried refresh re-signs the very token the first answer carried.
+    accessClaims: jsonb('access_claims').$type<IssuedClaims>(),
   },
   (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
 )

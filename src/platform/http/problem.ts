@@ -94,6 +94,7 @@ export const PLATFORM_PROBLEMS = {
   rate_limited: { status: 429, headers: (error) => ({ 'retry-after': String(error.details.retryAfterSeconds ?? 1) }) },
   'token.expired': { status: 401, headers: () => INVALID_TOKEN },
   'token.invalid': { status: 401, headers: () => INVALID_TOKEN },
+  'token.revoked': { status: 401, headers: () => INVALID_TOKEN },
 } as const satisfies ProblemTable
 
 /**
