@@ -36,6 +36,7 @@ const routes: { method: string; path: (id: string) => string }[] = [
   { method: 'POST', path: () => '/api/games' },
   { method: 'PATCH', path: (id) => `/api/games/${id}` },
   { method: 'DELETE', path: (id) => `/api/games/${id}` },
+  { method: 'POST', path: (id) => `/api/streams/${id}/heartbeat` },
   { method: 'POST', path: (id) => `/api/ingest/rtmp/${id}/publish` },
   { method: 'POST', path: () => `/api/ingest/rtmp/${SECRET}/publish` },
   { method: 'POST', path: () => `/api/ingest/rtmp/${SECRET}/update` },
@@ -54,6 +55,7 @@ const nearMiss = fc.record(
     name: fc.oneof(fc.string({ maxLength: 120 }), jsonValue),
     box_art_url: fc.oneof(fc.webUrl(), fc.string()),
     igdb_id: fc.oneof(fc.string({ maxLength: 25 }), jsonValue),
+    session_id: fc.oneof(fc.uuid(), fc.string({ maxLength: 70 }), jsonValue),
   },
   { requiredKeys: [] },
 )

@@ -107,8 +107,12 @@ export function createDirectory(database: ModuleDatabase): Directory {
         where r.position > ${after?.[1] ?? 0}
           ${filter.gameIds.length > 0 ? sql`and c.game_id = any(${filter.gameIds}::bigint[])` : sql``}
           ${filter.languages.length > 0 ? sql`and c.broadcaster_language = any(${filter.languages}::text[])` : sql``}
-          ${filter.userIds.length > 0 ? sql`and s.broadcaster_id = any(${filter.userIds}::bigint[])` : sql``}
-          ${filter.logins.length > 0 ? sql`and b.login = any(${filter.logins}::text[])` : sql``}
+          ${
+            // As Helix: the users named by id and by login, together.
+            filter.userIds.length + filter.logins.length > 0
+              ? sql`and (s.broadcaster_id = any(${filter.userIds}::bigint[]) or b.login = any(${filter.logins}::text[]))`
+              : sql``
+          }
         order by r.position
         limit ${first + 1}`
       if (after && rows.length === 0) {

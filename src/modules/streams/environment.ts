@@ -21,6 +21,12 @@ export const streamsSettings = z.object({
   STREAMS_UPDATE_TIMEOUT_SECONDS: wholeNumber('seconds', 1, 3600).default(90),
   /** nginx-rtmp's `rtmp_control` location (`http://127.0.0.1:8088/control`), to cut a stream whose key is reset. */
   STREAMS_RTMP_CONTROL_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Heartbeats one address may send each minute (a player sends two; many viewers may share an address). */
+  STREAMS_HEARTBEATS_PER_MINUTE: wholeNumber('heartbeats', 1, 1_000_000).default(600),
+  /** How often viewer counts reach the directory. */
+  STREAMS_VIEWER_REFRESH_MS: wholeNumber('milliseconds', 100, 60_000).default(5000),
+  /** Redis key prefix of the viewer sets (with REDIS_URL). */
+  STREAMS_REDIS_PREFIX: z.string().min(1).max(100).default('ondes:streams'),
   /** Where viewers fetch HLS: `<base>/<login>/index.m3u8`. */
   STREAMS_HLS_BASE_URL: z.string().min(1).default('/hls'),
 })

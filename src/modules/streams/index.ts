@@ -3,6 +3,7 @@ import { streamsEvents } from '../../contracts/streams.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import { defineModule } from '../../platform/module.ts'
 import { broadcasterProjection } from './broadcasters.ts'
+import { createAudience } from './audience.ts'
 import { createCategories } from './categories.ts'
 import { categoryRoutes } from './categories.routes.ts'
 import { createChannels } from './channels.ts'
@@ -10,11 +11,13 @@ import { channelRoutes } from './channels.routes.ts'
 import { createDirectory, snapshotDirectory } from './directory.ts'
 import { loadStreamsSecrets, streamsSettings } from './environment.ts'
 import { STREAMS_PROBLEMS } from './errors.ts'
+import { heartbeatRoutes } from './heartbeats.routes.ts'
 import { ingestRoutes } from './ingest.routes.ts'
 import { createLiveSessions } from './live-sessions.ts'
 import { rtmpControlCut } from './rtmp-control.ts'
 import { createStreamKeys } from './stream-keys.ts'
 import { streamRoutes } from './streams.routes.ts'
+import { createMemoryViewers, createRedisViewers } from './viewers.ts'
 
 /** Channels, stream keys, live sessions from the media server's callbacks, the directory and categories. */
 export const streams = defineModule({
@@ -25,15 +28,25 @@ export const streams = defineModule({
   consumes: broadcasterProjection,
   problems: STREAMS_PROBLEMS,
   settings: streamsSettings,
-  create({ settings, platform, database, authenticated, log }) {
+  create({ settings, platform, database, redis, rateLimiter, verifyAccessToken, authenticated, log }) {
     const secrets = loadStreamsSecrets(settings, platform.tokens)
     const keys = createStreamKeys(database, secrets.keySecret)
     const sessions = createLiveSessions(database, settings.STREAMS_UPDATE_TIMEOUT_SECONDS)
     const directory = createDirectory(database)
     const cut = rtmpControlCut(settings.STREAMS_RTMP_CONTROL_URL)
+    const viewers = redis ? createRedisViewers(redis, settings.STREAMS_REDIS_PREFIX) : createMemoryViewers()
+    const audience = createAudience(database, viewers)
     const routes = createRouter()
       .route('/', channelRoutes(database, { channels: createChannels(database), keys, sessions, cut }, authenticated))
       .route('/', streamRoutes(directory, authenticated))
+      .route(
+        '/',
+        heartbeatRoutes(
+          { database, viewers, rateLimiter, verifyAccessToken },
+          { trustProxy: platform.trustProxy, perMinute: settings.STREAMS_HEARTBEATS_PER_MINUTE },
+          authenticated,
+        ),
+      )
       .route('/', categoryRoutes(createCategories(database), authenticated))
       .route('/', ingestRoutes(sessions, keys, secrets.ingestSecret, authenticated))
     return {
@@ -58,6 +71,9 @@ export const streams = defineModule({
             await directory.prune()
           },
         },
+        // Without Redis each process counts its own heartbeats: one process is the only sound setup then.
+        { name: 'viewer-counts', everyMs: settings.STREAMS_VIEWER_REFRESH_MS, singleton: true, run: () => audience.refreshCounts() },
+        { name: 'viewer-minutes', everyMs: 15_000, singleton: true, run: async () => void (await audience.publishMinutes()) },
       ],
     }
   },

@@ -98,6 +98,8 @@ export const streams = pgTable(
     lastUpdateAt: timestamp('last_update_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     endReason: text('end_reason'),
+    // The last minute whose viewer-minutes events went out: the job's idempotence, in the events' transaction.
+    viewerMinutesThrough: timestamp('viewer_minutes_through', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE "streams" ADD COLUMN "viewer_minutes_through" timestamp with time zone;
