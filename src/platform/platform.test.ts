@@ -73,7 +73,7 @@ describe('/readyz', () => {
     const url = testRedisUrl('/readyz with Redis')
     if (!url) return
     const t = await platform({ REDIS_URL: url })
-    expect(await readyz(t)).toEqual({ status: 200, body: { status: 'ready', checks: { probe_db: 'ok', redis: 'ok', pubsub: 'ok' } } })
+    expect(await readyz(t)).toEqual({ status: 200, body: { status: 'ready', checks: { probe_db: 'ok', redis: 'ok', pubsub: 'ok', revocations: 'ok' } } })
   })
 
   test('reports the events of modules that exchange them: transport and relay', async () => {

@@ -54,6 +54,9 @@ const RESYNC_OVERLAP_MS = 5000
  */
 const keyFingerprint = (publicKeyPem: string) => createHash('sha256').update(publicKeyPem.trim()).digest('hex').slice(0, 16)
 
+/** The Redis key revocations of tokens signed by `publicKeyPem`'s pair are stored under (a test removes its own). */
+export const revocationStoreKey = (publicKeyPem: string) => `ondes:revocations:${keyFingerprint(publicKeyPem)}`
+
 /**
  * Carries revocations to every process: pub/sub (`users:revocations:<key>`) for the ones
  * running, and with Redis a sorted set beside it (score: when stored) that a process starting
@@ -76,7 +79,7 @@ export function createRevocationFeed(options: {
   const { transport, redis, list, log } = options
   const fingerprint = keyFingerprint(options.publicKeyPem)
   const channel = `users:revocations:${fingerprint}`
-  const key = `ondes:revocations:${fingerprint}`
+  const key = revocationStoreKey(options.publicKeyPem)
   let loaded = false
   let lastScore = Number.NEGATIVE_INFINITY
   let loading: Promise<void> | undefined
