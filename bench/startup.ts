@@ -8,14 +8,15 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
+import { storedPassword } from '../src/platform/db/embedded-password.ts'
 import { cleanEnv, freePort, log, report, SETTINGS, spawnBun, tail, waitFor, type Row } from './lib.ts'
 
 export const TARGET_MS = 10_000
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
-async function waitForPostgres(port: number, since: number, timeoutMs = 60_000): Promise<number> {
-  const url = `postgres://postgres:ondes@127.0.0.1:${port}/postgres`
+async function waitForPostgres(port: number, password: string, since: number, timeoutMs = 60_000): Promise<number> {
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`
   while (performance.now() - since < timeoutMs) {
     const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 })
     try {
@@ -61,7 +62,8 @@ export async function startup(): Promise<Row> {
     const since = performance.now()
     const child = spawnBun(label, ['bench/servers/postgres-alone.ts'], env(0))
     try {
-      return await waitForPostgres(pgPort, since)
+      // The password the first start's initdb generated, kept in the data directory.
+      return await waitForPostgres(pgPort, storedPassword(resolve(dataDir, 'postgres')) ?? '', since)
     } finally {
       await child.stop()
       await stopped(dataDir)

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { chownSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { ConfigError, databaseUrlVariable, type Config } from '../config.ts'
 import { ensureDatabase, withDatabase } from './database.ts'
+import { currentPassword, passwordForInitdb } from './embedded-password.ts'
 import { binariesVersion, postgresUser, reachableBinaries, reachableDataDir, type ServerUser } from './embedded-postgres-root.ts'
 
 export type EmbeddedPostgresServer = {
@@ -16,8 +17,8 @@ export type EmbeddedPostgresServer = {
 }
 
 const USER = 'postgres'
-// Loopback only, so a fixed local password is enough; it keeps URLs copy-pasteable.
-const PASSWORD = 'ondes'
+
+const adminUrlFor = (port: number) => (password: string) => `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`
 
 /** The pid of a server still running on `dataDir` (left by a `kill -9`, or another command's). */
 function runningServer(dataDir: string): number | undefined {
@@ -83,16 +84,14 @@ function succeeded(child: ChildProcess, what: string, lines: string[]): Promise<
   })
 }
 
+/** initdb with a new random superuser password, kept in the data directory once it succeeded. */
 async function initialise(binaries: string, dataDir: string, user: ServerUser | undefined, log: (line: string) => void) {
-  // Beside the data directory, so the postgres user reaches it; only it may read it.
-  const passwordFile = resolve(dirname(dataDir), `.pg-password-${process.pid}`)
-  writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 })
-  if (user) chownSync(passwordFile, user.uid, user.gid)
+  const password = passwordForInitdb(dataDir, user)
   const lines: string[] = []
   try {
     const initdb = spawnAs(
       resolve(binaries, 'bin/initdb'),
-      [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+      [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${password.file}`, '--encoding=UTF8', '--locale=C'],
       user,
       (line) => {
         lines.push(line)
@@ -100,9 +99,11 @@ async function initialise(binaries: string, dataDir: string, user: ServerUser | 
       },
     )
     await succeeded(initdb, 'initdb', lines)
-  } finally {
-    rmSync(passwordFile, { force: true })
+  } catch (error) {
+    password.discard()
+    throw error
   }
+  password.keep()
 }
 
 /** Starts `postgres` and resolves once it accepts connections; rejects if it exits first. */
@@ -146,13 +147,16 @@ export async function startEmbeddedPostgres(options: {
   onLog?: (line: string) => void
 }): Promise<EmbeddedPostgresServer> {
   const log = options.onLog ?? (() => {})
-  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`
+  const urlWith = adminUrlFor(options.port)
   const user = process.getuid?.() === 0 ? postgresUser() : undefined
   const databaseDir = user ? reachableDataDir(resolve(options.dataDir), user) : resolve(options.dataDir)
   // A server already running on this data directory is used as it is (a second command such
   // as `admin:grant` beside the app, or one orphaned by a `kill -9`); `stop` still stops it.
   const running = runningServer(databaseDir)
-  if (running !== undefined) return { adminUrl, databaseDir, adopted: true, stop: () => stopServer(running) }
+  if (running !== undefined) {
+    const adminUrl = urlWith(await currentPassword(databaseDir, urlWith, log))
+    return { adminUrl, databaseDir, adopted: true, stop: () => stopServer(running) }
+  }
 
   const native = packageBinaries()
   const binaries = user ? reachableBinaries(native, binariesVersion(native), user) : native
@@ -164,16 +168,17 @@ export async function startEmbeddedPostgres(options: {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal)
   const onExit = () => void server.kill('SIGINT')
   process.once('exit', onExit)
-  return {
-    adminUrl,
-    databaseDir,
-    adopted: false,
-    stop: async () => {
-      await stopChild(server)
-      process.off('exit', onExit)
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal)
-    },
+  const stop = async () => {
+    await stopChild(server)
+    process.off('exit', onExit)
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal)
   }
+  // A data directory whose password cannot be found (nor the old default) stops start-up, and the server.
+  const adminUrl = await currentPassword(databaseDir, urlWith, log).then(urlWith, async (error: unknown) => {
+    await stop()
+    throw error
+  })
+  return { adminUrl, databaseDir, adopted: false, stop }
 }
 
 /** The database each module gets on a shared server: `users_db`, `streams_db`, … as the seed names them. */
