@@ -13,9 +13,10 @@ export type Revocation =
 
 export type RolesFloor = { version: number; roles: Role[]; until: number }
 
-/** The revocations a process holds, read by its verifier on every request. */
-export type RevocationList = RevocationChecks & {
+/** The revocations a process holds, read by its verifier on every request (a `RevocationChecks`). */
+export type RevocationList = {
   apply: (revocations: readonly Revocation[]) => void
+  sessionRevoked: RevocationChecks['sessionRevoked']
   rolesFloor: (userId: string) => RolesFloor | undefined
   /** Forgets what has expired; the list also does so on its own when it grows. */
   prune: () => void
