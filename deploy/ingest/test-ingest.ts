@@ -51,7 +51,7 @@ export type RunningIngest = {
 /** Starts nginx-rtmp calling back `callbackUrl`; resolves once its HTTP side answers. */
 export async function startIngest(
   nginx: string,
-  options: { callbackUrl: string; secret: string; updateInterval: string },
+  options: { callbackUrl: string; secret: string; updateInterval: string; httpPort?: number },
 ): Promise<RunningIngest> {
   const prefix = mkdtempSync(join(tmpdir(), 'ondes-ingest-'))
   const hlsPath = join(prefix, 'hls')
@@ -59,7 +59,7 @@ export async function startIngest(
   mkdirSync(hlsPath)
   mkdirSync(recordPath)
   const rtmpPort = freePort()
-  const httpPort = freePort()
+  const httpPort = options.httpPort ?? freePort()
   const config = renderIngestConfig({ ...options, rtmpPort, httpPort, loopback: true, prefix, hlsPath, recordPath })
   // Workers must reach the 0700 temporary prefix: as root, they run as root too.
   const conf = (process.getuid?.() === 0 ? 'user root;\n' : '') + config

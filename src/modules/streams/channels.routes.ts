@@ -47,7 +47,7 @@ const Owner = z.object({ broadcaster_id: BroadcasterId })
 const KeyView = z.object({ data: z.array(z.object({ stream_key: z.string() })) })
 
 /** The cut a key reset calls for at the media server. */
-export type Cut = (session: { login: string; clientId: string }) => Promise<void>
+export type Cut = (session: { login: string }) => Promise<void>
 
 /** Channel information and the owner's stream key. */
 export function channelRoutes(

@@ -7,12 +7,13 @@ import type { Cut } from './channels.routes.ts'
  *
  * @example
  * const cut = rtmpControlCut('http://127.0.0.1:8088/control')
- * await cut({ login: 'twitchdev', clientId: '7' })
+ * await cut({ login: 'twitchdev' })
  */
 export function rtmpControlCut(controlUrl: string | undefined): Cut {
-  return async ({ login, clientId }) => {
+  return async ({ login }) => {
     if (!controlUrl) return
-    const url = `${controlUrl.replace(/\/$/, '')}/drop/client?app=ingest&name=${encodeURIComponent(login)}&clientid=${encodeURIComponent(clientId)}`
+    // By the stream's name, the login it was renamed to: one live session per channel.
+    const url = `${controlUrl.replace(/\/$/, '')}/drop/publisher?app=ingest&name=${encodeURIComponent(login)}`
     const response = await fetch(url, { signal: AbortSignal.timeout(5000) })
     if (!response.ok) throw new Error(`rtmp_control answered ${response.status}`)
   }
