@@ -10,12 +10,13 @@ const HASH = '$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo'
 const JWT = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl'
 const REFRESH = 'ort_Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eA'
 const PASSWORD = 'correct horse battery staple'
+const STREAM_KEY = 'live_42_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ'
 
 /** A logger at debug level whose lines land in an array. */
 function capturedLog() {
   const lines: string[] = []
   const log = createLog({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } })
-  const leaks = () => lines.filter((line) => [EMAIL, HASH, JWT, REFRESH, PASSWORD, '$argon2'].some((s) => line.includes(s)))
+  const leaks = () => lines.filter((line) => [EMAIL, HASH, JWT, REFRESH, PASSWORD, STREAM_KEY, '$argon2'].some((s) => line.includes(s)))
   return { log, lines, leaks }
 }
 
@@ -58,7 +59,7 @@ describe('the platform logger', () => {
 
   test('the finished line is scrubbed of secret shapes whatever key or message carries them', () => {
     const { log, leaks } = capturedLog()
-    log.info({ note: `token ${JWT} for ${EMAIL}` }, `hash ${HASH} refresh ${REFRESH}`)
+    log.info({ note: `token ${JWT} for ${EMAIL}` }, `hash ${HASH} refresh ${REFRESH} key ${STREAM_KEY}`)
     log.info(`Bearer ${PASSWORD}`)
     expect(leaks()).toEqual([])
     expect(scrubSecrets('login twitchdev, id 141981764')).toBe('login twitchdev, id 141981764')

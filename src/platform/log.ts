@@ -70,10 +70,10 @@ export function serializeError(error: unknown): unknown {
 }
 
 // The last resort, over every finished line: shapes of secrets that reached a message or a key
-// no path above names. JWTs, PHC hashes (argon2, bcrypt), refresh tokens, bearer credentials
-// and email addresses.
+// no path above names. JWTs, PHC hashes (argon2, bcrypt), refresh tokens, stream keys, bearer
+// credentials and email addresses.
 const SECRET_SHAPES =
-  /eyJ[\w-]*\.[\w-]*\.[\w-]*|\$argon2(?:id|i|d)\$[^\s"\\]*|\$2[aby]\$\d\d\$[./\w]{53}|\bort_[\w-]+|\bBearer\s+[^\s"\\]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g
+  /eyJ[\w-]*\.[\w-]*\.[\w-]*|\$argon2(?:id|i|d)\$[^\s"\\]*|\$2[aby]\$\d\d\$[./\w]{53}|\bort_[\w-]+|\blive_\d+_[\w-]+|\bBearer\s+[^\s"\\]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g
 
 /**
  * Replaces whatever looks like a credential or an email in a log line.

@@ -61,9 +61,9 @@ export function observeRequests(
   const finish = (request: Request, scope: RequestScope, route: string, started: number, response: Response) => {
     const seconds = (performance.now() - started) / 1000
     seriesOf(route, request.method, response.status)(seconds)
+    // The route template, never the path: a path can hold a credential (the ingest callbacks' secret).
     if (log.isLevelEnabled('debug')) {
-      const path = new URL(request.url).pathname
-      scope.log.debug({ method: request.method, path, route, status: response.status, ms: seconds * 1000 }, 'request')
+      scope.log.debug({ method: request.method, route, status: response.status, ms: seconds * 1000 }, 'request')
     }
     // Bun's Response headers are mutable, even on responses `fetch` returns.
     response.headers.set('x-request-id', scope.requestId)

@@ -3,15 +3,17 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
-import { createDatabaseFromTemplate } from '../../platform/testing/databases.ts'
-import { freePort, startApp, type AppProcess } from '../../platform/testing/processes.ts'
-import { users } from './index.ts'
+import { modules } from '../src/modules.ts'
+import { databaseUrlVariable } from '../src/platform/config.ts'
+import { createDatabaseFromTemplate } from '../src/platform/testing/databases.ts'
+import { freePort, startApp, type AppProcess } from '../src/platform/testing/processes.ts'
 
 // What must never reach a log line, whatever fails.
 const PASSWORD = 'quiet violet lantern 42'
 const EMAIL = 'log.secret@example.test'
 const FORCED_EMAIL = 'forced.secret@example.test'
 const FORCED_DESCRIPTION = 'forced failure'
+const INGEST_SECRET = `ingest_${crypto.randomUUID().replaceAll('-', '')}`
 
 const cleanups: (() => unknown)[] = []
 afterAll(async () => {
@@ -21,17 +23,19 @@ afterAll(async () => {
 let app: AppProcess
 const issued: string[] = []
 beforeAll(async () => {
-  const database = await createDatabaseFromTemplate('users', users.migrations)
-  cleanups.push(() => database.drop())
+  // Every module of the build in one process, as `bun start` runs them: every module's logging.
+  const databases = await Promise.all(modules.map((m) => createDatabaseFromTemplate(m.name, m.migrations)))
+  cleanups.push(() => Promise.all(databases.map((d) => d.drop())))
+  const urls = Object.fromEntries(modules.map((m, i) => [databaseUrlVariable(m.name), databases[i]!.url]))
   // Real statement failures that carry values: Postgres quotes the failing row (email, hash) in
   // its detail, drizzle lists the parameters in its message.
-  const sql = postgres(database.url, { max: 1, onnotice: () => {} })
+  const sql = postgres(urls[databaseUrlVariable('users')]!, { max: 1, onnotice: () => {} })
   await sql.unsafe(`alter table users add constraint forced_failure check (login <> 'forced_failure' and description <> '${FORCED_DESCRIPTION}')`)
   await sql.end()
   const dataDir = mkdtempSync(resolve(tmpdir(), 'ondes-log-'))
   chmodSync(dataDir, 0o755)
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
-  app = startApp({ MODULES: 'users', PORT: String(freePort()), USERS_DATABASE_URL: database.url, LOG_LEVEL: 'debug', DATA_DIR: dataDir })
+  app = startApp({ ...urls, MODULES: modules.map((m) => m.name).join(','), PORT: String(freePort()), LOG_LEVEL: 'debug', DATA_DIR: dataDir, AUTH_ATTEMPTS_PER_MINUTE: '1000', REFRESH_RETRY_WINDOW_SECONDS: '0', STREAMS_INGEST_SECRET: INGEST_SECRET, STREAMS_KEY_SECRET: `key_${crypto.randomUUID()}` })
   cleanups.push(() => app.child.kill('SIGKILL'))
   await app.waitUntilReady()
 }, 60_000)
@@ -50,7 +54,7 @@ const keep = async (res: Response): Promise<Pair['data']> => {
   return data
 }
 
-describe('what the users module logs, at debug level, on every error path', () => {
+describe('what the process logs, at debug level, on every error path', () => {
   test('carries no password, hash, token or email', async () => {
     const statuses: Record<string, number> = {}
     const seen = async (name: string, res: Response | Promise<Response>) => {
@@ -80,6 +84,29 @@ describe('what the users module logs, at debug level, on every error path', () =
     await seen('revoked refresh', post('/api/auth/refresh', { refresh_token: rotated.refresh_token }))
     await seen('logout', post('/api/auth/logout', { refresh_token: first.refresh_token }, first.access_token))
 
+    // Streams: the ingest secret travels in the callback's path, the stream key in its form.
+    const third = await keep(await seen('login again', post('/api/auth/login', { login: 'log_secret', password: PASSWORD })))
+    const userId = (JSON.parse(atob(third.access_token.split('.')[1]!)) as { sub: string }).sub
+    let streamKey: string | undefined
+    // The channel exists once streams has handled users.registered.v1.
+    for (let i = 0; i < 50 && !streamKey; i++) {
+      const res = await fetch(`${app.baseUrl}/api/streams/key?broadcaster_id=${userId}`, { headers: { authorization: `Bearer ${third.access_token}` } })
+      if (res.status === 200) streamKey = ((await res.json()) as { data: { stream_key: string }[] }).data[0]!.stream_key
+      else await Bun.sleep(100)
+    }
+    expect(streamKey).toStartWith('live_')
+    issued.push(streamKey!, INGEST_SECRET)
+    const callback = (secret: string, name: string) =>
+      fetch(`${app.baseUrl}/api/ingest/rtmp/${secret}/publish`, {
+        method: 'POST',
+        body: new URLSearchParams({ call: 'publish', name, clientid: '7', app: 'live' }),
+        redirect: 'manual',
+      })
+    await seen('publish', callback(INGEST_SECRET, streamKey!))
+    await seen('publish again', callback(INGEST_SECRET, streamKey!))
+    await seen('publish, wrong key', callback(INGEST_SECRET, `${streamKey!.slice(0, -2)}xx`))
+    await seen('publish, wrong secret', callback(`${INGEST_SECRET}x`, streamKey!))
+
     await Bun.sleep(200)
     const lines = [...app.stdout, ...app.stderr]
 
@@ -88,7 +115,7 @@ describe('what the users module logs, at debug level, on every error path', () =
     expect(leaks).toEqual([])
 
     // Each path ran as intended: the forced failures are 500s the log must describe.
-    expect(statuses).toMatchObject({ register: 201, login: 200, refresh: 200, 'forced insert': 500, 'forced update': 500 })
+    expect(statuses).toMatchObject({ register: 201, login: 200, refresh: 200, publish: 302, 'forced insert': 500, 'forced update': 500 })
     expect(statuses['refresh reuse']).toBe(401)
     for (const name of ['nul display_name', 'nul login', 'nul email', 'nul description', 'nul lookup', 'bad json']) {
       expect(statuses[name]).toBe(400)
