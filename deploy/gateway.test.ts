@@ -20,6 +20,13 @@ const onLoopback = () =>
     upstreams: Object.fromEntries(modules.map((m, i) => [m.name, `127.0.0.1:${3000 + i}`])),
   })
 
+/** What the app puts on every answer, and nginx on its own: one value each, never a duplicate. */
+function expectSecurityHeaders(response: Response, what: string): void {
+  expect(response.headers.get('x-content-type-options'), what).toBe('nosniff')
+  expect(response.headers.get('referrer-policy'), what).toBe('no-referrer')
+  expect(response.headers.get('cache-control'), what).toBe('no-store')
+}
+
 const withoutServerLines = (config: string) => config.split('\n').filter((line) => !/^ {2}server /.test(line))
 
 describe('gateway config', () => {
@@ -97,6 +104,17 @@ describe('gateway config', () => {
       expect(() => renderGatewayConfig([{ name: 'users', prefixes: [bad] }])).toThrow('is not a gateway path')
     }
   })
+
+  test('never routes /metrics, whatever a module declares', () => {
+    for (const path of ['/metrics', '/metrics/users']) {
+      expect(() => renderGatewayConfig([{ name: 'users', prefixes: [path] }])).toThrow('is never routed by the gateway')
+      expect(() => renderGatewayConfig([{ name: 'chat', prefixes: ['/api/chat'], websocket: path }])).toThrow(
+        'is never routed by the gateway',
+      )
+    }
+    expect(renderGatewayConfig([{ name: 'users', prefixes: ['/metricsx'] }])).toContain('location ^~ /metricsx/ {')
+    for (const config of [renderGatewayConfig(modules), renderGatewayConfig(FIXTURE)]) expect(config).not.toMatch(/location[^{]*\/metrics/)
+  })
 })
 
 describe('gateway under nginx', () => {
@@ -126,6 +144,7 @@ describe('through the gateway: a split users process and a WebSocket module', ()
   const started: Array<() => unknown> = []
   let gateway = ''
   let gatewayLog: () => string = () => ''
+  let usersPort = 0
   const upgrades: Headers[] = []
   /** The gateway's source port of each request chat saw: one port, one kept connection. */
   const chatPorts: number[] = []
@@ -137,7 +156,7 @@ describe('through the gateway: a split users process and a WebSocket module', ()
     const dataDir = mkdtempSync(join(tmpdir(), 'ondes-gateway-'))
     started.push(() => rmSync(dataDir, { recursive: true, force: true }))
 
-    const usersPort = freePort()
+    usersPort = freePort()
     const app = startApp({
       MODULES: 'users',
       HOST: '127.0.0.1',
@@ -240,15 +259,32 @@ describe('through the gateway: a split users process and a WebSocket module', ()
   test.skipIf(!nginx)(
     'answers unknown paths and /metrics itself with a 404 problem, and /healthz with 200',
     async () => {
-      for (const path of ['/nope', '/api/usersx', '/metrics', '/api']) {
+      // The users process serves /metrics on its public port (no METRICS_PORT): the gateway still never passes it on.
+      expect((await fetch(`http://127.0.0.1:${usersPort}/metrics`)).status).toBe(200)
+      for (const path of ['/nope', '/api/usersx', '/metrics', '/metrics/', '/metrics?name=x', '/api']) {
         const response = await fetch(`${gateway}${path}`)
         expect(response.status, path).toBe(404)
         expect(response.headers.get('content-type')).toBe('application/problem+json')
+        expectSecurityHeaders(response, path)
         expect(((await response.json()) as { status: number }).status).toBe(404)
       }
       const health = await fetch(`${gateway}/healthz`)
       expect(health.status).toBe(200)
+      expectSecurityHeaders(health, '/healthz')
       expect(await health.json()).toEqual({ status: 'ok' })
+    },
+    30_000,
+  )
+
+  test.skipIf(!nginx)(
+    "a module's answers keep the app's security headers, once each",
+    async () => {
+      for (const [path, status] of [['/api/users/999999999', 404], ['/api/users?login=viagateway', 200]] as const) {
+        const response = await fetch(`${gateway}${path}`)
+        expect(response.status, path).toBe(status)
+        expectSecurityHeaders(response, path)
+        await response.arrayBuffer()
+      }
     },
     30_000,
   )
@@ -259,6 +295,7 @@ describe('through the gateway: a split users process and a WebSocket module', ()
       const response = await fetch(`${gateway}/api/streams/live`)
       expect(response.status).toBe(503)
       expect(response.headers.get('content-type')).toBe('application/problem+json')
+      expectSecurityHeaders(response, '/api/streams/live')
       expect(((await response.json()) as { title: string }).title).toBe('Service Unavailable')
     },
     30_000,

@@ -27,10 +27,15 @@ export type GatewayOptions = {
 // Anything else would be nginx syntax, not a path.
 const SAFE_PATH = /^\/[A-Za-z0-9._~\-/]*$/
 
+// Each process's own: Prometheus scrapes every container's metrics listener, never the gateway.
+const UNROUTED = ['/metrics']
+
 function checkPath(module: string, path: string): string {
   if (!SAFE_PATH.test(path) || path.includes('//') || (path.length > 1 && path.endsWith('/'))) {
     throw new Error(`${module}: "${path}" is not a gateway path (a /-rooted path of [A-Za-z0-9._~-] segments, no trailing /)`)
   }
+  const unrouted = UNROUTED.find((own) => path === own || path.startsWith(`${own}/`))
+  if (unrouted !== undefined) throw new Error(`${module}: "${path}" is never routed by the gateway (${unrouted} is each process's own)`)
   return path
 }
 
@@ -66,6 +71,13 @@ const problem = (status: number, title: string, detail: string) =>
   `'${JSON.stringify({ type: `https://ondes.dev/problems/${title.toLowerCase().replaceAll(' ', '-')}`, title, status, detail })}'`
 
 const block = (head: string, lines: string[]) => [`  ${head} {`, ...lines.map((line) => `    ${line}`), '  }']
+
+// On the answers nginx makes itself, as the app puts them on its own (modules' answers carry theirs).
+const OWN_ANSWER_HEADERS = [
+  'add_header X-Content-Type-Options nosniff always;',
+  'add_header Referrer-Policy no-referrer always;',
+  'add_header Cache-Control no-store always;',
+]
 
 export function renderGatewayConfig(definitions: readonly GatewayModule[], options: GatewayOptions = {}): string {
   const owners = new Map<string, string>()
@@ -149,13 +161,14 @@ export function renderGatewayConfig(definitions: readonly GatewayModule[], optio
     ...PROXY_HEADERS.map((line) => `  ${line}`),
     '',
     '  # The gateway\'s own liveness; each module\'s /healthz and /readyz are checked per container.',
-    ...block('location = /healthz', ['default_type application/json;', `return 200 '{"status":"ok"}';`]),
+    ...block('location = /healthz', [...OWN_ANSWER_HEADERS, 'default_type application/json;', `return 200 '{"status":"ok"}';`]),
     '',
     ...prefixLocations,
     ...(socketLocations.length > 0 ? ['', ...socketLocations] : []),
     '',
     '  # Everything no module declares, /metrics included: Prometheus scrapes each container directly.',
     ...block('location /', [
+      ...OWN_ANSWER_HEADERS,
       'default_type application/problem+json;',
       `return 404 ${problem(404, 'Not Found', 'No module serves this path')};`,
     ]),
@@ -163,6 +176,7 @@ export function renderGatewayConfig(definitions: readonly GatewayModule[], optio
     '  # A module that is down or too slow: a problem document, as the app itself would answer.',
     '  error_page 502 503 504 = @unavailable;',
     ...block('location @unavailable', [
+      ...OWN_ANSWER_HEADERS,
       'default_type application/problem+json;',
       `return 503 ${problem(503, 'Service Unavailable', 'The module serving this path is unavailable; retry shortly')};`,
     ]),
