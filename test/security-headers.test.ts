@@ -41,7 +41,7 @@ function expectNotStored(response: Response, what: string): void {
 }
 
 describe('security headers on every response', () => {
-  test('the platform’s own answers, problems and errors: nosniff, no-referrer, no-store, a deny-all CSP', async () => {
+  test('the platform’s own answers, problems and errors: nosniff, no-referrer, no-store', async () => {
     const cases: Array<[PlatformServed, string, number]> = [
       [usersServed, '/healthz', 200],
       [usersServed, '/readyz', 200],
@@ -58,7 +58,6 @@ describe('security headers on every response', () => {
       const response = await send(served, path)
       expect(response.status, path).toBe(status)
       expectNotStored(response, path)
-      expect(response.headers.get('content-security-policy'), path).toBe("default-src 'none'; frame-ancestors 'none'")
       await response.arrayBuffer()
     }
   })
@@ -89,7 +88,7 @@ describe('security headers on every response', () => {
 
     for (const [path, json] of [
       ['/api/auth/login', { login: 'headers_check', password: 'not the password at all' }],
-      ['/api/auth/refresh', { refresh_token: first.refresh_token }],
+      ['/api/auth/refresh', { refresh_token: 'ort_not-a-token-anyone-was-given' }],
       ['/api/auth/register', { login: 'x' }],
     ] as const) {
       const refused = await send(usersServed, path, { json })

@@ -2,29 +2,18 @@ type Fetch = (request: Request, server?: unknown) => Response | Promise<Response
 
 /**
  * What every response says, whoever answered (a route, a problem, the 404, the error handler):
- * - `nosniff`: a browser never runs a JSON body, an error page or metrics as script or HTML;
- * - `no-referrer`: a link followed from /docs (or a page an API answer lands in) leaks no URL.
+ * - `nosniff`: a browser never runs a JSON body, an error or metrics as script or HTML;
+ * - `no-referrer`: a link followed from /docs (or a page an answer lands in) leaks no URL;
+ * - `no-store`, unless the route set its own Cache-Control: answers carry tokens, sessions and
+ *   personal data, so nothing caches them; a route that may be cached says so, as /docs' assets do.
+ * The CSP is the HTML page's own (/docs): JSON sent with nosniff is never rendered as a page.
  */
-const ALWAYS: ReadonlyArray<readonly [string, string]> = [
-  ['x-content-type-options', 'nosniff'],
-  ['referrer-policy', 'no-referrer'],
-]
-
-/**
- * Defaults a route may replace by setting its own: API answers are not cached anywhere (they
- * carry tokens, sessions and personal data; a route that may be cached says so itself, as the
- * docs' assets do), and a JSON answer opened in a browser may load nothing and not be framed.
- */
-const UNLESS_SET: ReadonlyArray<readonly [string, string]> = [
-  ['cache-control', 'no-store'],
-  ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
-]
-
 function secure(response: Response): Response {
   // Bun's Response headers are mutable, even on responses `fetch` returns.
   const headers = response.headers
-  for (const [name, value] of ALWAYS) headers.set(name, value)
-  for (const [name, value] of UNLESS_SET) if (!headers.has(name)) headers.set(name, value)
+  headers.set('x-content-type-options', 'nosniff')
+  headers.set('referrer-policy', 'no-referrer')
+  if (!headers.has('cache-control')) headers.set('cache-control', 'no-store')
   return response
 }
 
