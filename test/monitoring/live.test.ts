@@ -12,18 +12,18 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import postgres from 'postgres'
-import { streams } from '../../src/modules/streams/index.ts'
-import { users } from '../../src/modules/users/index.ts'
 import { withDatabase } from '../../src/platform/db/database.ts'
-import { createDatabaseFromTemplate, testAdminUrl } from '../../src/platform/testing/databases.ts'
+import { testAdminUrl } from '../../src/platform/testing/databases.ts'
 import { testRedisUrl } from '../../src/platform/testing/harness.ts'
-import { freePort, startApp, type AppProcess } from '../../src/platform/testing/processes.ts'
+import { freePort, type AppProcess } from '../../src/platform/testing/processes.ts'
 import {
   localPrometheusConfig,
   postgresExporter,
   shortened,
   startAlertmanager,
   startDaemon,
+  startOndes,
+  type Cleanup,
   type Daemon,
 } from './stack.ts'
 import { panelQueries } from './dashboard-queries.ts'
@@ -43,7 +43,7 @@ const MODULES = ['users', 'streams', 'chat', 'subscriptions', 'analytics'] as co
 const WINDOWS = { rateInterval: '8s', interval: '2s' }
 type Notification = { receiver: string; status: string; alerts: { status: string; labels: Record<string, string> }[] }
 
-const cleanups: (() => Promise<unknown> | unknown)[] = []
+const cleanups: Cleanup[] = []
 const notifications: Notification[] = []
 const exporters = new Map<string, Daemon>()
 let dir: string
@@ -89,12 +89,12 @@ function startLoad(baseUrl: string): () => void {
   return () => (running = false)
 }
 
-/** Empty databases for the modules this build does not ship yet, for their exporters to read. */
-async function scratchDatabases(): Promise<Record<string, string>> {
+/** Empty databases for the modules this build does not ship yet (all but `shipped`), for their exporters to read. */
+async function scratchDatabases(shipped: string[]): Promise<Record<string, string>> {
   const admin = postgres(testAdminUrl(), { max: 1, onnotice: () => {} })
   const urls: Record<string, string> = {}
   try {
-    for (const module of MODULES.filter((m) => m !== 'users' && m !== 'streams')) {
+    for (const module of MODULES.filter((m) => !shipped.includes(m))) {
       const name = `test_monitoring_${module}_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
       await admin.unsafe(`create database "${name}"`)
       cleanups.push(async () => {
@@ -124,27 +124,10 @@ describe.skipIf(!tools || !redisUrl)('the monitoring stack, live', () => {
     })
     cleanups.push(() => webhook.stop(true))
 
-    const [usersDb, streamsDb] = await Promise.all([users, streams].map((m) => createDatabaseFromTemplate(m.name, m.migrations)))
-    cleanups.push(() => usersDb!.drop(), () => streamsDb!.drop())
-    databaseUrls = { users: usersDb!.url, streams: streamsDb!.url, ...(await scratchDatabases()) }
-
-    const appPort = freePort()
     const metricsPort = freePort()
-    app = startApp({
-      METRICS_PORT: String(metricsPort),
-      MODULES: 'users,streams',
-      HOST: '127.0.0.1',
-      PORT: String(appPort),
-      USERS_DATABASE_URL: usersDb!.url,
-      STREAMS_DATABASE_URL: streamsDb!.url,
-      DATA_DIR: join(dir, 'app'),
-      LOG_LEVEL: 'warn',
-    })
-    cleanups.push(async () => {
-      app.child.kill('SIGTERM')
-      await app.exited
-    })
-    await app.waitUntilReady()
+    const ondes = await startOndes(dir, cleanups, { METRICS_PORT: String(metricsPort) })
+    app = ondes.app
+    databaseUrls = { ...ondes.databaseUrls, ...(await scratchDatabases(Object.keys(ondes.databaseUrls))) }
 
     const started = await Promise.all([
       ...MODULES.map((module) => postgresExporter(tools!, `${module}-db-exporter`, databaseUrls[module]!, dir)),

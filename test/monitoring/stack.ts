@@ -8,7 +8,10 @@
 import type { Subprocess } from 'bun'
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { accepts, freePort } from '../../src/platform/testing/processes.ts'
+import { modules } from '../../src/modules.ts'
+import { databaseUrlVariable } from '../../src/platform/config.ts'
+import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
+import { accepts, freePort, startApp, type AppProcess } from '../../src/platform/testing/processes.ts'
 import { alertmanagerConfig, MONITORING, type Tool } from './tools.ts'
 
 /**
@@ -157,4 +160,38 @@ export function startAlertmanager(tools: Pick<Record<Tool, string>, 'prometheus-
     port,
     dir,
   )
+}
+
+/** Something a test undoes in its afterAll, last first. */
+export type Cleanup = () => Promise<unknown> | unknown
+
+/**
+ * `bun src/main.ts` with every module this build ships, each on a fresh database, on loopback
+ * ports (`env` adds METRICS_PORT and the like); stopped and its databases dropped by `cleanups`.
+ * @example
+ * const { app, databaseUrls } = await startOndes(dir, cleanups, { METRICS_PORT: '9464' })
+ */
+export async function startOndes(
+  dir: string,
+  cleanups: Cleanup[],
+  env: Record<string, string> = {},
+): Promise<{ app: AppProcess; databaseUrls: Record<string, string> }> {
+  const databases = await Promise.all(modules.map((m) => createDatabaseFromTemplate(m.name, m.migrations)))
+  cleanups.push(...databases.map((d) => () => d.drop()))
+  const databaseUrls = Object.fromEntries(modules.map((m, i) => [m.name, databases[i]!.url]))
+  const app = startApp({
+    MODULES: modules.map((m) => m.name).join(','),
+    HOST: '127.0.0.1',
+    PORT: String(freePort()),
+    ...Object.fromEntries(modules.map((m) => [databaseUrlVariable(m.name), databaseUrls[m.name]!])),
+    DATA_DIR: join(dir, 'app'),
+    LOG_LEVEL: 'warn',
+    ...env,
+  })
+  cleanups.push(async () => {
+    app.child.kill('SIGTERM')
+    await app.exited
+  })
+  await app.waitUntilReady()
+  return { app, databaseUrls }
 }

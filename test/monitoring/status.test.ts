@@ -8,19 +8,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { streams } from '../../src/modules/streams/index.ts'
-import { users } from '../../src/modules/users/index.ts'
 import { MODULE_NAMES, databaseUrlVariable } from '../../src/platform/config.ts'
-import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
 import { testRedisUrl } from '../../src/platform/testing/harness.ts'
-import { freePort, REPO_ROOT, startApp, type AppProcess } from '../../src/platform/testing/processes.ts'
-import { startDaemon, type Daemon } from './stack.ts'
+import { freePort, REPO_ROOT, type AppProcess } from '../../src/platform/testing/processes.ts'
+import { startDaemon, startOndes, type Cleanup, type Daemon } from './stack.ts'
 import { prometheusTools } from './tools.ts'
 
 const tools = prometheusTools('bun run status', ['prometheus'])
 const redisUrl = testRedisUrl('bun run status')
 
-const cleanups: (() => Promise<unknown> | unknown)[] = []
+const cleanups: Cleanup[] = []
 let env: Record<string, string>
 let app: AppProcess
 let prometheus: Daemon
@@ -30,22 +27,8 @@ describe.skipIf(!tools || !redisUrl)('bun run status', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ondes-status-'))
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-    const [usersDb, streamsDb] = await Promise.all([users, streams].map((m) => createDatabaseFromTemplate(m.name, m.migrations)))
-    cleanups.push(() => usersDb!.drop(), () => streamsDb!.drop())
-    app = startApp({
-      MODULES: 'users,streams',
-      HOST: '127.0.0.1',
-      PORT: String(freePort()),
-      USERS_DATABASE_URL: usersDb!.url,
-      STREAMS_DATABASE_URL: streamsDb!.url,
-      DATA_DIR: join(dir, 'app'),
-      LOG_LEVEL: 'warn',
-    })
-    cleanups.push(async () => {
-      app.child.kill('SIGTERM')
-      await app.exited
-    })
-    await app.waitUntilReady()
+    const ondes = await startOndes(dir, cleanups)
+    app = ondes.app
 
     closedPort = freePort()
     const port = freePort()
@@ -71,8 +54,8 @@ describe.skipIf(!tools || !redisUrl)('bun run status', () => {
     // Only users and streams exist in this build; the others' checks are skipped, as is the rest.
     env = {
       ...Object.fromEntries(MODULE_NAMES.map((m) => [databaseUrlVariable(m), ''])),
-      USERS_DATABASE_URL: usersDb!.url,
-      STREAMS_DATABASE_URL: streamsDb!.url,
+      USERS_DATABASE_URL: ondes.databaseUrls.users!,
+      STREAMS_DATABASE_URL: ondes.databaseUrls.streams!,
       REDIS_URL: redisUrl!,
       ONDES_URLS: app.baseUrl,
       INGEST_RTMP_ADDRESS: '',

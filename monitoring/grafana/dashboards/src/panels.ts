@@ -16,6 +16,24 @@ export type Query = { expr: string; legend?: string }
 /** Where a panel sits and how it reads: Grafana unit id (`s`, `percentunit`, `reqps`…). */
 type PanelOptions = { unit?: string; description?: string; width?: number; height?: number; min?: number; max?: number }
 
+/** What every panel kind's builder offers, and Ondes's panels all set. */
+type Panel<P> = {
+  title(title: string): P
+  datasource(datasource: typeof PROMETHEUS): P
+  targets(targets: DataqueryBuilder[]): P
+  span(width: number): P
+  height(height: number): P
+  unit(unit: string): P
+  description(description: string): P
+}
+
+function common<P extends Panel<P>>(panel: P, title: string, queries: Query[], options: PanelOptions & { width: number; height: number }): P {
+  panel.title(title).datasource(PROMETHEUS).targets(targets(queries)).span(options.width).height(options.height)
+  if (options.unit) panel.unit(options.unit)
+  if (options.description) panel.description(options.description)
+  return panel
+}
+
 function targets(queries: Query[]): DataqueryBuilder[] {
   return queries.map((q, i) =>
     new DataqueryBuilder()
@@ -32,16 +50,9 @@ function targets(queries: Query[]): DataqueryBuilder[] {
  * timeSeries('Requests/s', [{ expr: 'sum by (module) (rate(http_request_duration_seconds_count[$__rate_interval]))', legend: '{{ module }}' }], { unit: 'reqps' })
  */
 export function timeSeries(title: string, queries: Query[], options: PanelOptions = {}): TimeSeriesPanel {
-  const panel = new TimeSeriesPanel()
-    .title(title)
-    .datasource(PROMETHEUS)
-    .targets(targets(queries))
-    .span(options.width ?? 12)
-    .height(options.height ?? 8)
+  const panel = common(new TimeSeriesPanel(), title, queries, { width: 12, height: 8, ...options })
     .fillOpacity(10)
     .legend(new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom))
-  if (options.unit) panel.unit(options.unit)
-  if (options.description) panel.description(options.description)
   if (options.min !== undefined) panel.min(options.min)
   if (options.max !== undefined) panel.max(options.max)
   return panel
@@ -53,17 +64,10 @@ export function timeSeries(title: string, queries: Query[], options: PanelOption
  * stat('Users database', [{ expr: 'pg_up{database="users"}' }], { red: 1 })
  */
 export function stat(title: string, queries: Query[], options: PanelOptions & { red?: number; redAbove?: number } = {}): StatPanel {
-  const panel = new StatPanel()
-    .title(title)
-    .datasource(PROMETHEUS)
-    .targets(targets(queries))
-    .span(options.width ?? 6)
-    .height(options.height ?? 4)
+  const panel = common(new StatPanel(), title, queries, { width: 6, height: 4, ...options })
     .graphMode(BigValueGraphMode.None)
     .colorMode(BigValueColorMode.Background)
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-  if (options.unit) panel.unit(options.unit)
-  if (options.description) panel.description(options.description)
   const steps =
     options.red !== undefined
       ? [{ value: null, color: 'red' }, { value: options.red, color: 'green' }]
