@@ -27,9 +27,19 @@ describe('bun src/main.ts', () => {
   test('SIGTERM: stops accepting, finishes the request in flight, exits 0', async () => {
     const database = await createDatabaseFromTemplate('users', resolve(REPO_ROOT, 'migrations/users'))
     cleanups.push(() => database.drop())
+    // Streams beside users: it consumes users' events, and without Redis both must run here.
+    const streams = await createDatabaseFromTemplate('streams', resolve(REPO_ROOT, 'migrations/streams'))
+    cleanups.push(() => streams.drop())
     const port = freePort()
     const app = started(
-      startApp({ MODULES: 'users', PORT: String(port), USERS_DATABASE_URL: database.url, LOG_LEVEL: 'info', DATA_DIR: dataDir() }),
+      startApp({
+        MODULES: 'users,streams',
+        PORT: String(port),
+        USERS_DATABASE_URL: database.url,
+        STREAMS_DATABASE_URL: streams.url,
+        LOG_LEVEL: 'info',
+        DATA_DIR: dataDir(),
+      }),
     )
     await app.waitUntilReady()
 
@@ -78,9 +88,10 @@ describe('bun src/main.ts', () => {
   test('an unreachable module database stops start-up with exit 1', async () => {
     const app = started(
       startApp({
-        MODULES: 'users',
+        MODULES: 'users,streams',
         PORT: String(freePort()),
         USERS_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/users_db`,
+        STREAMS_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/streams_db`,
         DATA_DIR: dataDir(),
       }),
     )

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type postgres from 'postgres'
 import { freePort, startApp } from '../../src/platform/testing/processes.ts'
-import { startConsumer } from '../split/consumer-process.ts'
+import { startConsumer, USERS_ALONE } from '../split/consumer-process.ts'
 import { PROJECTION_MODULE } from '../split/follower-projection/index.ts'
 import { gatewayClient, inParallel } from '../split/gateway-client.ts'
 import { cleanupStack, ledgerDatabases, scratchDataDir, waitUntil, type projectionLedger, type sourceLedger } from '../split/ledgers.ts'
@@ -35,7 +35,7 @@ beforeAll(async () => {
   }
 
   // The installation as it was: users alone, used for a while.
-  const before = startApp({ ...env, MODULES: 'users' })
+  const before = startApp({ ...env, MODULES: 'users' }, USERS_ALONE)
   cleanups.push(async () => {
     before.child.kill('SIGTERM')
     await before.exited

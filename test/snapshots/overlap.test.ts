@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type postgres from 'postgres'
 import { freePort, startApp } from '../../src/platform/testing/processes.ts'
-import { startConsumer } from '../split/consumer-process.ts'
+import { startConsumer, USERS_ALONE } from '../split/consumer-process.ts'
 import { PROJECTION_MODULE } from '../split/follower-projection/index.ts'
 import { gatewayClient, type Viewer } from '../split/gateway-client.ts'
 import { cleanupStack, ledgerDatabases, scratchDataDir, waitUntil, type projectionLedger, type sourceLedger } from '../split/ledgers.ts'
@@ -41,7 +41,7 @@ beforeAll(async () => {
   }
   // Users alone first, as the installation ran before the consumer existed. The viewers register
   // last, so their follows come in the snapshot's last pages, read while they change.
-  const before = startApp({ ...env, MODULES: 'users' })
+  const before = startApp({ ...env, MODULES: 'users' }, USERS_ALONE)
   cleanups.push(async () => {
     before.child.kill('SIGTERM')
     await before.exited

@@ -18,6 +18,8 @@ export type ConsumerProcess = {
 }
 
 const ENTRY = 'test/split/consumer-main.ts'
+/** The entry of users alone, as an installation built before anything consumed its events. */
+export const USERS_ALONE = 'test/split/users-alone-main.ts'
 
 /** Starts the consumer and resolves once its /readyz answers 200 (migrated, Redis reachable). */
 export async function startConsumer(env: Record<string, string>, timeoutMs = 30_000): Promise<ConsumerProcess> {

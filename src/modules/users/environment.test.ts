@@ -99,7 +99,13 @@ describe('a bad module variable stops start-up with one line naming it', () => {
   })
 
   test('bun src/main.ts: exit 1, one stderr line, before any database is opened', async () => {
-    const app = startApp({ MODULES: 'users', USERS_DATABASE_URL: 'postgres://127.0.0.1:1/nowhere', REFRESH_TOKEN_TTL_SECONDS: '5' })
+    // A Redis URL nothing is asked of: users alone publishes to consumers elsewhere only over Redis.
+    const app = startApp({
+      MODULES: 'users',
+      USERS_DATABASE_URL: 'postgres://127.0.0.1:1/nowhere',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      REFRESH_TOKEN_TTL_SECONDS: '5',
+    })
     expect(await app.exited).toBe(1)
     const lines = app.stderr.join('\n').trim().split('\n')
     expect(lines).toEqual(['ondes: configuration error: REFRESH_TOKEN_TTL_SECONDS: expected seconds, 60 or more, got "5"'])
