@@ -136,9 +136,19 @@ test(
 
     const database = await createDatabaseFromTemplate('users', resolve(REPO_ROOT, 'migrations/users'))
     cleanups.push(() => database.drop())
+    // Streams beside users: it consumes users' events, and without Redis both must run here.
+    const streams = await createDatabaseFromTemplate('streams', resolve(REPO_ROOT, 'migrations/streams'))
+    cleanups.push(() => streams.drop())
     const port = String(freePort())
     const app = startApp(
-      { ...image.env, MODULES: 'users', PORT: port, USERS_DATABASE_URL: database.url, LOG_LEVEL: 'warn' },
+      {
+        ...image.env,
+        MODULES: 'users,streams',
+        PORT: port,
+        USERS_DATABASE_URL: database.url,
+        STREAMS_DATABASE_URL: streams.url,
+        LOG_LEVEL: 'warn',
+      },
       entry,
       image.dir,
     )
