@@ -51,13 +51,13 @@ export type RunningIngest = {
 /** Starts nginx-rtmp calling back `callbackUrl`; resolves once its HTTP side answers. */
 export async function startIngest(
   nginx: string,
-  options: { callbackUrl: string; secret: string; updateInterval: string; httpPort?: number },
+  options: { callbackUrl: string; secret: string; updateInterval: string; httpPort?: number; recordPath?: string },
 ): Promise<RunningIngest> {
   const prefix = mkdtempSync(join(tmpdir(), 'ondes-ingest-'))
   const hlsPath = join(prefix, 'hls')
-  const recordPath = join(prefix, 'recordings')
+  const recordPath = options.recordPath ?? join(prefix, 'recordings')
   mkdirSync(hlsPath)
-  mkdirSync(recordPath)
+  mkdirSync(recordPath, { recursive: true })
   const rtmpPort = freePort()
   const httpPort = options.httpPort ?? freePort()
   const config = renderIngestConfig({ ...options, rtmpPort, httpPort, loopback: true, prefix, hlsPath, recordPath })

@@ -47,6 +47,14 @@ export const streamsEvents = {
     chunk: z.number().int().min(1),
     chunks: z.number().int().min(1),
   }),
+  /** A live session's recording became a VOD, ready to play (`GET /api/videos?id=`). */
+  'streams.vod_created.v1': z.object({
+    vod_id: id,
+    stream_id: id,
+    broadcaster_id: id,
+    duration_seconds: z.number().int().min(0),
+    created_at: timestamp,
+  }),
 } as const
 
 export type StreamsEventType = keyof typeof streamsEvents

@@ -13,7 +13,7 @@ beforeAll(async () => {
   t = await createTestPlatform([users, streams])
   ada = await addBroadcaster(t, '101', 'ada')
   bob = await addBroadcaster(t, '102', 'bob')
-})
+}, 30_000)
 afterAll(() => t.close())
 
 const channel = async (id: string) => {

@@ -69,7 +69,7 @@ describe.each([
     t = await createTestPlatform([users, streams], { STREAMS_INGEST_SECRET: SECRET, STREAMS_VIEWER_REFRESH_MS: '100', ...env })
     channels = await Promise.all(['ch_a', 'ch_b', 'ch_c', 'ch_d', 'ch_e'].map((login, i) => addBroadcaster(t, String(401 + i), login)))
     for (const [i, channel] of channels.entries()) ids.push(await goLive(t, channel, String(i + 1)))
-  })
+  }, 30_000)
   afterAll(() => t.close())
 
   const counts = async () => Object.fromEntries((await listAll(t, 100)).map((s) => [s.user_login, s.viewer_count]))

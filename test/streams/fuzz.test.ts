@@ -20,7 +20,7 @@ beforeAll(async () => {
   admin = await accessTokenFor(t, '1', ['admin'])
   key = await streamKeyOf(t, owner)
   await t.request('/api/games', { method: 'POST', token: admin, json: { name: 'Fuzzing' } })
-})
+}, 30_000)
 afterAll(() => t.close())
 
 const routes: { method: string; path: (id: string) => string }[] = [
@@ -37,6 +37,11 @@ const routes: { method: string; path: (id: string) => string }[] = [
   { method: 'PATCH', path: (id) => `/api/games/${id}` },
   { method: 'DELETE', path: (id) => `/api/games/${id}` },
   { method: 'POST', path: (id) => `/api/streams/${id}/heartbeat` },
+  { method: 'GET', path: (id) => `/api/videos?id=${id}&user_id=${id}&after=${id}` },
+  { method: 'GET', path: (id) => `/api/videos?user_id=${id}&first=${id}` },
+  { method: 'DELETE', path: (id) => `/api/videos?id=${id}` },
+  { method: 'GET', path: (id) => `/api/videos/${id}/file` },
+  { method: 'POST', path: () => `/api/ingest/rtmp/${SECRET}/record_done` },
   { method: 'POST', path: (id) => `/api/ingest/rtmp/${id}/publish` },
   { method: 'POST', path: () => `/api/ingest/rtmp/${SECRET}/publish` },
   { method: 'POST', path: () => `/api/ingest/rtmp/${SECRET}/update` },
@@ -67,6 +72,7 @@ const form = fc
       name: fc.oneof(fc.constant('KEY'), fc.string({ maxLength: 80 }), fc.constant(`live_301_${'A'.repeat(43)}`), fc.constant('live_99999999999999999999_' + 'A'.repeat(43))),
       clientid: fc.oneof(fc.nat().map(String), fc.string({ maxLength: 25 })),
       app: fc.constantFrom('ingest', 'hls', ''),
+      path: fc.oneof(fc.constant('/rec/fuzz_owner-1.flv'), fc.string({ maxLength: 60 })),
     },
     { requiredKeys: [] },
   )

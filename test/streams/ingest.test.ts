@@ -4,7 +4,8 @@
  * secrecy are checked on what the real servers did.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { readdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { startIngest, testIngestTools, pushTestPattern, type RunningIngest } from '../../deploy/ingest/test-ingest.ts'
 import { streams } from '../../src/modules/streams/index.ts'
@@ -25,11 +26,15 @@ let ingest: RunningIngest
 let ada: Broadcaster
 let bob: Broadcaster
 let appUrl: string
+let mediaRoot: string
 
 beforeAll(async () => {
   if (!tools) return
   const controlPort = freePort()
+  mediaRoot = mkdtempSync(join(tmpdir(), 'ondes-media-'))
   t = await createTestPlatform([users, streams], {
+    STREAMS_RECORDINGS_DIR: join(mediaRoot, 'recordings'),
+    STREAMS_MEDIA_DIR: join(mediaRoot, 'media'),
     STREAMS_INGEST_SECRET: SECRET,
     STREAMS_UPDATE_TIMEOUT_SECONDS: String(UPDATE_TIMEOUT_SECONDS),
     STREAMS_RTMP_CONTROL_URL: `http://127.0.0.1:${controlPort}/control`,
@@ -37,13 +42,14 @@ beforeAll(async () => {
   const port = freePort()
   t.platform.serve({ port, hostname: '127.0.0.1' })
   appUrl = `http://127.0.0.1:${port}`
-  ingest = await startIngest(tools.nginx, { callbackUrl: appUrl, secret: SECRET, updateInterval: `${UPDATE_INTERVAL_SECONDS}s`, httpPort: controlPort })
+  ingest = await startIngest(tools.nginx, { callbackUrl: appUrl, secret: SECRET, updateInterval: `${UPDATE_INTERVAL_SECONDS}s`, httpPort: controlPort, recordPath: join(mediaRoot, 'recordings') })
   ada = await addBroadcaster(t, '201', 'ada_live')
   bob = await addBroadcaster(t, '202', 'bob_live')
-})
+}, 30_000)
 afterAll(async () => {
   await ingest?.stop()
   await t?.close()
+  if (mediaRoot) rmSync(mediaRoot, { recursive: true, force: true })
 })
 
 type Listed = { id: string; user_login: string; user_id: string; type: string; viewer_count: number; started_at: string }
@@ -98,7 +104,29 @@ describe.skipIf(!tools)('nginx-rtmp ingest', () => {
     expect(filesUnder(ingest.recordPath).concat(filesUnder(ingest.hlsPath)).filter((f) => f.includes(key.slice(-43)))).toEqual([])
     const log = await Bun.file(join(ingest.prefix, 'error.log')).text()
     expect(log).not.toContain(key.slice(-43))
-  }, 30_000)
+
+    // The recording becomes a VOD: an MP4 with its index first, as long as the push.
+    type Video = { id: string; stream_id: string; duration: string; type: string; url: string; user_login: string }
+    const video = await waitFor(
+      'a ready VOD',
+      async () => ((await (await fetch(`${appUrl}/api/videos?user_id=${ada.id}`)).json()) as { data: Video[] }).data[0],
+      20_000,
+    )
+    expect(video).toMatchObject({ stream_id: listed.id, type: 'archive', user_login: 'ada_live' })
+    const seconds = Number(/^(\d+)s$/.exec(video.duration)?.[1])
+    expect(seconds).toBeGreaterThanOrEqual(7)
+    expect(seconds).toBeLessThanOrEqual(9)
+    const mp4 = new Uint8Array(await (await fetch(`${appUrl}${video.url}`)).arrayBuffer())
+    const text = new TextDecoder('latin1').decode(mp4)
+    expect(text.slice(4, 8)).toBe('ftyp')
+    expect(text.indexOf('moov')).toBeLessThan(text.indexOf('mdat'))
+    const copy = join(mediaRoot, 'downloaded.mp4')
+    await Bun.write(copy, mp4)
+    const probed = Bun.spawnSync([tools!.ffprobe, '-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', copy])
+    expect(Math.abs(Number(probed.stdout.toString().trim()) - 8)).toBeLessThan(1.2)
+    const created = await publishedEvents(t, streams, { type: 'streams.vod_created.v1' })
+    expect(created.map((e) => e.payload)).toEqual([expect.objectContaining({ vod_id: video.id, stream_id: listed.id })])
+  }, 45_000)
 
   test('a wrong key is refused and nothing goes live', async () => {
     const key = await streamKeyOf(t, bob)

@@ -27,6 +27,13 @@ export const streamsSettings = z.object({
   STREAMS_VIEWER_REFRESH_MS: wholeNumber('milliseconds', 100, 60_000).default(5000),
   /** Redis key prefix of the viewer sets (with REDIS_URL). */
   STREAMS_REDIS_PREFIX: z.string().min(1).max(100).default('ondes:streams'),
+  /** Where the media server writes recordings (its `record_path`, shared with this process). */
+  STREAMS_RECORDINGS_DIR: z.string().min(1).default('.data/recordings'),
+  /** Where VOD and clip MP4s are written and served from. */
+  STREAMS_MEDIA_DIR: z.string().min(1).default('.data/media'),
+  /** ffmpeg and ffprobe, for remuxing recordings into VODs. */
+  STREAMS_FFMPEG: z.string().min(1).default('ffmpeg'),
+  STREAMS_FFPROBE: z.string().min(1).default('ffprobe'),
   /** Where viewers fetch HLS: `<base>/<login>/index.m3u8`. */
   STREAMS_HLS_BASE_URL: z.string().min(1).default('/hls'),
 })

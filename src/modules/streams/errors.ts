@@ -10,9 +10,11 @@ export const STREAMS_PROBLEMS = {
   'game.unknown': 400,
   // The media server's callbacks: any 4xx refuses the publish (or cuts it, for an update).
   'ingest.forbidden': 403,
+  'recording.invalid': 400,
   'stream_key.invalid': 403,
   'stream.already_live': 409,
   'stream.not_live': 404,
+  'video.not_found': 404,
 } as const satisfies ProblemTable
 
 /** A streams `DomainError`; a code missing from `STREAMS_PROBLEMS` does not compile. */

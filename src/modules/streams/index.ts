@@ -13,16 +13,19 @@ import { loadStreamsSecrets, streamsSettings } from './environment.ts'
 import { STREAMS_PROBLEMS } from './errors.ts'
 import { heartbeatRoutes } from './heartbeats.routes.ts'
 import { ingestRoutes } from './ingest.routes.ts'
+import { createMedia } from './media.ts'
 import { createLiveSessions } from './live-sessions.ts'
 import { rtmpControlCut } from './rtmp-control.ts'
 import { createStreamKeys } from './stream-keys.ts'
 import { streamRoutes } from './streams.routes.ts'
+import { videoRoutes } from './videos.routes.ts'
 import { createMemoryViewers, createRedisViewers } from './viewers.ts'
+import { createVods } from './vods.ts'
 
-/** Channels, stream keys, live sessions from the media server's callbacks, the directory and categories. */
+/** Channels, stream keys, live sessions from the media server's callbacks, the directory, viewers, categories and VODs. */
 export const streams = defineModule({
   name: 'streams',
-  prefixes: ['/api/streams', '/api/channels', '/api/games', '/api/search', '/api/ingest'],
+  prefixes: ['/api/streams', '/api/channels', '/api/games', '/api/search', '/api/videos', '/api/ingest'],
   migrations: resolve(import.meta.dir, '../../../migrations/streams'),
   produces: streamsEvents,
   consumes: broadcasterProjection,
@@ -36,6 +39,8 @@ export const streams = defineModule({
     const cut = rtmpControlCut(settings.STREAMS_RTMP_CONTROL_URL)
     const viewers = redis ? createRedisViewers(redis, settings.STREAMS_REDIS_PREFIX) : createMemoryViewers()
     const audience = createAudience(database, viewers)
+    const media = createMedia({ ffmpeg: settings.STREAMS_FFMPEG, ffprobe: settings.STREAMS_FFPROBE })
+    const vods = createVods(database, media, { recordingsDir: settings.STREAMS_RECORDINGS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
     const routes = createRouter()
       .route('/', channelRoutes(database, { channels: createChannels(database), keys, sessions, cut }, authenticated))
       .route('/', streamRoutes(directory, authenticated))
@@ -48,7 +53,8 @@ export const streams = defineModule({
         ),
       )
       .route('/', categoryRoutes(createCategories(database), authenticated))
-      .route('/', ingestRoutes(sessions, keys, secrets.ingestSecret, authenticated))
+      .route('/', videoRoutes(vods, authenticated))
+      .route('/', ingestRoutes({ sessions, keys, vods }, secrets.ingestSecret, authenticated))
     return {
       routes,
       jobs: [
@@ -73,6 +79,15 @@ export const streams = defineModule({
         },
         // Without Redis each process counts its own heartbeats: one process is the only sound setup then.
         { name: 'viewer-counts', everyMs: settings.STREAMS_VIEWER_REFRESH_MS, singleton: true, run: () => audience.refreshCounts() },
+        {
+          name: 'vod-remux',
+          everyMs: 1000,
+          singleton: true,
+          run: async ({ signal }) => {
+            // Until none waits; a failure waits for the next run (a second), so its retries are spread out.
+            while (!signal.aborted && (await vods.remuxNext(signal)) === 'ready');
+          },
+        },
         { name: 'viewer-minutes', everyMs: 15_000, singleton: true, run: async () => void (await audience.publishMinutes()) },
       ],
     }

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { basename } from 'node:path'
 import { z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../../platform/http/env.ts'
@@ -8,6 +9,7 @@ import { createRouter } from '../../platform/http/router.ts'
 import { streamsError } from './errors.ts'
 import type { LiveSessions } from './live-sessions.ts'
 import { hashStreamKey, type StreamKeys } from './stream-keys.ts'
+import type { Vods } from './vods.ts'
 
 /**
  * What nginx-rtmp posts (form-encoded) to every `on_*` callback; fields it adds that we do not
@@ -23,6 +25,14 @@ const Callback = z
   })
   .openapi('RtmpCallback')
 
+/** on_record_done in the hls application: `name` is the login the stream was renamed to. */
+const RecordDone = z
+  .object({
+    name: z.string().regex(/^[a-z0-9_]{1,25}$/, 'a login'),
+    path: z.string().min(1).max(1024),
+  })
+  .openapi('RtmpRecordDone')
+
 const Secret = z.object({ secret: z.string().max(256).openapi({ description: 'STREAMS_INGEST_SECRET' }) })
 const sha = (text: string) => createHash('sha256').update(text).digest()
 
@@ -33,7 +43,12 @@ const sha = (text: string) => createHash('sha256').update(text).digest()
  * A publish with a channel's key is answered `302 Location: <login>`, which renames the
  * stream, so the key never reaches the HLS application or a playback URL; any 4xx refuses it.
  */
-export function ingestRoutes(sessions: LiveSessions, keys: StreamKeys, ingestSecret: string, authenticated: MiddlewareHandler<AppEnv>) {
+export function ingestRoutes(
+  parts: { sessions: LiveSessions; keys: StreamKeys; vods: Vods },
+  ingestSecret: string,
+  authenticated: MiddlewareHandler<AppEnv>,
+) {
+  const { sessions, keys, vods } = parts
   const router = createRouter()
   const route = routeDefiner(authenticated)
   const expected = sha(ingestSecret)
@@ -75,12 +90,14 @@ export function ingestRoutes(sessions: LiveSessions, keys: StreamKeys, ingestSec
 
   router.openapi(
     callback('rtmpUpdate', 'update', 'nginx-rtmp on_update: the session goes on, or is cut (4xx)', {
-      200: { description: 'Still live' },
+      200: { description: 'Still live (or not a publisher’s update: the push to hls updates as update_play)' },
       404: { description: 'No such live session: the media server drops it' },
     }),
     async (c) => {
       checkSecret(c.req.valid('param').secret)
       const form = c.req.valid('form')
+      // The push to the hls application is a session of `ingest` too: it updates as `update_play`, named after the login.
+      if (form.call !== 'update_publish') return c.body(null, 200)
       if (!(await sessions.touch(hashStreamKey(form.name), form.clientid))) throw streamsError('stream.not_live', 'No live session for this stream')
       return c.body(null, 200)
     },
@@ -94,6 +111,30 @@ export function ingestRoutes(sessions: LiveSessions, keys: StreamKeys, ingestSec
       checkSecret(c.req.valid('param').secret)
       const form = c.req.valid('form')
       await sessions.end(hashStreamKey(form.name), form.clientid, 'publish_done')
+      return c.body(null, 200)
+    },
+  )
+
+  router.openapi(
+    route({
+      auth: 'none',
+      operationId: 'rtmpRecordDone',
+      method: 'post',
+      path: '/api/ingest/rtmp/{secret}/record_done',
+      tags: ['ingest'],
+      summary: "nginx-rtmp on_record_done (the hls application's): the recording becomes a VOD",
+      bodyLimit: 4096,
+      request: {
+        params: Secret,
+        body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: RecordDone } } },
+      },
+      responses: { 200: { description: 'Queued for remuxing (or not a live session’s)' }, ...problemResponses(400, 403) },
+    }),
+    async (c) => {
+      checkSecret(c.req.valid('param').secret)
+      const form = c.req.valid('form')
+      // Only the file's name is taken: it is looked for in STREAMS_RECORDINGS_DIR, never at a path the caller chose.
+      await vods.recorded(form.name, basename(form.path))
       return c.body(null, 200)
     },
   )

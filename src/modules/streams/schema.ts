@@ -120,3 +120,40 @@ export const directorySnapshots = pgTable('directory_snapshots', {
   streamIds: bigint('stream_ids', { mode: 'bigint' }).array().notNull(),
   takenAt: timestamp('taken_at', { withTimezone: true }).notNull().defaultNow(),
 })
+
+/**
+ * Recordings of live sessions (Helix "videos" of type archive): the media server's FLV, remuxed
+ * to an MP4 by the remux job (`processing` → `ready`, or `failed` with a reason after retries).
+ */
+export const vods = pgTable(
+  'vods',
+  {
+    id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+    streamId: bigint('stream_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => streams.id, { onDelete: 'cascade' }),
+    broadcasterId: userId('broadcaster_id')
+      .notNull()
+      .references(() => channels.broadcasterId, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    language: text('language').notNull(),
+    // The recording's file name in STREAMS_RECORDINGS_DIR, and the MP4's in STREAMS_MEDIA_DIR once ready.
+    recording: text('recording').notNull(),
+    file: text('file'),
+    status: text('status').notNull().default('processing'),
+    attempts: integer('attempts').notNull().default(0),
+    failure: text('failure'),
+    durationSeconds: integer('duration_seconds'),
+    viewCount: integer('view_count').notNull().default(0),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('vods_recording_key').on(t.recording),
+    index('vods_stream_id_idx').on(t.streamId),
+    index('vods_broadcaster_id_idx').on(t.broadcasterId, t.id.desc()),
+    index('vods_processing_idx').on(t.id).where(sql`${t.status} = 'processing'`),
+    check('vods_status', sql`${t.status} in ('processing', 'ready', 'failed')`),
+  ],
+)

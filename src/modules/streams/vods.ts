@@ -1,0 +1,171 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { ModuleDatabase } from '../../platform/db/database.ts'
+import { streamsError } from './errors.ts'
+import type { Media } from './media.ts'
+import { publish } from './publish.ts'
+
+/** A VOD as routes show it. */
+export type Vod = {
+  id: string
+  streamId: string
+  userId: string
+  login: string
+  displayName: string
+  title: string
+  language: string
+  status: 'processing' | 'ready' | 'failed'
+  durationSeconds: number | null
+  viewCount: number
+  createdAt: Date
+  publishedAt: Date | null
+  file: string | null
+}
+
+type Row = {
+  id: string
+  stream_id: string
+  user_id: string
+  login: string
+  display_name: string
+  title: string
+  language: string
+  status: Vod['status']
+  duration_seconds: number | null
+  view_count: number
+  created_at: Date
+  published_at: Date | null
+  file: string | null
+}
+
+const toVod = (row: Row): Vod => ({
+  id: row.id,
+  streamId: row.stream_id,
+  userId: row.user_id,
+  login: row.login,
+  displayName: row.display_name,
+  title: row.title,
+  language: row.language,
+  status: row.status,
+  durationSeconds: row.duration_seconds,
+  viewCount: row.view_count,
+  createdAt: row.created_at,
+  publishedAt: row.published_at,
+  file: row.file,
+})
+
+/** Attempts at remuxing one recording before it is marked failed. */
+export const REMUX_ATTEMPTS = 3
+/** What nginx-rtmp's `record_unique on` names a recording of the stream renamed to a login. */
+const RECORDING_NAME = /^[a-z0-9_]{1,25}-[0-9]{1,20}\.flv$/
+
+export type Vods = {
+  /** A recording of `login`'s latest live session is finished: it becomes a VOD to remux. Undefined when it belongs to no session. */
+  recorded: (login: string, recording: string) => Promise<string | undefined>
+  /** Remuxes the oldest recording waiting: `none` waited, or how it went (a failure is retried at a later call). */
+  remuxNext: (signal?: AbortSignal) => Promise<'none' | 'ready' | 'failed'>
+  /** Ready VODs, newest first, by ids or of one user; `after` is the last id shown. */
+  list: (query: { ids: string[]; userId?: string }, first: number, after?: string) => Promise<Vod[]>
+  /** The MP4's path, for a ready VOD. */
+  fileOf: (id: string) => Promise<string | undefined>
+  /** Deletes the owner's VODs (and their files); the ids that were deleted. */
+  remove: (ownerId: string, ids: string[]) => Promise<string[]>
+}
+
+/**
+ * VODs: recordings remuxed to MP4 by a background job, then listed and served.
+ *
+ * @example
+ * const vods = createVods(database, media, { recordingsDir: 'rec', mediaDir: 'media' })
+ * await vods.recorded('ada', 'ada-1700000000.flv') // from on_record_done
+ * await vods.remuxNext()                           // from the `vod-remux` job
+ */
+export function createVods(database: ModuleDatabase, media: Media, dirs: { recordingsDir: string; mediaDir: string }): Vods {
+  const { sql } = database
+  const vodsDir = join(dirs.mediaDir, 'vods')
+  const select = sql`
+    select v.id::text as id, v.stream_id::text as stream_id, v.broadcaster_id::text as user_id, b.login, b.display_name,
+           v.title, v.language, v.status, v.duration_seconds, v.view_count, v.created_at, v.published_at, v.file
+    from vods v join broadcasters b on b.user_id = v.broadcaster_id`
+
+  const fail = async (id: string, error: unknown) => {
+    const reason = (error as Error).message.slice(0, 500)
+    await sql`
+      update vods set attempts = attempts + 1, failure = ${reason},
+             status = case when attempts + 1 >= ${REMUX_ATTEMPTS} then 'failed' else status end
+      where id = ${id}::bigint`
+  }
+
+  return {
+    recorded: async (login, recording) => {
+      if (!RECORDING_NAME.test(recording)) throw streamsError('recording.invalid', 'Not a recording this media server writes')
+      const [row] = await sql<{ id: string }[]>`
+        insert into vods (stream_id, broadcaster_id, title, language, recording)
+        select s.id, s.broadcaster_id, c.title, c.broadcaster_language, ${recording}
+        from broadcasters b
+        join channels c on c.broadcaster_id = b.user_id
+        join lateral (select id, broadcaster_id from streams where broadcaster_id = b.user_id order by started_at desc limit 1) s on true
+        where b.login = ${login}
+        order by b.updated_at desc limit 1
+        on conflict (recording) do nothing
+        returning id::text as id`
+      return row?.id
+    },
+    remuxNext: async (signal) => {
+      const [next] = await sql<{ id: string; recording: string }[]>`
+        select id::text as id, recording from vods where status = 'processing' order by id limit 1`
+      if (!next) return 'none'
+      const file = `${next.id}.mp4`
+      const output = join(vodsDir, file)
+      try {
+        await mkdir(vodsDir, { recursive: true })
+        await media.remux(join(dirs.recordingsDir, next.recording), output, signal)
+        const seconds = Math.round(await media.duration(output))
+        await database.transaction(async (tx) => {
+          const [vod] = await tx.sql<{ stream_id: string; broadcaster_id: string; created_at: Date }[]>`
+            update vods set status = 'ready', file = ${file}, duration_seconds = ${seconds}, published_at = now(), failure = null
+            where id = ${next.id}::bigint and status = 'processing'
+            returning stream_id::text as stream_id, broadcaster_id::text as broadcaster_id, created_at`
+          if (!vod) return
+          await publish(tx, 'streams.vod_created.v1', {
+            vod_id: next.id,
+            stream_id: vod.stream_id,
+            broadcaster_id: vod.broadcaster_id,
+            duration_seconds: seconds,
+            created_at: vod.created_at.toISOString(),
+          })
+        })
+      } catch (error) {
+        await rm(output, { force: true })
+        if (signal?.aborted) throw error
+        await fail(next.id, error)
+        return 'failed'
+      }
+      return 'ready'
+    },
+    list: async ({ ids, userId }, first, after) =>
+      (
+        await sql<Row[]>`
+          ${select}
+          where v.status = 'ready'
+            ${ids.length > 0 ? sql`and v.id = any(${ids}::bigint[])` : sql``}
+            ${userId ? sql`and v.broadcaster_id = ${userId}::bigint` : sql``}
+            ${after ? sql`and v.id < ${after}::bigint` : sql``}
+          order by v.id desc limit ${first + 1}`
+      ).map(toVod),
+    fileOf: async (id) => {
+      const [row] = await sql<{ file: string }[]>`select file from vods where id = ${id}::bigint and status = 'ready'`
+      return row ? join(vodsDir, row.file) : undefined
+    },
+    remove: async (ownerId, ids) => {
+      const rows = await sql<{ id: string; file: string | null; recording: string }[]>`
+        delete from vods where id = any(${ids}::bigint[]) and broadcaster_id = ${ownerId}::bigint
+        returning id::text as id, file, recording`
+      for (const row of rows) {
+        if (row.file) await rm(join(vodsDir, row.file), { force: true })
+        await rm(join(dirs.recordingsDir, row.recording), { force: true })
+      }
+      return rows.map((r) => r.id)
+    },
+  }
+}

@@ -1,0 +1,95 @@
+/** VODs without a media server: the record_done callback, a recording ffmpeg cannot read, listing and deleting. */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { streams } from '../../src/modules/streams/index.ts'
+import { helixDuration } from '../../src/modules/streams/videos.routes.ts'
+import { REMUX_ATTEMPTS } from '../../src/modules/streams/vods.ts'
+import { users } from '../../src/modules/users/index.ts'
+import { createTestPlatform, type TestPlatform } from '../../src/platform/testing/harness.ts'
+import { testIngestTools } from '../../deploy/ingest/test-ingest.ts'
+import { addBroadcaster, streamKeyOf, type Broadcaster } from './broadcasters.ts'
+
+const tools = testIngestTools('VOD remuxing with ffmpeg')
+const SECRET = 'vods-secret-0123456789abcdefghijklmnop'
+let t: TestPlatform
+let root: string
+let ada: Broadcaster
+let bob: Broadcaster
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'ondes-vods-'))
+  mkdirSync(join(root, 'recordings'))
+  t = await createTestPlatform([users, streams], {
+    STREAMS_INGEST_SECRET: SECRET,
+    STREAMS_RECORDINGS_DIR: join(root, 'recordings'),
+    STREAMS_MEDIA_DIR: join(root, 'media'),
+  })
+  ada = await addBroadcaster(t, '701', 'vod_ada')
+  bob = await addBroadcaster(t, '702', 'vod_bob')
+}, 30_000)
+afterAll(async () => {
+  await t.close()
+  rmSync(root, { recursive: true, force: true })
+})
+
+const callback = (path: string, fields: Record<string, string>) =>
+  t.request(`/api/ingest/rtmp/${SECRET}/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  })
+
+async function recordingOf(broadcaster: Broadcaster, file: string, content: Uint8Array | string): Promise<void> {
+  const key = await streamKeyOf(t, broadcaster)
+  expect((await callback('publish', { call: 'publish', name: key, clientid: '1' })).status).toBe(302)
+  expect((await callback('publish_done', { call: 'publish_done', name: key, clientid: '1' })).status).toBe(200)
+  writeFileSync(join(root, 'recordings', file), content)
+  expect((await callback('record_done', { call: 'record_done', name: broadcaster.login, path: `/elsewhere/${file}` })).status).toBe(200)
+}
+
+async function vodRow(file: string) {
+  const [row] = await t.sql.streams!`select status, attempts, failure, file from vods where recording = ${file}`
+  return row
+}
+
+test('durations read as Helix writes them', () => {
+  expect([0, 8, 59, 60, 201, 3600, 3723].map(helixDuration)).toEqual(['0s', '8s', '59s', '1m0s', '3m21s', '1h0m0s', '1h2m3s'])
+})
+
+describe.skipIf(!tools)('remuxing', () => {
+  test('a recording ffmpeg cannot read is retried, then failed with a reason, and leaves no file', async () => {
+    await recordingOf(ada, 'vod_ada-1.flv', 'not a video at all')
+    const deadline = Date.now() + 15_000
+    while ((await vodRow('vod_ada-1.flv'))?.status === 'processing' && Date.now() < deadline) await Bun.sleep(100)
+    const row = await vodRow('vod_ada-1.flv')
+    expect(row).toMatchObject({ status: 'failed', attempts: REMUX_ATTEMPTS, file: null })
+    expect(row?.failure).toContain('ffmpeg exited')
+    expect(existsSync(join(root, 'media', 'vods')) ? readdirSync(join(root, 'media', 'vods')) : []).toEqual([])
+    expect(((await (await t.request(`/api/videos?user_id=${ada.id}`)).json()) as { data: unknown[] }).data).toEqual([])
+  }, 30_000)
+
+  test('a real recording becomes a ready VOD; only its owner deletes it, with its files', async () => {
+    const flv = join(root, 'source.flv')
+    const made = Bun.spawnSync([tools!.ffmpeg, '-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'flv', flv])
+    expect(made.exitCode).toBe(0)
+    await recordingOf(bob, 'vod_bob-2.flv', await Bun.file(flv).bytes())
+    const deadline = Date.now() + 15_000
+    while ((await vodRow('vod_bob-2.flv'))?.status !== 'ready' && Date.now() < deadline) await Bun.sleep(100)
+    const listed = (await (await t.request(`/api/videos?user_id=${bob.id}`)).json()) as { data: { id: string; duration: string }[] }
+    expect(listed.data).toEqual([expect.objectContaining({ duration: '3s' })])
+    const id = listed.data[0]!.id
+    expect((await t.request(`/api/videos?id=${id}`, { method: 'DELETE', token: ada.token })).status).toBe(404)
+    const deleted = await t.request(`/api/videos?id=${id}`, { method: 'DELETE', token: bob.token })
+    expect(((await deleted.json()) as { data: string[] }).data).toEqual([id])
+    expect(readdirSync(join(root, 'media', 'vods'))).toEqual([])
+    expect(existsSync(join(root, 'recordings', 'vod_bob-2.flv'))).toBe(false)
+    expect((await t.request(`/api/videos/${id}/file`)).status).toBe(404)
+  }, 30_000)
+})
+
+test('a recording name the media server would not write is refused', async () => {
+  const res = await callback('record_done', { call: 'record_done', name: 'vod_ada', path: '/x/../../etc/passwd' })
+  expect(res.status).toBe(400)
+  expect((await callback('record_done', { name: 'vod_ada', path: 'x.flv' })).status).toBe(400)
+})
