@@ -114,6 +114,13 @@ describe.skipIf(!tools)('Debian\'s promtool and amtool', () => {
       expect(run([tools!.amtool, 'check-config', resolve(MONITORING, 'alertmanager/alertmanager.yml')]).code).not.toBe(0)
     })
 
+    test('the entrypoint fills in any URL as it is (&, | and \\ included) and refuses to start without one', () => {
+      const url = 'https://hooks.example.com/services/T0/B0?token=a&b=c|d\\e'
+      const parsed = Bun.YAML.parse(alertmanagerConfig(url)) as { receivers: { webhook_configs: { url: string }[] }[] }
+      expect(parsed.receivers.flatMap((r) => r.webhook_configs.map((w) => w.url))).toEqual([url, url])
+      expect(() => alertmanagerConfig('')).toThrow('ALERT_WEBHOOK_URL')
+    })
+
     test('alerts are routed by severity', () => {
       withConfig((file) => {
         const receiver = (...labels: string[]) =>

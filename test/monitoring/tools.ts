@@ -3,8 +3,9 @@
  * `prometheus-alertmanager`, `amtool`, the exporters) and the committed configuration they
  * run. With `REQUIRE_PROMETHEUS=1` (CI) a missing tool fails the test instead of skipping it.
  */
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { REPO_ROOT } from '../../src/platform/testing/processes.ts'
 
 export const MONITORING = resolve(REPO_ROOT, 'monitoring')
@@ -44,13 +45,30 @@ export function run(command: string[]): { code: number; stdout: string; output: 
 }
 
 /**
- * The committed Alertmanager config with its webhook URL filled in, as the container's
- * entrypoint does from ALERT_WEBHOOK_URL (Alertmanager reads no environment itself).
+ * The committed Alertmanager config with its webhook URL filled in, by the container's own
+ * entrypoint (monitoring/alertmanager/entrypoint.sh; Alertmanager reads no environment itself).
  * @example
  * writeFileSync(join(dir, 'alertmanager.yml'), alertmanagerConfig('http://127.0.0.1:9999/alerts'))
  */
 export function alertmanagerConfig(webhookUrl: string): string {
-  return readFileSync(resolve(MONITORING, 'alertmanager/alertmanager.yml'), 'utf8').replaceAll('${ALERT_WEBHOOK_URL}', webhookUrl)
+  const dir = mkdtempSync(join(tmpdir(), 'ondes-alertmanager-config-'))
+  try {
+    const file = join(dir, 'alertmanager.yml')
+    const rendered = Bun.spawnSync(['sh', resolve(MONITORING, 'alertmanager/entrypoint.sh'), 'true'], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ALERT_WEBHOOK_URL: webhookUrl,
+        CONFIG_TEMPLATE: resolve(MONITORING, 'alertmanager/alertmanager.yml'),
+        CONFIG_FILE: file,
+      },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    if (rendered.exitCode !== 0) throw new Error(`entrypoint.sh failed: ${rendered.stderr.toString()}`)
+    return readFileSync(file, 'utf8')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 export type AlertRule = {
