@@ -81,15 +81,19 @@ export function createFollows(database: ModuleDatabase) {
   return {
     /**
      * True when the follow is new; following twice changes nothing and announces nothing.
-     * `follow.self` for oneself, `user.not_found` when the followed user does not exist.
+     * `follow.self` for oneself, `user.not_found` when the followed user does not exist,
+     * `account.gone` when the follower does not.
      */
     async follow(followerId: UserId, followedId: UserId): Promise<boolean> {
       if (followerId === followedId) throw usersError('follow.self', 'You cannot follow yourself')
       try {
         return await followOnce(followerId, followedId)
       } catch (error) {
-        if (hasPgCode(error, PG.foreignKeyViolation)) throw usersError('user.not_found', 'No user with this id')
-        throw error
+        if (!hasPgCode(error, PG.foreignKeyViolation)) throw error
+        // The follower's id comes from a token, which may outlive its account.
+        const [follower] = await db.select({ id: users.id }).from(users).where(eq(users.id, BigInt(followerId)))
+        if (!follower) throw usersError('account.gone', 'This account no longer exists')
+        throw usersError('user.not_found', 'No user with this id')
       }
     },
     unfollow: (followerId: UserId, followedId: UserId): Promise<boolean> =>

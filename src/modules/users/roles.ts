@@ -1,7 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Role } from '../../platform/auth/tokens.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import type { Transaction } from '../../platform/events/types.ts'
+import { usersError } from './errors.ts'
 import { publish } from './publish.ts'
 import type { TokenRevocations } from './revocations.ts'
 import { type BroadcasterType, type UserId, userRoles, users } from './schema.ts'
@@ -31,6 +32,19 @@ async function announce(
 }
 
 /**
+ * Locks the target and the acting user (`by`, from a token that may outlive its account) against
+ * deletion until the commit, so no foreign key can fail later; false when the target is missing,
+ * `account.gone` when the actor is.
+ */
+async function lockUsers(tx: Transaction, userId: UserId, by: UserId | null): Promise<boolean> {
+  const ids = [BigInt(userId), ...(by === null ? [] : [BigInt(by)])]
+  const found = await tx.select({ id: users.id }).from(users).where(inArray(users.id, ids)).for('key share')
+  const has = (id: UserId) => found.some((row) => row.id === BigInt(id))
+  if (by !== null && !has(by)) throw usersError('account.gone', 'This account no longer exists')
+  return has(userId)
+}
+
+/**
  * Global roles. A grant reaches access tokens at the next login or refresh; a revoke reaches
  * the tokens already out at once, through `revocations` (grant-only callers, as `grantAdmin`,
  * pass none).
@@ -38,14 +52,16 @@ async function announce(
 export function createRoles(database: ModuleDatabase, revocations?: TokenRevocations) {
   const { db } = database
   return {
-    /** False when the user does not exist; granting a held role changes nothing. */
+    /**
+     * False when the user does not exist; granting a held role changes nothing; `account.gone`
+     * when `by` no longer exists.
+     */
     grant: (userId: UserId, role: Role, by: UserId | null): Promise<boolean> =>
       database.transaction(async (tx) => {
-        const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, BigInt(userId)))
-        if (!user) return false
+        if (!(await lockUsers(tx, userId, by))) return false
         const [granted] = await tx
           .insert(userRoles)
-          .values({ userId: user.id, role, grantedBy: by === null ? null : BigInt(by) })
+          .values({ userId: BigInt(userId), role, grantedBy: by === null ? null : BigInt(by) })
           .onConflictDoNothing()
           .returning({ role: userRoles.role })
         if (granted) {
@@ -54,8 +70,10 @@ export function createRoles(database: ModuleDatabase, revocations?: TokenRevocat
         }
         return true
       }),
+    /** False when the user did not hold the role; `account.gone` when `by` no longer exists. */
     async revoke(userId: UserId, role: Role, by: UserId | null): Promise<boolean> {
       const revoked = await database.transaction(async (tx) => {
+        if (!(await lockUsers(tx, userId, by))) return undefined
         const [deleted] = await tx
           .delete(userRoles)
           .where(and(eq(userRoles.userId, BigInt(userId)), eq(userRoles.role, role)))
