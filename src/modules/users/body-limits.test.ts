@@ -66,6 +66,20 @@ describe('request bodies are refused early when too large', () => {
     expect((await post('/api/auth/register', chunked(4 * 1024 * 1024))).status).toBe(413)
   })
 
+  test('MAX_BODY_BYTES lowers the server-wide maximum below a route limit', async () => {
+    const small = await createTestPlatform([users], { MAX_BODY_BYTES: '2048' })
+    const server = small.platform.serve({ port: freePort(), hostname: '127.0.0.1' })
+    try {
+      const send = (body: string) =>
+        fetch(`http://127.0.0.1:${server.port}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      // 3 000 bytes fit the route's 4 KiB, not the server's 2 KiB: Bun refuses it.
+      expect((await send(registration(3000))).status).toBe(413)
+      expect((await send(registration(1500))).status).toBe(201)
+    } finally {
+      await small.close()
+    }
+  }, 30_000)
+
   test('a body within the limit is read as before', async () => {
     expect((await post('/api/auth/register', registration(512))).status).toBe(201)
   })
@@ -89,38 +103,48 @@ describe('request bodies are refused early when too large', () => {
   })
 })
 
+/** /healthz probed every 10 ms while the hostile client sends: the latencies, and the statuses it got. */
+async function probeUnderAttack(): Promise<{ latencies: number[]; sent: Record<string, number> }> {
+  const client = Bun.spawn(['bun', resolve(import.meta.dir, '../../platform/testing/hostile-bodies.ts'), base, '4'], { stdout: 'pipe', stderr: 'inherit' })
+  try {
+    // Its first line says the bodies are built and going out; its last counts the answers.
+    const lines = client.stdout.pipeThrough(new TextDecoderStream()).getReader()
+    expect((await lines.read()).value).toStartWith('sending')
+    const latencies: number[] = []
+    while (client.exitCode === null && latencies.length < 200) {
+      const started = performance.now()
+      const res = await fetch(`${base}/healthz`)
+      await res.arrayBuffer()
+      expect(res.status).toBe(200)
+      latencies.push(performance.now() - started)
+      await Bun.sleep(10)
+    }
+    let output = ''
+    for (let chunk = await lines.read(); !chunk.done; chunk = await lines.read()) output += chunk.value
+    return { latencies, sent: JSON.parse(output) as Record<string, number> }
+  } finally {
+    client.kill()
+    await client.exited
+  }
+}
+
 describe('hostile bodies never stall the server', () => {
   test(`/healthz answers within 100 ms while ${3 * HOSTILE_CONCURRENCY} hostile bodies are in flight from another process`, async () => {
-    const client = Bun.spawn(['bun', resolve(import.meta.dir, '../../platform/testing/hostile-bodies.ts'), base, '4'], { stdout: 'pipe', stderr: 'inherit' })
-    try {
-      // Its first line says the bodies are built and going out; its last counts the answers.
-      const lines = client.stdout.pipeThrough(new TextDecoderStream()).getReader()
-      expect((await lines.read()).value).toStartWith('sending')
-      const latencies: number[] = []
-      while (client.exitCode === null && latencies.length < 200) {
-        const started = performance.now()
-        const res = await fetch(`${base}/healthz`)
-        await res.arrayBuffer()
-        expect(res.status).toBe(200)
-        latencies.push(performance.now() - started)
-        await Bun.sleep(10)
-      }
-      expect(latencies.length).toBeGreaterThan(100)
-      // Every probe but the slowest under 100 ms, and that one under 500: on a loaded 2-core
-      // machine the scheduler alone can hold one probe past 100 ms, while a stall of the kind
-      // hostile bodies caused (JSON parsed on the event loop) lasts seconds, probe after probe.
-      const slowest = [...latencies].sort((a, b) => b - a)
-      expect(slowest[1]!).toBeLessThan(100)
-      expect(slowest[0]!).toBeLessThan(500)
+    // Every probe but the slowest under 100 ms, and that one under 500. On a 2-core machine
+    // shared with other work the scheduler alone can hold a probe past 100 ms now and then, so
+    // a second series may make up for a first; a stall of the kind hostile bodies caused (JSON
+    // parsed on the event loop) lasts seconds, probe after probe, and fails both.
+    let slowest: number[] = []
+    for (let series = 0; series < 2; series++) {
+      const { latencies, sent } = await probeUnderAttack()
       // The hostile requests were many while /healthz was probed, and all refused unread.
-      let output = ''
-      for (let chunk = await lines.read(); !chunk.done; chunk = await lines.read()) output += chunk.value
-      const sent = JSON.parse(output) as Record<string, number>
+      expect(latencies.length).toBeGreaterThan(100)
       expect((sent['413'] ?? 0) + (sent['0'] ?? 0)).toBeGreaterThan(50)
       expect(Object.keys(sent).filter((status) => !['0', '413'].includes(status))).toEqual([])
-    } finally {
-      client.kill()
-      await client.exited
+      slowest = [...latencies].sort((a, b) => b - a)
+      if (slowest[1]! < 100 && slowest[0]! < 500) break
     }
-  }, 30_000)
+    expect(slowest[1]!).toBeLessThan(100)
+    expect(slowest[0]!).toBeLessThan(500)
+  }, 40_000)
 })
