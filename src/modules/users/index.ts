@@ -29,7 +29,7 @@ export const users = defineModule({
   snapshot: usersSnapshot,
   problems: USERS_PROBLEMS,
   settings: usersSettings,
-  async create({ settings, platform, database, rateLimiter, authenticated, verifyAccessToken, revocations }) {
+  async create({ settings, platform, database, log, rateLimiter, authenticated, verifyAccessToken, revocations }) {
     const { signAccessToken, successorKey } = await signingKeys(settings, platform.tokens, verifyAccessToken)
     // drizzle for most statements; the raw pool for the hot ones (profile by id, login).
     const { db, sql } = database
@@ -56,6 +56,7 @@ export const users = defineModule({
       .route('/', followRoutes(createFollows(database), profiles, authenticated))
       .route('/', roleRoutes(createRoles(database, tokenRevocations), authenticated))
     // Before serving: without Redis this process's revocations list starts empty after a restart.
-    return { routes, start: () => tokenRevocations.reannounce().then(() => undefined) }
+    const start = async () => log.info({ count: await tokenRevocations.reannounce() }, 'revocations still in force announced')
+    return { routes, start }
   },
 })

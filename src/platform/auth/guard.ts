@@ -8,8 +8,8 @@ const BEARER = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/i
 
 /**
  * Verifies the bearer access token locally and exposes its claims as `c.var.auth`. A missing
- * token is this HTTP layer's `token.missing`; the verifier's `token.expired` / `token.invalid`
- * are domain errors, the same for chat's PASS as for a route.
+ * token is this HTTP layer's `token.missing`; the verifier's `token.expired` / `token.invalid` /
+ * `token.revoked` are domain errors, the same for chat's PASS as for a route.
  */
 export const requireAuth = (verify: AccessTokenVerifier) =>
   createMiddleware<AppEnv>(async (c, next) => {

@@ -42,13 +42,19 @@ async function until(what: string, check: () => boolean, timeoutMs = 2000): Prom
 }
 
 describe.skipIf(!redisUrl)('the revocation feed over Redis', () => {
-  test('reaches running processes, is loaded by later ones, and stays within its key pair', async () => {
+  /** A key pair's public half, its stored revocations removed after the tests, and a Redis connection. */
+  async function storedKey(): Promise<{ key: string; redis: Redis }> {
     const key = await publicKeyPem()
     const redis = new Redis(redisUrl!)
     cleanups.push(async () => {
       await redis.del(revocationStoreKey(key))
       await redis.quit()
     })
+    return { key, redis }
+  }
+
+  test('reaches running processes, is loaded by later ones, and stays within its key pair', async () => {
+    const { key } = await storedKey()
     const a = await processFeed(redisUrl!, key)
     const b = await processFeed(redisUrl!, key)
     const stranger = await processFeed(redisUrl!, await publicKeyPem())
@@ -74,13 +80,8 @@ describe.skipIf(!redisUrl)('the revocation feed over Redis', () => {
     expect((await processFeed(redisUrl!, await publicKeyPem())).list.size()).toBe(0)
   }, 20_000)
 
-  test('a message or stored entry of another shape is dropped, the rest applied', async () => {
-    const key = await publicKeyPem()
-    const redis = new Redis(redisUrl!)
-    cleanups.push(async () => {
-      await redis.del(revocationStoreKey(key))
-      await redis.quit()
-    })
+  test('a stored entry of another shape is dropped, the rest applied', async () => {
+    const { key, redis } = await storedKey()
     await redis.zadd(revocationStoreKey(key), Date.now(), 'not json', Date.now(), JSON.stringify({ kind: 'session', sessionId: 'stored', until: inAMinute() }))
     const { list } = await processFeed(redisUrl!, key)
     expect(list.sessionRevoked('stored')).toBe(true)

@@ -43,6 +43,8 @@ const parseJson = (text: string): unknown => {
 // Nothing a revocation covers outlives the oldest token any verifier accepts.
 const RETENTION_MS = (MAX_ACCESS_TOKEN_AGE_SECONDS + 120) * 1000
 const CHUNK = 500
+/** A logout waits no longer for a Redis that does not answer (frozen, not closed): the rest goes on in the background. */
+const PUBLISH_WAIT_MS = 1000
 /** Re-reads what was stored since the last read: repairs a message lost while a subscriber reconnected. */
 const RESYNC_MS = 5000
 // Scores are the publishers' clocks: re-read a little before the last one seen.
@@ -98,9 +100,11 @@ export function createRevocationFeed(options: {
       const since = Number.isFinite(lastScore) ? `(${lastScore - RESYNC_OVERLAP_MS}` : '-inf'
       const entries = await client.zrangebyscore(key, since, '+inf', 'WITHSCORES')
       const revocations: Revocation[] = []
+      const now = Date.now() / 1000
       for (let i = 0; i < entries.length; i += 2) {
         const parsed = RevocationSchema.safeParse(parseJson(entries[i] ?? ''))
-        if (parsed.success) revocations.push(parsed.data)
+        // Stored for a day (the longest any token lives), most are over well before.
+        if (parsed.success && parsed.data.until > now) revocations.push(parsed.data)
         lastScore = Math.max(lastScore, Number(entries[i + 1]))
       }
       list.apply(revocations)
@@ -125,11 +129,17 @@ export function createRevocationFeed(options: {
   return {
     async publish(revocations) {
       list.apply(revocations)
-      for (let i = 0; i < revocations.length; i += CHUNK) {
-        const chunk = revocations.slice(i, i + CHUNK)
-        // Stored before it is announced: a process that misses the message reads it at its next resync.
-        if (redis) await store(redis, chunk).catch((error: unknown) => warnOnce(error, 'revocations could not be stored in Redis'))
-        await transport.publish(channel, JSON.stringify(chunk))
+      const announced = (async () => {
+        for (let i = 0; i < revocations.length; i += CHUNK) {
+          const chunk = revocations.slice(i, i + CHUNK)
+          // Stored before it is announced: a process that misses the message reads it at its next resync.
+          if (redis) await store(redis, chunk).catch((error: unknown) => warnOnce(error, 'revocations could not be stored in Redis'))
+          await transport.publish(channel, JSON.stringify(chunk))
+        }
+      })()
+      const late = Bun.sleep(PUBLISH_WAIT_MS).then(() => 'late' as const)
+      if ((await Promise.race([announced, late])) === 'late') {
+        warnOnce(new Error(`Redis did not answer within ${PUBLISH_WAIT_MS} ms`), 'revocations are still being announced')
       }
     },
     async start() {
