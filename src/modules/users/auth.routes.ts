@@ -3,7 +3,7 @@ import { isIP } from 'node:net'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AccessTokenSigner } from '../../platform/auth/tokens.ts'
 import { DomainError } from '../../platform/errors.ts'
-import { clientAddress } from '../../platform/http/client-address.ts'
+import { clientAddress, rateLimitKey } from '../../platform/http/client-address.ts'
 import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
@@ -99,6 +99,8 @@ export function authRoutes(
   const router = createRouter()
   const route = routeDefiner(authenticated)
   const address = (c: Context<AppEnv>) => clientAddress(c, settings.trustProxy)
+  // Limits by the IPv6 /64, so rotating addresses within one takes no fresh window.
+  const limited = (c: Context<AppEnv>) => rateLimitKey(address(c))
   const perAddress = (name: string): RateLimitRule => ({ name, limit: settings.attemptsPerMinute, windowSeconds: 60 })
   const attempts = createLoginAttempts(limiter, accounts.signedInFrom, {
     failuresPerAccount: settings.failuresPerAccount,
@@ -134,7 +136,7 @@ export function authRoutes(
       tags: ['auth'],
       summary: 'Create an account and sign in',
       bodyLimit: AUTH_BODY_LIMIT,
-      middleware: [rateLimit(limiter, perAddress('register'), address)] as const,
+      middleware: [rateLimit(limiter, perAddress('register'), limited)] as const,
       request: { body: json(RegisterBody) },
       responses: {
         201: { description: 'Registered and signed in', content: { 'application/json': { schema: TokenPair } } },
@@ -162,7 +164,7 @@ export function authRoutes(
       tags: ['auth'],
       summary: 'Sign in with login and password',
       bodyLimit: AUTH_BODY_LIMIT,
-      middleware: [rateLimit(limiter, perAddress('login'), address)] as const,
+      middleware: [rateLimit(limiter, perAddress('login'), limited)] as const,
       request: { body: json(LoginBody) },
       responses: {
         200: { description: 'Signed in', content: { 'application/json': { schema: TokenPair } } },
@@ -192,7 +194,7 @@ export function authRoutes(
       path: '/api/auth/refresh',
       tags: ['auth'],
       summary: 'Exchange a refresh token for a new pair (the old one stops working; a retry within seconds gets the same pair)',
-      middleware: [rateLimit(limiter, { ...perAddress('refresh'), limit: settings.attemptsPerMinute * 6 }, address)] as const,
+      middleware: [rateLimit(limiter, { ...perAddress('refresh'), limit: settings.attemptsPerMinute * 6 }, limited)] as const,
       request: { body: json(RefreshBody) },
       responses: {
         200: { description: 'New tokens', content: { 'application/json': { schema: TokenPair } } },

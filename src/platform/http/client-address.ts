@@ -43,3 +43,28 @@ export function clientAddress(c: Context, trustProxy: boolean): string {
     return 'unknown'
   }
 }
+
+/** The first four groups (the /64) of a canonical IPv6 address, `::` expanded. */
+function prefix64(v6: string): string {
+  const [head = '', tail] = v6.split('::')
+  const left = head === '' ? [] : head.split(':')
+  const right = tail === undefined || tail === '' ? [] : tail.split(':')
+  // An embedded IPv4 tail (`::1.2.3.4`) is two groups, but lies in the last 64 bits anyway.
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+  return groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')
+}
+
+/**
+ * What per-address rate limits key a `clientAddress` by: an IPv4 address itself, an IPv6 one by
+ * its /64 (`2001:db8:1:2::/64`), since a single subscriber is routinely handed a whole /64 and
+ * could otherwise take a fresh window with every address in it. Anything else (`'unknown'`) is
+ * returned as it is. Sessions keep recording the full address.
+ *
+ * @example
+ * rateLimit(limiter, rule, (c) => rateLimitKey(clientAddress(c, trustProxy)))
+ * rateLimitKey('2001:db8:1:2:aaaa::1') // '2001:db8:1:2::/64'
+ * rateLimitKey('203.0.113.9')          // '203.0.113.9'
+ */
+export function rateLimitKey(address: string): string {
+  return isIP(address) === 6 ? `${prefix64(address.toLowerCase())}::/64` : address
+}
