@@ -51,12 +51,12 @@ export type RunningIngest = {
 /** Starts nginx-rtmp calling back `callbackUrl`; resolves once its HTTP side answers. */
 export async function startIngest(
   nginx: string,
-  options: { callbackUrl: string; secret: string; updateInterval: string; httpPort?: number; recordPath?: string },
+  options: { callbackUrl: string; secret: string; updateInterval: string; httpPort?: number; hlsPath?: string; recordPath?: string },
 ): Promise<RunningIngest> {
   const prefix = mkdtempSync(join(tmpdir(), 'ondes-ingest-'))
-  const hlsPath = join(prefix, 'hls')
+  const hlsPath = options.hlsPath ?? join(prefix, 'hls')
   const recordPath = options.recordPath ?? join(prefix, 'recordings')
-  mkdirSync(hlsPath)
+  mkdirSync(hlsPath, { recursive: true })
   mkdirSync(recordPath, { recursive: true })
   const rtmpPort = freePort()
   const httpPort = options.httpPort ?? freePort()

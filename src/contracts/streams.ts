@@ -55,6 +55,13 @@ export const streamsEvents = {
     duration_seconds: z.number().int().min(0),
     created_at: timestamp,
   }),
+  /** A clip was cut and is ready (`GET /api/clips?id=`). */
+  'streams.clip_created.v1': z.object({
+    clip_id: id,
+    broadcaster_id: id,
+    duration: z.number().int().min(1),
+    created_at: timestamp,
+  }),
 } as const
 
 export type StreamsEventType = keyof typeof streamsEvents

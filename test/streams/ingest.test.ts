@@ -34,6 +34,7 @@ beforeAll(async () => {
   mediaRoot = mkdtempSync(join(tmpdir(), 'ondes-media-'))
   t = await createTestPlatform([users, streams], {
     STREAMS_RECORDINGS_DIR: join(mediaRoot, 'recordings'),
+    STREAMS_HLS_DIR: join(mediaRoot, 'hls'),
     STREAMS_MEDIA_DIR: join(mediaRoot, 'media'),
     STREAMS_INGEST_SECRET: SECRET,
     STREAMS_UPDATE_TIMEOUT_SECONDS: String(UPDATE_TIMEOUT_SECONDS),
@@ -42,7 +43,7 @@ beforeAll(async () => {
   const port = freePort()
   t.platform.serve({ port, hostname: '127.0.0.1' })
   appUrl = `http://127.0.0.1:${port}`
-  ingest = await startIngest(tools.nginx, { callbackUrl: appUrl, secret: SECRET, updateInterval: `${UPDATE_INTERVAL_SECONDS}s`, httpPort: controlPort, recordPath: join(mediaRoot, 'recordings') })
+  ingest = await startIngest(tools.nginx, { callbackUrl: appUrl, secret: SECRET, updateInterval: `${UPDATE_INTERVAL_SECONDS}s`, httpPort: controlPort, recordPath: join(mediaRoot, 'recordings'), hlsPath: join(mediaRoot, 'hls') })
   ada = await addBroadcaster(t, '201', 'ada_live')
   bob = await addBroadcaster(t, '202', 'bob_live')
 }, 30_000)
@@ -66,6 +67,7 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined | fal
     await Bun.sleep(50)
   }
 }
+const clip = (query: string) => fetch(`${appUrl}/api/clips?${query}`, { method: 'POST', headers: { authorization: `Bearer ${ada.token}` } })
 const filesUnder = (dir: string): string[] =>
   readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
@@ -95,6 +97,18 @@ describe.skipIf(!tools)('nginx-rtmp ingest', () => {
     const files = filesUnder(ingest.hlsPath)
     expect(files.some((f) => f.startsWith('ada_live/'))).toBe(true)
     expect(files.filter((f) => f.includes(key) || f.includes(key.slice(-43)))).toEqual([])
+
+    // A clip of the last 5 s, while live (asked for again while the HLS output is still shorter).
+    const liveClip = await waitFor(
+      'a live clip accepted',
+      async () => {
+        const res = await clip(`broadcaster_id=${ada.id}&duration=5`)
+        if (res.status === 409) return undefined
+        expect(res.status).toBe(202)
+        return ((await res.json()) as { data: [{ id: string }] }).data[0].id
+      },
+      8000,
+    )
 
     // The push ends: on_publish_done takes the stream offline.
     expect(await push.exited).toBe(0)
@@ -126,6 +140,26 @@ describe.skipIf(!tools)('nginx-rtmp ingest', () => {
     expect(Math.abs(Number(probed.stdout.toString().trim()) - 8)).toBeLessThan(1.2)
     const created = await publishedEvents(t, streams, { type: 'streams.vod_created.v1' })
     expect(created.map((e) => e.payload)).toEqual([expect.objectContaining({ vod_id: video.id, stream_id: listed.id })])
+
+    // Clips from the live stream and from the VOD (ending 7 s in) are ready, ffprobe-readable, 5 s long (±1 s).
+    const vodClipRes = await clip(`broadcaster_id=${ada.id}&duration=5&vod_id=${video.id}&vod_offset=7`)
+    expect(vodClipRes.status).toBe(202)
+    const vodClip = ((await vodClipRes.json()) as { data: [{ id: string }] }).data[0].id
+    for (const id of [liveClip, vodClip]) {
+      const ready = await waitFor(
+        `clip ${id} ready`,
+        async () => {
+          const [found] = ((await (await fetch(`${appUrl}/api/clips?id=${id}`)).json()) as { data: { status: string; url: string; failure: string | null }[] }).data
+          expect(found?.status).not.toBe('failed')
+          return found?.status === 'ready' && found
+        },
+        15_000,
+      )
+      const file = join(mediaRoot, `clip-${id}.mp4`)
+      await Bun.write(file, await (await fetch(`${appUrl}${ready.url}`)).arrayBuffer())
+      const probed = Bun.spawnSync([tools!.ffprobe, '-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file])
+      expect(Math.abs(Number(probed.stdout.toString().trim()) - 5)).toBeLessThanOrEqual(1)
+    }
   }, 45_000)
 
   test('a wrong key is refused and nothing goes live', async () => {

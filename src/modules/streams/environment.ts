@@ -27,6 +27,8 @@ export const streamsSettings = z.object({
   STREAMS_VIEWER_REFRESH_MS: wholeNumber('milliseconds', 100, 60_000).default(5000),
   /** Redis key prefix of the viewer sets (with REDIS_URL). */
   STREAMS_REDIS_PREFIX: z.string().min(1).max(100).default('ondes:streams'),
+  /** Where the media server writes HLS (its `hls_path`, shared with this process): live clips are cut from it. */
+  STREAMS_HLS_DIR: z.string().min(1).default('.data/hls'),
   /** Where the media server writes recordings (its `record_path`, shared with this process). */
   STREAMS_RECORDINGS_DIR: z.string().min(1).default('.data/recordings'),
   /** Where VOD and clip MP4s are written and served from. */

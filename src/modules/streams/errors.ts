@@ -6,6 +6,9 @@ export const STREAMS_PROBLEMS = {
   'category.not_found': 404,
   'category.taken': 409,
   'channel.not_found': 404,
+  'clip.not_found': 404,
+  'clip.out_of_range': 400,
+  'clip.too_early': 409,
   'channel.not_owner': 403,
   'game.unknown': 400,
   // The media server's callbacks: any 4xx refuses the publish (or cuts it, for an update).

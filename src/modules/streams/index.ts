@@ -6,6 +6,8 @@ import { broadcasterProjection } from './broadcasters.ts'
 import { createAudience } from './audience.ts'
 import { createCategories } from './categories.ts'
 import { categoryRoutes } from './categories.routes.ts'
+import { createClips } from './clips.ts'
+import { clipRoutes } from './clips.routes.ts'
 import { createChannels } from './channels.ts'
 import { channelRoutes } from './channels.routes.ts'
 import { createDirectory, snapshotDirectory } from './directory.ts'
@@ -22,10 +24,10 @@ import { videoRoutes } from './videos.routes.ts'
 import { createMemoryViewers, createRedisViewers } from './viewers.ts'
 import { createVods } from './vods.ts'
 
-/** Channels, stream keys, live sessions from the media server's callbacks, the directory, viewers, categories and VODs. */
+/** Channels, stream keys, live sessions from the media server's callbacks, the directory, viewers, categories, VODs and clips. */
 export const streams = defineModule({
   name: 'streams',
-  prefixes: ['/api/streams', '/api/channels', '/api/games', '/api/search', '/api/videos', '/api/ingest'],
+  prefixes: ['/api/streams', '/api/channels', '/api/games', '/api/search', '/api/videos', '/api/clips', '/api/ingest'],
   migrations: resolve(import.meta.dir, '../../../migrations/streams'),
   produces: streamsEvents,
   consumes: broadcasterProjection,
@@ -40,6 +42,7 @@ export const streams = defineModule({
     const viewers = redis ? createRedisViewers(redis, settings.STREAMS_REDIS_PREFIX) : createMemoryViewers()
     const audience = createAudience(database, viewers)
     const media = createMedia({ ffmpeg: settings.STREAMS_FFMPEG, ffprobe: settings.STREAMS_FFPROBE })
+    const clips = createClips(database, media, { hlsDir: settings.STREAMS_HLS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
     const vods = createVods(database, media, { recordingsDir: settings.STREAMS_RECORDINGS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
     const routes = createRouter()
       .route('/', channelRoutes(database, { channels: createChannels(database), keys, sessions, cut }, authenticated))
@@ -54,6 +57,7 @@ export const streams = defineModule({
       )
       .route('/', categoryRoutes(createCategories(database), authenticated))
       .route('/', videoRoutes(vods, authenticated))
+      .route('/', clipRoutes(clips, authenticated))
       .route('/', ingestRoutes({ sessions, keys, vods }, secrets.ingestSecret, authenticated))
     return {
       routes,
@@ -86,6 +90,14 @@ export const streams = defineModule({
           run: async ({ signal }) => {
             // Until none waits; a failure waits for the next run (a second), so its retries are spread out.
             while (!signal.aborted && (await vods.remuxNext(signal)) === 'ready');
+          },
+        },
+        {
+          name: 'clip-cut',
+          everyMs: 1000,
+          singleton: true,
+          run: async ({ signal }) => {
+            while (!signal.aborted && (await clips.cutNext(signal)) === 'ready');
           },
         },
         { name: 'viewer-minutes', everyMs: 15_000, singleton: true, run: async () => void (await audience.publishMinutes()) },

@@ -4,6 +4,11 @@ import { rename, rm } from 'node:fs/promises'
 export type Media = {
   /** Remuxes `input` into an MP4 at `output` with its index first (faststart), written whole or not at all. */
   remux: (input: string, output: string, signal?: AbortSignal) => Promise<void>
+  /**
+   * Cuts `duration` seconds from `start` of `inputs` (MPEG-TS segments read as one, or one MP4)
+   * into an MP4 at `output`, streams copied (so at keyframes), written whole or not at all.
+   */
+  cut: (inputs: string[], start: number, duration: number, output: string, signal?: AbortSignal) => Promise<void>
   /** The duration ffprobe reads from `file`, in seconds. */
   duration: (file: string) => Promise<number>
 }
@@ -22,16 +27,21 @@ async function run(command: string[], signal?: AbortSignal): Promise<string> {
  * await media.duration('media/vods/7.mp4') // 8.04
  */
 export function createMedia(tools: { ffmpeg: string; ffprobe: string }): Media {
+  // Written beside the target and renamed into place: a reader never sees half a file.
+  const writeWhole = async (output: string, args: string[], signal?: AbortSignal) => {
+    const partial = `${output}.partial.mp4`
+    try {
+      await run([tools.ffmpeg, '-hide_banner', '-loglevel', 'error', '-y', ...args, '-c', 'copy', '-movflags', '+faststart', partial], signal)
+      await rename(partial, output)
+    } finally {
+      await rm(partial, { force: true })
+    }
+  }
   return {
-    remux: async (input, output, signal) => {
-      // Written beside the target and renamed into place: a reader never sees half a file.
-      const partial = `${output}.partial.mp4`
-      try {
-        await run([tools.ffmpeg, '-hide_banner', '-loglevel', 'error', '-y', '-i', input, '-c', 'copy', '-movflags', '+faststart', partial], signal)
-        await rename(partial, output)
-      } finally {
-        await rm(partial, { force: true })
-      }
+    remux: (input, output, signal) => writeWhole(output, ['-i', input], signal),
+    cut: (inputs, start, duration, output, signal) => {
+      const input = inputs.length === 1 ? inputs[0]! : `concat:${inputs.join('|')}`
+      return writeWhole(output, ['-ss', start.toFixed(3), '-i', input, '-t', String(duration)], signal)
     },
     duration: async (file) => {
       const out = await run([tools.ffprobe, '-v', 'error', '-show_entries', 'format=duration', '-of', 'default=noprint_wrappers=1:nokey=1', file])

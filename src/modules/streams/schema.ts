@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
@@ -155,5 +155,45 @@ export const vods = pgTable(
     index('vods_broadcaster_id_idx').on(t.broadcasterId, t.id.desc()),
     index('vods_processing_idx').on(t.id).where(sql`${t.status} = 'processing'`),
     check('vods_status', sql`${t.status} in ('processing', 'ready', 'failed')`),
+  ],
+)
+
+/**
+ * Clips: `duration` seconds cut by ffmpeg from the live HLS output (the segments named in
+ * `source` when it was asked for) or from a VOD ending at `vod_offset`; `processing` → `ready`
+ * | `failed` with a reason after retries.
+ */
+export const clips = pgTable(
+  'clips',
+  {
+    id: text('id').primaryKey(),
+    broadcasterId: userId('broadcaster_id')
+      .notNull()
+      .references(() => channels.broadcasterId, { onDelete: 'cascade' }),
+    creatorId: userId('creator_id').notNull(),
+    streamId: bigint('stream_id', { mode: 'bigint' }).references(() => streams.id, { onDelete: 'set null' }),
+    vodId: bigint('vod_id', { mode: 'bigint' }).references(() => vods.id, { onDelete: 'set null' }),
+    vodOffset: integer('vod_offset'),
+    title: text('title').notNull(),
+    language: text('language').notNull(),
+    gameId: text('game_id').notNull().default(''),
+    duration: integer('duration').notNull(),
+    // Live clips: the HLS segments (file names in the login's HLS directory) and where in them the clip starts.
+    source: jsonb('source').$type<{ segments: string[]; startSeconds: number }>(),
+    status: text('status').notNull().default('processing'),
+    attempts: integer('attempts').notNull().default(0),
+    failure: text('failure'),
+    file: text('file'),
+    viewCount: integer('view_count').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('clips_broadcaster_id_idx').on(t.broadcasterId, t.createdAt.desc()),
+    index('clips_stream_id_idx').on(t.streamId),
+    index('clips_vod_id_idx').on(t.vodId),
+    index('clips_processing_idx').on(t.createdAt).where(sql`${t.status} = 'processing'`),
+    check('clips_status', sql`${t.status} in ('processing', 'ready', 'failed')`),
+    check('clips_duration', sql`${t.duration} between 5 and 60`),
   ],
 )
