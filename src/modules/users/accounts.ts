@@ -15,6 +15,14 @@ export type Account = { id: UserId; login: string; roles: Role[]; rolesVersion: 
 
 export type Registration = { login: string; email: string; password: string; displayName: string }
 
+/** An address, or a network in CIDR form (`2001:db8:1:2::/64`): what Postgres takes as `inet`. */
+function isInet(value: string): boolean {
+  const [host = '', bits, ...rest] = value.split('/')
+  const version = isIP(host)
+  if (version === 0 || rest.length > 0) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128))
+}
+
 /** Registration and credential checks: the only code that sees passwords. */
 export function createAccounts(database: ModuleDatabase) {
   const { db, sql: client } = database
@@ -82,13 +90,16 @@ export function createAccounts(database: ModuleDatabase) {
       return { id: found.id, login: found.login, roles: found.roles, rolesVersion: found.roles_version }
     },
 
-    /** Whether the account of `login` ever opened a session from `address` (signed in or registered there). */
+    /**
+     * Whether the account of `login` ever opened a session (signed in or registered) from
+     * `address`, or from inside it when it is a network (`2001:db8:1:2::/64`, as rate limits key IPv6).
+     */
     async signedInFrom(login: string, address: string): Promise<boolean> {
-      if (isIP(address) === 0) return false
+      if (!isInet(address)) return false
       const [row] = await client<{ known: boolean }[]>`
         select exists (
           select 1 from sessions join users on users.id = sessions.user_id
-          where users.login = ${login} and sessions.ip = ${address}::inet
+          where users.login = ${login} and sessions.ip <<= ${address}::inet
         ) as known`
       return row?.known ?? false
     },

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, spyOn, test } from 'bun:test'
 import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
+import { createModuleDatabase } from '../../platform/db/database.ts'
+import { createMetrics } from '../../platform/metrics.ts'
 import { createMemoryRateLimiter } from '../../platform/rate-limit.ts'
+import { createAccounts } from './accounts.ts'
 import { users } from './index.ts'
 import { createLoginAttempts } from './login-attempts.ts'
 
@@ -89,6 +92,22 @@ describe('logins are limited per account in failures, not attempts', () => {
     }
     // While the attack's failures last, an address that never signed in may not try, even with the password…
     expect((await login('streamer', 'live every evening', '192.0.2.99')).status).toBe(429)
+  }, 30_000)
+})
+
+describe('signed in from', () => {
+  test('an IPv6 owner, and a network they signed in from, are known while the account is over its cap', async () => {
+    await register('v6_owner', 'over the rainbow', '2001:db8:1:2::7')
+    for (const address of addresses('198.51.102', FAILURES_PER_ACCOUNT)) expect((await login('v6_owner', 'guess', address)).status).toBe(401)
+    expect((await login('v6_owner', 'over the rainbow', '2001:db8:1:3::7')).status).toBe(429)
+    expect((await login('v6_owner', 'over the rainbow', '2001:db8:1:2::7')).status).toBe(200)
+    // Rate limits may key IPv6 by its /64; the account's sessions inside one count.
+    const database = createModuleDatabase({ module: 'users', url: t.databaseUrls.users!, poolMax: 1, queryDuration: createMetrics().queryDuration })
+    const accounts = createAccounts(database)
+    expect(await accounts.signedInFrom('v6_owner', '2001:db8:1:2::/64')).toBe(true)
+    expect(await accounts.signedInFrom('v6_owner', '2001:db8:1:3::/64')).toBe(false)
+    for (const garbage of ['unknown', '2001:db8::/129', '1.2.3.4/33', '1.2.3.4/8/8', 'x/64']) expect(await accounts.signedInFrom('v6_owner', garbage)).toBe(false)
+    await database.close()
   }, 30_000)
 })
 
