@@ -7,8 +7,12 @@ type Fetch = (request: Request, server?: unknown) => Response | Promise<Response
  * - `no-store`, unless the route set its own Cache-Control: answers carry tokens, sessions and
  *   personal data, so nothing caches them; a route that may be cached says so, as /docs' assets do.
  * The CSP is the HTML page's own (/docs): JSON sent with nosniff is never rendered as a page.
+ * Answers built outside the platform's `fetch` (the socket seam's refused upgrades) call it directly.
+ *
+ * @example
+ * return secure(new Response(JSON.stringify(problem.toBody()), { status: 403 }))
  */
-function secure(response: Response): Response {
+export function secure(response: Response): Response {
   // Bun's Response headers are mutable, even on responses `fetch` returns.
   const headers = response.headers
   headers.set('x-content-type-options', 'nosniff')

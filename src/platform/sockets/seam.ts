@@ -2,6 +2,8 @@ import type { Server, WebSocketHandler } from 'bun'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { PROBLEM_CONTENT_TYPE, Problem } from '../http/problem.ts'
+import { requestIdOf } from '../http/request-scope.ts'
+import { secure } from '../http/security-headers.ts'
 import { PlatformSocket, SocketHub, type Envelope, type RawSocket } from './hub.ts'
 import { createSocketMetrics, type SocketCounts } from './metrics.ts'
 import type { ModuleSockets } from './types.ts'
@@ -78,22 +80,25 @@ export function createSocketSeam(options: {
     }
   }
 
-  const refused = (hub: SocketHub, response: Response): Response => {
+  // Answered here, not by the platform's fetch: the same headers and request id as its answers.
+  const refused = (hub: SocketHub, requestId: string, response: Response): Response => {
     const refusals = hub.counts.refused
     refusals.set(response.status, (refusals.get(response.status) ?? 0) + 1)
-    return response
+    response.headers.set('x-request-id', requestId)
+    return secure(response)
   }
 
   const upgrade = async (hub: SocketHub, request: Request, server: Server<Envelope>): Promise<Response | undefined> => {
     const protocols = offeredProtocols(request)
+    const requestId = requestIdOf(request)
     let decision: Awaited<ReturnType<ModuleSockets<unknown>['upgrade']>>
     try {
       decision = await hub.handlers!.upgrade(request, protocols)
     } catch (error) {
-      log.error({ err: error, module: hub.module }, 'socket upgrade handler failed')
-      return refused(hub, problemOf(new Problem(500, 'Something went wrong on our side while opening the socket')))
+      log.error({ err: error, module: hub.module, requestId }, 'socket upgrade handler failed')
+      return refused(hub, requestId, problemOf(new Problem(500, 'Something went wrong on our side while opening the socket')))
     }
-    if (decision instanceof Response) return refused(hub, decision)
+    if (decision instanceof Response) return refused(hub, requestId, decision)
     const protocol = decision.protocol !== undefined && protocols.includes(decision.protocol) ? decision.protocol : ''
     if (decision.protocol !== undefined && protocol === '') {
       log.warn({ module: hub.module, protocol: decision.protocol, offered: protocols }, 'socket upgrade picked a subprotocol the client did not offer; none echoed')
@@ -101,7 +106,7 @@ export function createSocketSeam(options: {
     // Bun echoes the first offered subprotocol unless told otherwise; an empty header echoes none.
     const headers = { 'sec-websocket-protocol': protocol }
     if (server.upgrade(request, { data: { hub, data: decision.data, protocol }, headers })) return undefined
-    return refused(hub, refuseUpgrade(400, 'expected a WebSocket upgrade (Sec-WebSocket-Key, Sec-WebSocket-Version: 13)'))
+    return refused(hub, requestId, refuseUpgrade(400, 'expected a WebSocket upgrade (Sec-WebSocket-Key, Sec-WebSocket-Version: 13)'))
   }
 
   const socketOf = (ws: RawSocket): PlatformSocket => ws.data.socket!
