@@ -62,6 +62,27 @@ export const streamsEvents = {
     duration: z.number().int().min(1),
     created_at: timestamp,
   }),
+  /** A raid's countdown began: chat can announce it in both channels. */
+  'streams.raid_started.v1': z.object({
+    raid_id: id,
+    from_broadcaster_id: id,
+    to_broadcaster_id: id,
+    to_broadcaster_login: z.string().min(1),
+    completes_at: timestamp,
+  }),
+  /** The raid went: `viewer_count` viewers are sent from one channel to the other. */
+  'streams.raid_completed.v1': z.object({
+    raid_id: id,
+    from_broadcaster_id: id,
+    to_broadcaster_id: id,
+    to_broadcaster_login: z.string().min(1),
+    viewer_count: z.number().int().min(0),
+  }),
+  'streams.raid_canceled.v1': z.object({
+    raid_id: id,
+    from_broadcaster_id: id,
+    to_broadcaster_id: id,
+  }),
 } as const
 
 export type StreamsEventType = keyof typeof streamsEvents

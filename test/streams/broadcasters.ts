@@ -24,3 +24,15 @@ export async function streamKeyOf(t: TestPlatform, broadcaster: Broadcaster): Pr
   if (res.status !== 200) throw new Error(`stream key of ${broadcaster.login}: ${res.status} ${await res.text()}`)
   return ((await res.json()) as { data: [{ stream_key: string }] }).data[0].stream_key
 }
+
+/** Makes the broadcaster live as nginx-rtmp's on_publish would (302 to the login); the live stream's id. */
+export async function goLive(t: TestPlatform, secret: string, broadcaster: Broadcaster, clientId: string): Promise<string> {
+  const res = await t.request(`/api/ingest/rtmp/${secret}/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ call: 'publish', app: 'ingest', name: await streamKeyOf(t, broadcaster), clientid: clientId }).toString(),
+  })
+  if (res.status !== 302 || res.headers.get('location') !== broadcaster.login) throw new Error(`publish of ${broadcaster.login}: ${res.status}`)
+  const [row] = await t.sql.streams!`select id::text as id from streams where broadcaster_id = ${broadcaster.id} and ended_at is null`
+  return row!.id as string
+}

@@ -12,26 +12,13 @@ import { createModuleDatabase } from '../../src/platform/db/database.ts'
 import { createMetrics } from '../../src/platform/metrics.ts'
 import { publishedEvents } from '../../src/platform/testing/events.ts'
 import { createTestPlatform, testRedisUrl, type TestPlatform } from '../../src/platform/testing/harness.ts'
-import { addBroadcaster, streamKeyOf, type Broadcaster } from './broadcasters.ts'
+import { addBroadcaster, goLive, type Broadcaster } from './broadcasters.ts'
 
 const SECRET = 'directory-secret-0123456789abcdefghijkl'
 const redisUrl = testRedisUrl('streams viewer counts shared through Redis')
 
 type Listed = { id: string; user_login: string; viewer_count: number; game_id: string; language: string; thumbnail_url: string; is_mature: boolean }
 type Page = { data: Listed[]; pagination: { cursor?: string } }
-
-async function goLive(t: TestPlatform, broadcaster: Broadcaster, clientId: string): Promise<string> {
-  const key = await streamKeyOf(t, broadcaster)
-  const res = await t.request(`/api/ingest/rtmp/${SECRET}/publish`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ call: 'publish', app: 'ingest', name: key, clientid: clientId }).toString(),
-  })
-  expect(res.status).toBe(302)
-  expect(res.headers.get('location')).toBe(broadcaster.login)
-  const [row] = await t.sql.streams!`select id::text as id from streams where broadcaster_id = ${broadcaster.id} and ended_at is null`
-  return row!.id as string
-}
 
 const beat = (t: TestPlatform, streamId: string, sessionId: string, token?: string) =>
   t.request(`/api/streams/${streamId}/heartbeat`, { method: 'POST', json: { session_id: sessionId }, token })
@@ -68,7 +55,7 @@ describe.each([
   beforeAll(async () => {
     t = await createTestPlatform([users, streams], { STREAMS_INGEST_SECRET: SECRET, STREAMS_VIEWER_REFRESH_MS: '100', ...env })
     channels = await Promise.all(['ch_a', 'ch_b', 'ch_c', 'ch_d', 'ch_e'].map((login, i) => addBroadcaster(t, String(401 + i), login)))
-    for (const [i, channel] of channels.entries()) ids.push(await goLive(t, channel, String(i + 1)))
+    for (const [i, channel] of channels.entries()) ids.push(await goLive(t, SECRET, channel, String(i + 1)))
   }, 30_000)
   afterAll(() => t.close())
 
@@ -130,7 +117,7 @@ describe('heartbeats per address', () => {
   test('are limited (429 with Retry-After)', async () => {
     const t = await createTestPlatform([users, streams], { STREAMS_INGEST_SECRET: SECRET, STREAMS_HEARTBEATS_PER_MINUTE: '3' })
     try {
-      const id = await goLive(t, await addBroadcaster(t, '501', 'limited'), '9')
+      const id = await goLive(t, SECRET, await addBroadcaster(t, '501', 'limited'), '9')
       const statuses = []
       for (let i = 0; i < 5; i++) statuses.push((await beat(t, id, `session-limit-${i}`)).status)
       expect(statuses).toEqual([204, 204, 204, 429, 429])
@@ -146,7 +133,7 @@ describe('viewer minutes', () => {
     const database = createModuleDatabase({ module: 'streams', url: t.databaseUrls.streams!, poolMax: 2, queryDuration: createMetrics().queryDuration })
     try {
       const broadcaster = await addBroadcaster(t, '601', 'minutes')
-      const streamId = await goLive(t, broadcaster, '11')
+      const streamId = await goLive(t, SECRET, broadcaster, '11')
       const viewers = createMemoryViewers()
       const audience = createAudience(database, viewers)
       const now = Date.now()

@@ -13,6 +13,10 @@ export const STREAMS_PROBLEMS = {
   'game.unknown': 400,
   // The media server's callbacks: any 4xx refuses the publish (or cuts it, for an update).
   'ingest.forbidden': 403,
+  'raid.not_found': 404,
+  'raid.pending': 409,
+  'raid.self': 400,
+  'raid.target_offline': 409,
   'recording.invalid': 400,
   'stream_key.invalid': 403,
   'stream.already_live': 409,

@@ -17,6 +17,8 @@ import { heartbeatRoutes } from './heartbeats.routes.ts'
 import { ingestRoutes } from './ingest.routes.ts'
 import { createMedia } from './media.ts'
 import { createLiveSessions } from './live-sessions.ts'
+import { createRaids } from './raids.ts'
+import { raidRoutes } from './raids.routes.ts'
 import { rtmpControlCut } from './rtmp-control.ts'
 import { createStreamKeys } from './stream-keys.ts'
 import { streamRoutes } from './streams.routes.ts'
@@ -24,10 +26,10 @@ import { videoRoutes } from './videos.routes.ts'
 import { createMemoryViewers, createRedisViewers } from './viewers.ts'
 import { createVods } from './vods.ts'
 
-/** Channels, stream keys, live sessions from the media server's callbacks, the directory, viewers, categories, VODs and clips. */
+/** Channels, stream keys, live sessions from the media server's callbacks, the directory, viewers, categories, VODs, clips and raids. */
 export const streams = defineModule({
   name: 'streams',
-  prefixes: ['/api/streams', '/api/channels', '/api/games', '/api/search', '/api/videos', '/api/clips', '/api/ingest'],
+  prefixes: ['/api/streams', '/api/channels', '/api/games', '/api/search', '/api/videos', '/api/clips', '/api/raids', '/api/ingest'],
   migrations: resolve(import.meta.dir, '../../../migrations/streams'),
   produces: streamsEvents,
   consumes: broadcasterProjection,
@@ -42,6 +44,7 @@ export const streams = defineModule({
     const viewers = redis ? createRedisViewers(redis, settings.STREAMS_REDIS_PREFIX) : createMemoryViewers()
     const audience = createAudience(database, viewers)
     const media = createMedia({ ffmpeg: settings.STREAMS_FFMPEG, ffprobe: settings.STREAMS_FFPROBE })
+    const raids = createRaids(database, settings.STREAMS_RAID_COUNTDOWN_SECONDS)
     const clips = createClips(database, media, { hlsDir: settings.STREAMS_HLS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
     const vods = createVods(database, media, { recordingsDir: settings.STREAMS_RECORDINGS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
     const routes = createRouter()
@@ -58,6 +61,7 @@ export const streams = defineModule({
       .route('/', categoryRoutes(createCategories(database), authenticated))
       .route('/', videoRoutes(vods, authenticated))
       .route('/', clipRoutes(clips, authenticated))
+      .route('/', raidRoutes(raids, authenticated))
       .route('/', ingestRoutes({ sessions, keys, vods }, secrets.ingestSecret, authenticated))
     return {
       routes,
@@ -100,6 +104,7 @@ export const streams = defineModule({
             while (!signal.aborted && (await clips.cutNext(signal)) === 'ready');
           },
         },
+        { name: 'raids', everyMs: 1000, singleton: true, run: async () => void (await raids.completeDue()) },
         { name: 'viewer-minutes', everyMs: 15_000, singleton: true, run: async () => void (await audience.publishMinutes()) },
       ],
     }

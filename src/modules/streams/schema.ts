@@ -197,3 +197,33 @@ export const clips = pgTable(
     check('clips_duration', sql`${t.duration} between 5 and 60`),
   ],
 )
+
+/**
+ * Raids: a live broadcaster sends their viewers to another live channel after a countdown
+ * (`completes_at`), which they may cancel. At most one raid is pending per raiding channel.
+ */
+export const raids = pgTable(
+  'raids',
+  {
+    id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+    fromBroadcasterId: userId('from_broadcaster_id')
+      .notNull()
+      .references(() => channels.broadcasterId, { onDelete: 'cascade' }),
+    toBroadcasterId: userId('to_broadcaster_id')
+      .notNull()
+      .references(() => channels.broadcasterId, { onDelete: 'cascade' }),
+    status: text('status').notNull().default('pending'),
+    viewerCount: integer('viewer_count'),
+    completesAt: timestamp('completes_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('raids_from_broadcaster_id_idx').on(t.fromBroadcasterId),
+    index('raids_to_broadcaster_id_idx').on(t.toBroadcasterId),
+    uniqueIndex('raids_one_pending_per_channel').on(t.fromBroadcasterId).where(sql`${t.status} = 'pending'`),
+    index('raids_due_idx').on(t.completesAt).where(sql`${t.status} = 'pending'`),
+    check('raids_status', sql`${t.status} in ('pending', 'completed', 'canceled')`),
+    check('raids_not_self', sql`${t.fromBroadcasterId} <> ${t.toBroadcasterId}`),
+  ],
+)
