@@ -1,13 +1,14 @@
 /**
  * The Ondes app under test: a scratch users database (cloned from the migrated template,
  * seeded with 10k users and a login account) and `bun src/main.ts` serving it in a child
- * process, exactly as `bun start` would with USERS_DATABASE_URL set.
+ * process with every module of the build (the others on empty databases), exactly as `bun start`
+ * would with the *_DATABASE_URL variables set.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
-import { cleanEnv, log, seedUsers, SEED_USERS, SETTINGS, startServer, usersDatabase, type Child } from './lib.ts'
+import { cleanEnv, log, otherModuleDatabases, seedUsers, SEED_USERS, SETTINGS, startServer, usersDatabase, type Child } from './lib.ts'
 
 export type OndesApp = {
   url: string
@@ -38,6 +39,7 @@ async function markPartners(url: string): Promise<void> {
 export async function startOndesApp(): Promise<OndesApp> {
   log('creating a scratch users database from the migrated template')
   const database = await usersDatabase()
+  const others = await otherModuleDatabases()
   const dataDir = mkdtempSync(resolve(tmpdir(), 'ondes-bench-data-'))
   let child: Child | undefined
   try {
@@ -49,7 +51,7 @@ export async function startOndesApp(): Promise<OndesApp> {
         name,
         ['src/main.ts'],
         cleanEnv({
-          MODULES: 'users',
+          ...others.env,
           USERS_DATABASE_URL: database.url,
           DB_POOL_MAX: String(SETTINGS.poolMax),
           LOG_LEVEL: 'warn',
@@ -74,12 +76,14 @@ export async function startOndesApp(): Promise<OndesApp> {
         const code = await app.child.stop()
         if (code !== 0) log(`ondes-app exited with ${code} (see ${app.child.logPath})`)
         await database.drop()
+        await others.drop()
         rmSync(dataDir, { recursive: true, force: true })
       },
     }
   } catch (error) {
     await child?.stop()
     await database.drop()
+    await others.drop()
     rmSync(dataDir, { recursive: true, force: true })
     throw error
   }

@@ -32,6 +32,7 @@ import {
   SEED_USERS,
   SETTINGS,
   startServer,
+  otherModuleDatabases,
   usersDatabase,
   wrk,
   type Child,
@@ -42,7 +43,10 @@ import {
 
 export const TARGET = 0.7
 
-type Fixture = { databaseUrl: string; dataDir: string }
+type Fixture = { databaseUrl: string; dataDir: string; others: Record<string, string> }
+
+// Split users publishes to consumers in other processes, which the platform allows over Redis only.
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 function appEnv(fixture: Fixture, extra: Record<string, string>) {
   return cleanEnv({
@@ -54,16 +58,13 @@ function appEnv(fixture: Fixture, extra: Record<string, string>) {
   })
 }
 
-/**
- * The monolith, served directly. Users is the only module this build has, so MODULES=users is
- * every module there is; naming it spares the other four *_DATABASE_URL (set all or none).
- */
+/** The monolith, served directly: every module of the build, the others on empty databases. */
 const startMonolith = (fixture: Fixture, name: string) =>
-  startServer(name, ['src/main.ts'], appEnv(fixture, { MODULES: 'users' }), '/readyz')
+  startServer(name, ['src/main.ts'], appEnv(fixture, fixture.others), '/readyz')
 
 /** A split users process and nginx in front of it; stopping the returned child stops both. */
 async function startGateway(fixture: Fixture, nginx: string, name: string): Promise<Started> {
-  const app = await startServer(name, ['src/main.ts'], appEnv(fixture, { MODULES: 'users', TRUST_PROXY: 'true' }), '/readyz')
+  const app = await startServer(name, ['src/main.ts'], appEnv(fixture, { MODULES: 'users', TRUST_PROXY: 'true', REDIS_URL }), '/readyz')
   try {
     const port = freePort()
     const config = renderGatewayConfig(modules, { listen: `127.0.0.1:${port}`, upstreams: { users: new URL(app.url).host } })
@@ -91,8 +92,9 @@ export async function gateway(): Promise<Row[]> {
   process.env.BENCH_SEED_USERS = String(SEED_USERS)
   log('creating a scratch users database from the migrated template')
   const database = await usersDatabase()
+  const others = await otherModuleDatabases()
   const dataDir = mkdtempSync(resolve(tmpdir(), 'ondes-bench-gateway-'))
-  const fixture = { databaseUrl: database.url, dataDir }
+  const fixture = { databaseUrl: database.url, dataDir, others: others.env }
   const rounds: GatewayRound[] = []
   try {
     log(`seeding ${SEED_USERS} users (${database.name})`)
@@ -120,6 +122,7 @@ export async function gateway(): Promise<Row[]> {
     }
   } finally {
     await database.drop()
+    await others.drop()
     rmSync(dataDir, { recursive: true, force: true })
   }
 
