@@ -1,0 +1,20 @@
+import { domainErrors } from '../../platform/errors.ts'
+import type { ProblemTable } from '../../platform/http/problem.ts'
+
+/** The subscriptions module's domain error codes and their HTTP statuses. */
+export const SUBSCRIPTIONS_PROBLEMS = {
+  'channel_points.not_broadcaster': 403, // only the channel's broadcaster manages its rewards and redemptions
+  'channel_points.insufficient': 409,
+  'redemption.input_required': 400,
+  'redemption.not_found': 404, // none of the ids is an UNFULFILLED redemption of the reward
+  'reward.cooldown': 409,
+  'reward.invalid': 400, // settings that contradict each other (a limit enabled without a value)
+  'reward.not_found': 404,
+  'reward.out_of_stock': 409,
+  'reward.title_taken': 409,
+  'reward.unavailable': 409, // disabled or paused
+  'reward.user_limit': 409,
+} as const satisfies ProblemTable
+
+/** A subscriptions `DomainError`; a code missing from `SUBSCRIPTIONS_PROBLEMS` does not compile. */
+export const subscriptionsError = domainErrors(SUBSCRIPTIONS_PROBLEMS)

@@ -1,0 +1,24 @@
+import { resolve } from 'node:path'
+import { subscriptionsEvents } from '../../contracts/subscriptions.ts'
+import { createRouter } from '../../platform/http/router.ts'
+import { defineModule } from '../../platform/module.ts'
+import { channelPointsRoutes } from './channel-points.routes.ts'
+import { subscriptionsSettings } from './environment.ts'
+import { SUBSCRIPTIONS_PROBLEMS } from './errors.ts'
+import { createChannelPoints } from './points.ts'
+import { createRedemptions } from './redemptions.ts'
+import { createRewards } from './rewards.ts'
+
+/** How viewers support a channel and how it rewards them: channel points, custom rewards and redemptions. */
+export const subscriptions = defineModule({
+  name: 'subscriptions',
+  prefixes: ['/api/channel-points', '/api/subscriptions'],
+  migrations: resolve(import.meta.dir, '../../../migrations/subscriptions'),
+  produces: subscriptionsEvents,
+  problems: SUBSCRIPTIONS_PROBLEMS,
+  settings: subscriptionsSettings,
+  create({ database, authenticated }) {
+    const stores = { rewards: createRewards(database), redemptions: createRedemptions(database), points: createChannelPoints(database) }
+    return { routes: createRouter().route('/', channelPointsRoutes(stores, authenticated)) }
+  },
+})

@@ -1,0 +1,114 @@
+import { sql } from 'drizzle-orm'
+import { bigint, boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+const userId = (name: string) => bigint(name, { mode: 'bigint' })
+
+/**
+ * A viewer's points in one channel: the sum of their ledger entries there, kept beside it so a
+ * spend is one conditional UPDATE; the CHECK makes a negative balance impossible even for a bug.
+ */
+export const channelPoints = pgTable(
+  'channel_points',
+  {
+    broadcasterId: userId('broadcaster_id').notNull(),
+    userId: userId('user_id').notNull(),
+    balance: bigint('balance', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.broadcasterId, t.userId] }), check('channel_points_balance_non_negative', sql`${t.balance} >= 0`)],
+)
+
+/**
+ * Every change of a balance, never updated or deleted. `(reason, reference)` names its cause
+ * once per balance (a redemption's id, `follow`), so a cause replayed credits nothing more.
+ */
+export const pointsLedger = pgTable(
+  'channel_points_ledger',
+  {
+    id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+    broadcasterId: userId('broadcaster_id').notNull(),
+    userId: userId('user_id').notNull(),
+    delta: bigint('delta', { mode: 'number' }).notNull(),
+    reason: text('reason').notNull(),
+    reference: text('reference').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('channel_points_ledger_cause_key').on(t.broadcasterId, t.userId, t.reason, t.reference),
+    check('channel_points_ledger_delta_non_zero', sql`${t.delta} <> 0`),
+  ],
+)
+
+/** A broadcaster's custom channel-points reward, with Helix's settings. */
+export const customRewards = pgTable(
+  'custom_rewards',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    broadcasterId: userId('broadcaster_id').notNull(),
+    title: text('title').notNull(),
+    prompt: text('prompt').notNull().default(''),
+    cost: bigint('cost', { mode: 'number' }).notNull(),
+    backgroundColor: text('background_color').notNull().default('#9147FF'),
+    isEnabled: boolean('is_enabled').notNull().default(true),
+    isPaused: boolean('is_paused').notNull().default(false),
+    isUserInputRequired: boolean('is_user_input_required').notNull().default(false),
+    isMaxPerStreamEnabled: boolean('is_max_per_stream_enabled').notNull().default(false),
+    maxPerStream: integer('max_per_stream').notNull().default(0),
+    isMaxPerUserPerStreamEnabled: boolean('is_max_per_user_per_stream_enabled').notNull().default(false),
+    maxPerUserPerStream: integer('max_per_user_per_stream').notNull().default(0),
+    isGlobalCooldownEnabled: boolean('is_global_cooldown_enabled').notNull().default(false),
+    globalCooldownSeconds: integer('global_cooldown_seconds').notNull().default(0),
+    shouldRedemptionsSkipRequestQueue: boolean('should_redemptions_skip_request_queue').notNull().default(false),
+    redeemedCurrentStream: integer('redemptions_redeemed_current_stream').notNull().default(0),
+    cooldownExpiresAt: timestamp('cooldown_expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // Helix: a title is unique among the broadcaster's rewards.
+    uniqueIndex('custom_rewards_title_key').on(t.broadcasterId, sql`lower(${t.title})`),
+    check('custom_rewards_cost_positive', sql`${t.cost} >= 1`),
+    check(
+      'custom_rewards_limits_non_negative',
+      sql`${t.maxPerStream} >= 0 and ${t.maxPerUserPerStream} >= 0 and ${t.globalCooldownSeconds} >= 0 and ${t.redeemedCurrentStream} >= 0`,
+    ),
+  ],
+)
+
+/** Redemptions of one reward by one user in the current stream, for `max_per_user_per_stream`. */
+export const rewardUserCounts = pgTable(
+  'reward_user_counts',
+  {
+    rewardId: uuid('reward_id')
+      .notNull()
+      .references(() => customRewards.id, { onDelete: 'cascade' }),
+    userId: userId('user_id').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.rewardId, t.userId] })],
+)
+
+/** A viewer's redemption of a reward; kept after the reward is deleted (Helix keeps the reward's title in it). */
+export const redemptions = pgTable(
+  'redemptions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    broadcasterId: userId('broadcaster_id').notNull(),
+    rewardId: uuid('reward_id').notNull(),
+    rewardTitle: text('reward_title').notNull(),
+    rewardPrompt: text('reward_prompt').notNull(),
+    userId: userId('user_id').notNull(),
+    userInput: text('user_input').notNull().default(''),
+    cost: bigint('cost', { mode: 'number' }).notNull(),
+    status: text('status').notNull(),
+    redeemedAt: timestamp('redeemed_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('redemptions_reward_idx').on(t.rewardId, t.status, t.redeemedAt),
+    check('redemptions_status_known', sql`${t.status} in ('UNFULFILLED', 'FULFILLED', 'CANCELED')`),
+  ],
+)
