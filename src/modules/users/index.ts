@@ -20,6 +20,9 @@ import { usersSnapshot } from './snapshot.ts'
 
 export { grantAdmin } from './admin.ts'
 
+/** How soon a revocation Redis did not take (an outage) is announced again, once Redis is back. */
+const REVOCATIONS_REPAIR_MS = 5000
+
 /** Accounts, sessions, profiles, follows, global roles and settings. The only holder of the signing key. */
 export const users = defineModule({
   name: 'users',
@@ -57,6 +60,8 @@ export const users = defineModule({
       .route('/', roleRoutes(createRoles(database, tokenRevocations), authenticated))
     // Before serving: without Redis this process's revocations list starts empty after a restart.
     const start = async () => log.info({ count: await tokenRevocations.reannounce() }, 'revocations still in force announced')
-    return { routes, start }
+    // On every replica: each owes only what it failed to announce itself.
+    const jobs = [{ name: 'revocations-repair', everyMs: REVOCATIONS_REPAIR_MS, run: () => tokenRevocations.repair() }]
+    return { routes, start, jobs }
   },
 })

@@ -8,8 +8,12 @@ import { MAX_ACCESS_TOKEN_AGE_SECONDS, ROLES } from './tokens.ts'
 
 /** How users announces revocations (`ModuleContext.revocations`); every process's verifier applies them. */
 export type RevocationPublisher = {
-  /** Applies them in this process at once, stores them for processes that start later, tells the others; never rejects. */
-  publish: (revocations: readonly Revocation[]) => Promise<void>
+  /**
+   * Applies them in this process at once, stores them for processes that start later, tells the
+   * others; never rejects. False when Redis did not take them within a second: the publisher
+   * announces them again later (users re-announces what its database holds).
+   */
+  publish: (revocations: readonly Revocation[]) => Promise<boolean>
 }
 
 export type RevocationFeed = RevocationPublisher & {
@@ -130,17 +134,27 @@ export function createRevocationFeed(options: {
     async publish(revocations) {
       list.apply(revocations)
       const announced = (async () => {
+        let stored = true
         for (let i = 0; i < revocations.length; i += CHUNK) {
           const chunk = revocations.slice(i, i + CHUNK)
           // Stored before it is announced: a process that misses the message reads it at its next resync.
-          if (redis) await store(redis, chunk).catch((error: unknown) => warnOnce(error, 'revocations could not be stored in Redis'))
+          if (redis) {
+            stored = await store(redis, chunk).then(
+              () => stored,
+              (error: unknown) => {
+                warnOnce(error, 'revocations could not be stored in Redis')
+                return false
+              },
+            )
+          }
           await transport.publish(channel, JSON.stringify(chunk))
         }
+        return stored
       })()
       const late = Bun.sleep(PUBLISH_WAIT_MS).then(() => 'late' as const)
-      if ((await Promise.race([announced, late])) === 'late') {
-        warnOnce(new Error(`Redis did not answer within ${PUBLISH_WAIT_MS} ms`), 'revocations are still being announced')
-      }
+      const outcome = await Promise.race([announced, late])
+      if (outcome === 'late') warnOnce(new Error(`Redis did not answer within ${PUBLISH_WAIT_MS} ms`), 'revocations are still being announced')
+      return outcome === true
     },
     async start() {
       unsubscribe = transport.subscribe(channel, (message) => {
