@@ -1,9 +1,10 @@
 import { afterAll, expect, test } from 'bun:test'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
 import { MODULE_NAMES } from './platform/config.ts'
-import { storedPassword } from './platform/db/embedded-password.ts'
+import { LEGACY_PASSWORD, PASSWORD_FILE, storedPassword } from './platform/db/embedded-password.ts'
+import { startEmbeddedPostgres } from './platform/db/embedded-postgres.ts'
 import { accepts, freePort, halfSentRequest, startApp, type AppProcess } from './platform/testing/processes.ts'
 
 // Postgres runs as the `postgres` user when we are root: the data directory must be reachable by it.
@@ -86,7 +87,16 @@ test('nothing configured: embedded Postgres, five databases, data and keys kept 
   const publicKey = readFileSync(resolve(dataDir, 'keys/jwt-ed25519.pub.pem'), 'utf8')
   await stopped(first)
 
+  // The state an older checkout left (the fixed password, no file): start-up replaces it and says so in its log.
+  const legacy = await startEmbeddedPostgres({ dataDir: resolve(dataDir, 'postgres'), port: postgresPort })
+  const old = postgres(legacy.adminUrl, { max: 1, onnotice: () => {} })
+  await old.unsafe(`alter role postgres password '${LEGACY_PASSWORD}'`).finally(() => old.end())
+  unlinkSync(resolve(legacy.databaseDir, PASSWORD_FILE))
+  await legacy.stop()
+
   const second = await start()
+  const notice = second.stdout.find((line) => line.includes('replaced by a random one'))
+  expect(notice && (JSON.parse(notice) as { level: number }).level).toBe(40)
   // The account survived, and so did the signing keys: the first run's token still works.
   const me = await json(second, '/api/users/me', { token: access_token })
   expect(me.status).toBe(200)

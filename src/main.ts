@@ -11,6 +11,8 @@ async function main(): Promise<void> {
     await embedded?.stop()
     throw error
   })
+  // The embedded server starts before the platform's log exists: what it did is told now.
+  for (const notice of embedded?.notices ?? []) platform.log.warn(notice)
   const server = serveUntilSignalled(platform, { after: async () => embedded?.stop() })
   const ms = Math.round(performance.now() - started)
   const served = modules.filter((m) => config.modules.includes(m.name)).map((m) => m.name)

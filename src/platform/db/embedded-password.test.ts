@@ -97,6 +97,7 @@ describe('the embedded superuser password', () => {
     expect(await signIn(password as string)).toBe('ok')
     expect(await query(migrated.adminUrl, (sql) => sql`select note from kept`.then((rows) => [...rows]))).toEqual([{ note: 'before' }])
     expect(lines.join('\n')).toContain('replaced by a random one')
+    expect(migrated.notices).toEqual([expect.stringContaining('replaced by a random one')])
     expect(existsSync(resolve(migrated.databaseDir, `${PASSWORD_FILE}.next`))).toBe(false)
   }, 60_000)
 

@@ -13,6 +13,8 @@ export type EmbeddedPostgresServer = {
   databaseDir: string
   /** True when a server already running on the data directory was adopted. */
   adopted: boolean
+  /** What start-up did that an operator should hear of (the old default password replaced), for the caller's log. */
+  notices: string[]
   stop: () => Promise<void>
 }
 
@@ -146,7 +148,12 @@ export async function startEmbeddedPostgres(options: {
   port: number
   onLog?: (line: string) => void
 }): Promise<EmbeddedPostgresServer> {
+  const notices: string[] = []
   const log = options.onLog ?? (() => {})
+  const noticed = (line: string) => {
+    notices.push(line)
+    log(line)
+  }
   const urlWith = adminUrlFor(options.port)
   const user = process.getuid?.() === 0 ? postgresUser() : undefined
   const databaseDir = user ? reachableDataDir(resolve(options.dataDir), user) : resolve(options.dataDir)
@@ -154,8 +161,8 @@ export async function startEmbeddedPostgres(options: {
   // as `admin:grant` beside the app, or one orphaned by a `kill -9`); `stop` still stops it.
   const running = runningServer(databaseDir)
   if (running !== undefined) {
-    const adminUrl = urlWith(await currentPassword(databaseDir, urlWith, log))
-    return { adminUrl, databaseDir, adopted: true, stop: () => stopServer(running) }
+    const adminUrl = urlWith(await currentPassword(databaseDir, urlWith, noticed))
+    return { adminUrl, databaseDir, adopted: true, notices, stop: () => stopServer(running) }
   }
 
   const native = packageBinaries()
@@ -174,11 +181,11 @@ export async function startEmbeddedPostgres(options: {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal)
   }
   // A data directory whose password cannot be found (nor the old default) stops start-up, and the server.
-  const adminUrl = await currentPassword(databaseDir, urlWith, log).then(urlWith, async (error: unknown) => {
+  const adminUrl = await currentPassword(databaseDir, urlWith, noticed).then(urlWith, async (error: unknown) => {
     await stop()
     throw error
   })
-  return { adminUrl, databaseDir, adopted: false, stop }
+  return { adminUrl, databaseDir, adopted: false, notices, stop }
 }
 
 /** The database each module gets on a shared server: `users_db`, `streams_db`, … as the seed names them. */
