@@ -42,6 +42,7 @@ export function renderIngestConfig(options: IngestConfig): string {
     UPDATE_INTERVAL: options.updateInterval,
     HLS_PATH: options.hlsPath,
     RECORD_PATH: options.recordPath,
+    CONTROL_ALLOW: options.loopback ? '127.0.0.1' : 'all',
   }
   return readFileSync(INGEST_TEMPLATE_PATH, 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
     const value = fields[name]

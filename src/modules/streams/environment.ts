@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { z } from 'zod'
-import { ConfigError } from '../../platform/config.ts'
 import type { PlatformSettings } from '../../platform/module.ts'
 
 const wholeNumber = (what: string, min: number, max: number) => {
@@ -13,10 +12,12 @@ const secret = z.string().min(32, 'at least 32 characters').regex(/^[\x21-\x7e]+
 
 /** The streams module's own environment variables. */
 export const streamsSettings = z.object({
-  /** Derives stream keys (an HMAC of each key's random nonce); unset: generated once into the data directory. */
+  /** Derives stream keys (an HMAC of each key's random nonce); unset: generated once (STREAMS_SECRETS_DIR). */
   STREAMS_KEY_SECRET: secret,
-  /** In the media server's callback URLs (it cannot send headers); unset: generated once into the data directory. */
+  /** In the media server's callback URLs (it cannot send headers); unset: generated once (STREAMS_SECRETS_DIR). */
   STREAMS_INGEST_SECRET: secret.refine((value) => value === undefined || /^[A-Za-z0-9_-]+$/.test(value), 'letters, digits, _ and - (it goes in a URL path)'),
+  /** Where the two secrets above are generated when unset (`streams-secrets.json`); the data directory's `keys` by default. */
+  STREAMS_SECRETS_DIR: z.string().min(1).optional(),
   /** A live session with no update from its media server for this long goes offline (nginx-rtmp updates every 30 s). */
   STREAMS_UPDATE_TIMEOUT_SECONDS: wholeNumber('seconds', 1, 3600).default(90),
   /** nginx-rtmp's `rtmp_control` location (`http://127.0.0.1:8088/control`), to cut a stream whose key is reset. */
@@ -46,18 +47,16 @@ export type StreamsSettings = z.infer<typeof streamsSettings>
 type Secrets = { keySecret: string; ingestSecret: string }
 
 /**
- * The two secrets: configured, or generated on the first start of the embedded default and read
- * back after (`wx`, so processes starting together agree). Without the embedded default's data
- * directory (`JWT_PUBLIC_KEY` set: a real deployment) both must be configured.
+ * The two secrets: configured, or generated on the first start and read back after (`wx`, so
+ * processes starting together agree) from STREAMS_SECRETS_DIR — by default the embedded
+ * default's keys directory, which compose shares between containers (the ingest container
+ * reads the callback secret there).
  */
 export function loadStreamsSecrets(settings: StreamsSettings, tokens: PlatformSettings['tokens']): Secrets {
   const configured = { keySecret: settings.STREAMS_KEY_SECRET, ingestSecret: settings.STREAMS_INGEST_SECRET }
   if (configured.keySecret && configured.ingestSecret) return configured as Secrets
-  if (tokens.generatedKeysIn === undefined) {
-    const name = configured.keySecret ? 'STREAMS_INGEST_SECRET' : 'STREAMS_KEY_SECRET'
-    throw new ConfigError(`${name}: expected at least 32 characters (required when JWT_PUBLIC_KEY is set), got nothing`)
-  }
-  const generated = generatedSecrets(resolve(tokens.generatedKeysIn, 'keys'))
+  const dir = settings.STREAMS_SECRETS_DIR ?? resolve(tokens.generatedKeysIn ?? '.data', 'keys')
+  const generated = generatedSecrets(dir)
   return { keySecret: configured.keySecret ?? generated.keySecret, ingestSecret: configured.ingestSecret ?? generated.ingestSecret }
 }
 
