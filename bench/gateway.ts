@@ -67,7 +67,9 @@ async function startGateway(fixture: Fixture, nginx: string, name: string): Prom
   const app = await startServer(name, ['src/main.ts'], appEnv(fixture, { MODULES: 'users', TRUST_PROXY: 'true', REDIS_URL }), '/readyz')
   try {
     const port = freePort()
-    const config = renderGatewayConfig(modules, { listen: `127.0.0.1:${port}`, upstreams: { users: new URL(app.url).host } })
+    // Users alone behind it: the others' upstreams would be compose names, which Debian's nginx 1.22 cannot re-resolve.
+    const usersOnly = modules.filter((module) => module.name === 'users')
+    const config = renderGatewayConfig(usersOnly, { listen: `127.0.0.1:${port}`, upstreams: { users: new URL(app.url).host } })
     const url = `http://127.0.0.1:${port}`
     const running = await startNginx(nginx, config, `${url}/healthz`)
     const child: Child = {
