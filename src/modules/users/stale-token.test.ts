@@ -25,6 +25,9 @@ const rows = async () => {
     (select count(*)::int from followers) as follows,
     (select count(*)::int from follow_versions) as versions,
     (select count(*)::int from outbox) as events,
+    (select count(*)::int from users) as users,
+    (select count(*)::int from user_settings) as settings,
+    (select count(*)::int from sessions where revoked_at is null) as sessions,
     (select roles_version from users where id = ${target.id}) as roles_version`
   return row
 }
@@ -62,6 +65,30 @@ describe('a token of an account that no longer exists', () => {
     for (const token of await ghosts([])) {
       const before = await rows()
       await expectGone(await t.request(`/api/users/${target.id}/follow`, { method: 'PUT', token }))
+      expect(await rows()).toEqual(before)
+    }
+  })
+
+  test('no authenticated route answers it with a 5xx, and none writes anything', async () => {
+    const routes: [method: string, path: string, json?: unknown][] = [
+      ['POST', '/api/auth/logout'],
+      ['GET', '/api/auth/sessions'],
+      ['DELETE', `/api/auth/sessions/${crypto.randomUUID()}`],
+      ['PUT', `/api/users/${target.id}/follow`],
+      ['DELETE', `/api/users/${target.id}/follow`],
+      ['GET', '/api/users/me'],
+      ['PATCH', '/api/users/me', { description: 'a ghost was here' }],
+      ['GET', '/api/users/me/settings'],
+      ['PATCH', '/api/users/me/settings', { language: 'fr' }],
+      ['PUT', `/api/users/${target.id}/roles/staff`],
+      ['DELETE', `/api/users/${target.id}/roles/partner`],
+    ]
+    for (const token of await ghosts(['admin', 'staff'])) {
+      const before = await rows()
+      for (const [method, path, json] of routes) {
+        const res = await t.request(path, { method, token, json })
+        expect({ method, path, status: res.status < 500 }).toEqual({ method, path, status: true })
+      }
       expect(await rows()).toEqual(before)
     }
   })
