@@ -8,7 +8,8 @@ export const SUBSCRIPTIONS_PROBLEMS = {
   'redemption.input_required': 400,
   'redemption.not_found': 404, // none of the ids is an UNFULFILLED redemption of the reward
   'reward.cooldown': 409,
-  'reward.invalid': 400, // settings that contradict each other (a limit enabled without a value)
+  'reward.invalid': 400,
+  'reward.limit_reached': 409, // settings that contradict each other (a limit enabled without a value)
   'reward.not_found': 404,
   'reward.out_of_stock': 409,
   'reward.title_taken': 409,

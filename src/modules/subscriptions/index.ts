@@ -3,6 +3,7 @@ import { subscriptionsEvents } from '../../contracts/subscriptions.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import { defineModule } from '../../platform/module.ts'
 import { channelPointsRoutes } from './channel-points.routes.ts'
+import { earning } from './earning.ts'
 import { subscriptionsSettings } from './environment.ts'
 import { SUBSCRIPTIONS_PROBLEMS } from './errors.ts'
 import { createChannelPoints } from './points.ts'
@@ -15,10 +16,15 @@ export const subscriptions = defineModule({
   prefixes: ['/api/channel-points', '/api/subscriptions'],
   migrations: resolve(import.meta.dir, '../../../migrations/subscriptions'),
   produces: subscriptionsEvents,
+  consumes: earning,
   problems: SUBSCRIPTIONS_PROBLEMS,
   settings: subscriptionsSettings,
-  create({ database, authenticated }) {
-    const stores = { rewards: createRewards(database), redemptions: createRedemptions(database), points: createChannelPoints(database) }
+  create({ settings, database, authenticated }) {
+    const stores = {
+      rewards: createRewards(database, settings.SUBSCRIPTIONS_MAX_REWARDS_PER_CHANNEL),
+      redemptions: createRedemptions(database),
+      points: createChannelPoints(database),
+    }
     return { routes: createRouter().route('/', channelPointsRoutes(stores, authenticated)) }
   },
 })

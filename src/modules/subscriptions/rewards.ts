@@ -52,8 +52,8 @@ const titleTaken = (error: unknown): never => {
   throw error
 }
 
-/** A broadcaster's custom rewards. Every change checks its settings in the transaction that writes them. */
-export function createRewards(database: ModuleDatabase) {
+/** A broadcaster's custom rewards, at most `maxPerChannel` of them. Every change checks its settings in the transaction that writes them. */
+export function createRewards(database: ModuleDatabase, maxPerChannel: number) {
   const { db } = database
   const find = (broadcasterId: string, id: string) =>
     db
@@ -66,6 +66,11 @@ export function createRewards(database: ModuleDatabase) {
     create: (broadcasterId: string, settings: RewardSettings): Promise<CustomReward> =>
       database
         .transaction(async (tx) => {
+          // Creates of one channel wait for each other, so the count below stays true until commit.
+          await tx.sql`select pg_advisory_xact_lock(hashtextextended(${`custom_rewards:${broadcasterId}`}, 0))`
+          const [{ rewards } = { rewards: 0 }] = await tx.sql<{ rewards: number }[]>`
+            select count(*)::int as rewards from custom_rewards where broadcaster_id = ${broadcasterId}`
+          if (rewards >= maxPerChannel) throw subscriptionsError('reward.limit_reached', `A channel has at most ${maxPerChannel} custom rewards`)
           const [row] = await tx
             .insert(customRewards)
             .values({ ...settings, broadcasterId: BigInt(broadcasterId) })

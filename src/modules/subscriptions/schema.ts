@@ -112,3 +112,14 @@ export const redemptions = pgTable(
     check('redemptions_status_known', sql`${t.status} in ('UNFULFILLED', 'FULFILLED', 'CANCELED')`),
   ],
 )
+
+/** Minutes a viewer watched a channel live, from streams' viewer-minute events; each 5th earns points. */
+export const watchMinutes = pgTable(
+  'watch_minutes',
+  {
+    broadcasterId: userId('broadcaster_id').notNull(),
+    userId: userId('user_id').notNull(),
+    minutes: bigint('minutes', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.broadcasterId, t.userId] })],
+)

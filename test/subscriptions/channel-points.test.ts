@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { problemType } from '../../platform/http/problem.ts'
-import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
-import { accessTokenFor } from '../../platform/testing/tokens.ts'
-import { subscriptions } from './index.ts'
-import { grantPoints, unbalanced } from './test-points.ts'
+import { problemType } from '../../src/platform/http/problem.ts'
+import type { TestPlatform } from '../../src/platform/testing/harness.ts'
+import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
+import { grantPoints, subscriptionsPlatform, unbalanced } from './channel-points.ts'
 
 const BROADCASTER = '100'
 const VIEWER = '200'
@@ -32,7 +31,7 @@ const redeem = (rewardId: string, json: Record<string, unknown> = {}, token = vi
   })
 
 beforeAll(async () => {
-  t = await createTestPlatform([subscriptions])
+  t = await subscriptionsPlatform()
   broadcaster = await accessTokenFor(t, BROADCASTER)
   viewer = await accessTokenFor(t, VIEWER)
 })
@@ -130,4 +129,19 @@ describe('redemptions', () => {
     expect(after).toEqual(before)
     expect(await unbalanced(t.sql.subscriptions!)).toEqual([])
   })
+})
+
+describe('settings', () => {
+  test('a channel has at most SUBSCRIPTIONS_MAX_REWARDS_PER_CHANNEL rewards, even when created at once', async () => {
+    const few = await subscriptionsPlatform({ SUBSCRIPTIONS_MAX_REWARDS_PER_CHANNEL: '3' })
+    try {
+      const token = await accessTokenFor(few, BROADCASTER)
+      const responses = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => few.request(REWARDS, { method: 'POST', token, json: { title: `Reward ${i}`, cost: 1 } })),
+      )
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 201, 201, 409, 409, 409, 409, 409])
+    } finally {
+      await few.close()
+    }
+  }, 20_000)
 })

@@ -4,10 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
-import { accessTokenFor } from '../../platform/testing/tokens.ts'
-import { subscriptions } from './index.ts'
-import { grantPoints, unbalanced } from './test-points.ts'
+import type { TestPlatform } from '../../src/platform/testing/harness.ts'
+import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
+import { grantPoints, subscriptionsPlatform, unbalanced } from './channel-points.ts'
 
 const BROADCASTER = '7000'
 let t: TestPlatform
@@ -42,7 +41,7 @@ const balanceOf = async (userId: string) => {
 
 beforeAll(async () => {
   // A pool big enough that the requests really overlap in the database.
-  t = await createTestPlatform([subscriptions], { DB_POOL_MAX: '20' })
+  t = await subscriptionsPlatform({ DB_POOL_MAX: '20' })
   broadcaster = await accessTokenFor(t, BROADCASTER)
 })
 afterAll(() => t.close())

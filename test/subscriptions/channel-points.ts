@@ -1,4 +1,8 @@
 import type { Sql } from 'postgres'
+import { streams } from '../../src/modules/streams/index.ts'
+import { subscriptions } from '../../src/modules/subscriptions/index.ts'
+import { users } from '../../src/modules/users/index.ts'
+import { createTestPlatform, type TestPlatform } from '../../src/platform/testing/harness.ts'
 
 /**
  * Gives a viewer points in a channel as an earning would (a ledger entry and the balance), for
@@ -24,4 +28,14 @@ export async function unbalanced(sql: Sql): Promise<object[]> {
     full join (select broadcaster_id, user_id, sum(delta) as total from channel_points_ledger group by 1, 2) l
       using (broadcaster_id, user_id)
     where b.balance is distinct from l.total`)]
+}
+
+/**
+ * The app with subscriptions and the modules whose events it consumes (so it runs in one
+ * process without Redis), on fresh databases.
+ * @example
+ * const t = await subscriptionsPlatform({ DB_POOL_MAX: '20' })
+ */
+export function subscriptionsPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+  return createTestPlatform([users, streams, subscriptions], { AUTH_ATTEMPTS_PER_MINUTE: '1000', ...env })
 }
