@@ -75,7 +75,7 @@ describe.each([
       ['ch_b', 0],
       ['ch_d', 0],
     ])
-    expect(listed[0]).toMatchObject({ thumbnail_url: '/api/streams/thumbnails/ch_c-{width}x{height}.jpg', is_mature: false, language: 'en' })
+    expect(listed[0]).toMatchObject({ thumbnail_url: '/api/streams/thumbnails/ch_c/{width}x{height}.jpg', is_mature: false, language: 'en' })
   })
 
   test('paging keeps the first page’s order while counts change: nobody twice, nobody skipped', async () => {

@@ -37,6 +37,8 @@ const routes: { method: string; path: (id: string) => string }[] = [
   { method: 'PATCH', path: (id) => `/api/games/${id}` },
   { method: 'DELETE', path: (id) => `/api/games/${id}` },
   { method: 'POST', path: (id) => `/api/streams/${id}/heartbeat` },
+  { method: 'GET', path: (id) => `/api/streams/thumbnails/${id}/${id}` },
+  { method: 'GET', path: (id) => `/api/streams/thumbnails/fuzz_owner/${id}x${id}.jpg` },
   { method: 'GET', path: (id) => `/api/videos?id=${id}&user_id=${id}&after=${id}` },
   { method: 'GET', path: (id) => `/api/videos?user_id=${id}&first=${id}` },
   { method: 'DELETE', path: (id) => `/api/videos?id=${id}` },

@@ -35,6 +35,7 @@ beforeAll(async () => {
   t = await createTestPlatform([users, streams], {
     STREAMS_RECORDINGS_DIR: join(mediaRoot, 'recordings'),
     STREAMS_HLS_DIR: join(mediaRoot, 'hls'),
+    STREAMS_THUMBNAIL_INTERVAL_MS: '500',
     STREAMS_MEDIA_DIR: join(mediaRoot, 'media'),
     STREAMS_INGEST_SECRET: SECRET,
     STREAMS_UPDATE_TIMEOUT_SECONDS: String(UPDATE_TIMEOUT_SECONDS),
@@ -53,7 +54,7 @@ afterAll(async () => {
   if (mediaRoot) rmSync(mediaRoot, { recursive: true, force: true })
 })
 
-type Listed = { id: string; user_login: string; user_id: string; type: string; viewer_count: number; started_at: string }
+type Listed = { id: string; user_login: string; user_id: string; type: string; viewer_count: number; started_at: string; thumbnail_url: string }
 const live = async (login: string): Promise<Listed | undefined> => {
   const res = await fetch(`${appUrl}/api/streams?user_login=${login}`)
   return ((await res.json()) as { data: Listed[] }).data[0]
@@ -97,6 +98,18 @@ describe.skipIf(!tools)('nginx-rtmp ingest', () => {
     const files = filesUnder(ingest.hlsPath)
     expect(files.some((f) => f.startsWith('ada_live/'))).toBe(true)
     expect(files.filter((f) => f.includes(key) || f.includes(key.slice(-43)))).toEqual([])
+
+    // The directory's thumbnail_url, filled in, is a JPEG of that size taken from the stream.
+    const thumbnailUrl = `${appUrl}${(await live('ada_live'))!.thumbnail_url.replace('{width}', '320').replace('{height}', '180')}`
+    const jpeg = await waitFor('a thumbnail', async () => {
+      const res = await fetch(thumbnailUrl)
+      return res.status === 200 && new Uint8Array(await res.arrayBuffer())
+    }, 5000)
+    expect([...jpeg.slice(0, 2)]).toEqual([0xff, 0xd8])
+    const thumbnailFile = join(mediaRoot, 'thumbnail.jpg')
+    await Bun.write(thumbnailFile, jpeg)
+    const size = Bun.spawnSync([tools!.ffprobe, '-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', thumbnailFile])
+    expect(size.stdout.toString().trim()).toBe('320,180')
 
     // A clip of the last 5 s, while live (asked for again while the HLS output is still shorter).
     const liveClip = await waitFor(

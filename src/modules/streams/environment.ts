@@ -37,6 +37,8 @@ export const streamsSettings = z.object({
   /** ffmpeg and ffprobe, for remuxing recordings into VODs. */
   STREAMS_FFMPEG: z.string().min(1).default('ffmpeg'),
   STREAMS_FFPROBE: z.string().min(1).default('ffprobe'),
+  /** How often a still of every live stream is taken for its thumbnail. */
+  STREAMS_THUMBNAIL_INTERVAL_MS: wholeNumber('milliseconds', 200, 3_600_000).default(180_000),
   /** A raid's countdown, during which it can be canceled (Twitch: about 90 s). */
   STREAMS_RAID_COUNTDOWN_SECONDS: wholeNumber('seconds', 0, 600).default(90),
   /** Where viewers fetch HLS: `<base>/<login>/index.m3u8`. */

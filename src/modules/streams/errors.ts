@@ -21,6 +21,7 @@ export const STREAMS_PROBLEMS = {
   'stream_key.invalid': 403,
   'stream.already_live': 409,
   'stream.not_live': 404,
+  'thumbnail.not_found': 404,
   'video.not_found': 404,
 } as const satisfies ProblemTable
 

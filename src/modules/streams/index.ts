@@ -22,6 +22,7 @@ import { raidRoutes } from './raids.routes.ts'
 import { rtmpControlCut } from './rtmp-control.ts'
 import { createStreamKeys } from './stream-keys.ts'
 import { streamRoutes } from './streams.routes.ts'
+import { createThumbnails } from './thumbnails.ts'
 import { videoRoutes } from './videos.routes.ts'
 import { createMemoryViewers, createRedisViewers } from './viewers.ts'
 import { createVods } from './vods.ts'
@@ -44,12 +45,13 @@ export const streams = defineModule({
     const viewers = redis ? createRedisViewers(redis, settings.STREAMS_REDIS_PREFIX) : createMemoryViewers()
     const audience = createAudience(database, viewers)
     const media = createMedia({ ffmpeg: settings.STREAMS_FFMPEG, ffprobe: settings.STREAMS_FFPROBE })
+    const thumbnails = createThumbnails(database, media, { hlsDir: settings.STREAMS_HLS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
     const raids = createRaids(database, settings.STREAMS_RAID_COUNTDOWN_SECONDS)
     const clips = createClips(database, media, { hlsDir: settings.STREAMS_HLS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
     const vods = createVods(database, media, { recordingsDir: settings.STREAMS_RECORDINGS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
     const routes = createRouter()
       .route('/', channelRoutes(database, { channels: createChannels(database), keys, sessions, cut }, authenticated))
-      .route('/', streamRoutes(directory, authenticated))
+      .route('/', streamRoutes(directory, thumbnails, authenticated))
       .route(
         '/',
         heartbeatRoutes(
@@ -104,6 +106,7 @@ export const streams = defineModule({
             while (!signal.aborted && (await clips.cutNext(signal)) === 'ready');
           },
         },
+        { name: 'thumbnails', everyMs: settings.STREAMS_THUMBNAIL_INTERVAL_MS, singleton: true, run: async () => void (await thumbnails.capture()) },
         { name: 'raids', everyMs: 1000, singleton: true, run: async () => void (await raids.completeDue()) },
         { name: 'viewer-minutes', everyMs: 15_000, singleton: true, run: async () => void (await audience.publishMinutes()) },
       ],

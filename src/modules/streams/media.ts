@@ -9,6 +9,8 @@ export type Media = {
    * into an MP4 at `output`, streams copied (so at keyframes), written whole or not at all.
    */
   cut: (inputs: string[], start: number, duration: number, output: string, signal?: AbortSignal) => Promise<void>
+  /** One JPEG of `input`'s first frame, `width`×`height` when given, written whole or not at all. */
+  still: (input: string, output: string, size?: { width: number; height: number }) => Promise<void>
   /** The duration ffprobe reads from `file`, in seconds. */
   duration: (file: string) => Promise<number>
 }
@@ -42,6 +44,16 @@ export function createMedia(tools: { ffmpeg: string; ffprobe: string }): Media {
     cut: (inputs, start, duration, output, signal) => {
       const input = inputs.length === 1 ? inputs[0]! : `concat:${inputs.join('|')}`
       return writeWhole(output, ['-ss', start.toFixed(3), '-i', input, '-t', String(duration)], signal)
+    },
+    still: async (input, output, size) => {
+      const partial = `${output}.partial.jpg`
+      try {
+        const scale = size ? ['-vf', `scale=${size.width}:${size.height}`] : []
+        await run([tools.ffmpeg, '-hide_banner', '-loglevel', 'error', '-y', '-i', input, '-frames:v', '1', ...scale, '-q:v', '4', partial])
+        await rename(partial, output)
+      } finally {
+        await rm(partial, { force: true })
+      }
     },
     duration: async (file) => {
       const out = await run([tools.ffprobe, '-v', 'error', '-show_entries', 'format=duration', '-of', 'default=noprint_wrappers=1:nokey=1', file])

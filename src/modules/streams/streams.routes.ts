@@ -7,7 +7,9 @@ import { Problem } from '../../platform/http/problem.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import type { Directory, LiveStream } from './directory.ts'
+import { streamsError } from './errors.ts'
 import { Id } from './ids.ts'
+import { MAX_THUMBNAIL_SIDE, type Thumbnails } from './thumbnails.ts'
 
 /** A live stream with Helix's field names ("Get Streams"). */
 const StreamView = z
@@ -24,7 +26,7 @@ const StreamView = z
     viewer_count: z.number().int(),
     started_at: z.string().openapi({ format: 'date-time' }),
     language: z.string(),
-    thumbnail_url: z.string().openapi({ example: '/api/streams/thumbnails/twitchdev-{width}x{height}.jpg' }),
+    thumbnail_url: z.string().openapi({ example: '/api/streams/thumbnails/twitchdev/{width}x{height}.jpg' }),
     is_mature: z.boolean(),
   })
   .openapi('Stream')
@@ -53,7 +55,7 @@ const toStreamView = (stream: LiveStream): z.infer<typeof StreamView> => ({
   viewer_count: stream.viewerCount,
   started_at: stream.startedAt.toISOString(),
   language: stream.language,
-  thumbnail_url: `/api/streams/thumbnails/${stream.login}-{width}x{height}.jpg`,
+  thumbnail_url: `/api/streams/thumbnails/${stream.login}/{width}x{height}.jpg`,
   is_mature: stream.labels.length > 0,
 })
 
@@ -64,7 +66,7 @@ const expired = () =>
   })
 
 /** The live directory. */
-export function streamRoutes(directory: Directory, authenticated: MiddlewareHandler<AppEnv>) {
+export function streamRoutes(directory: Directory, thumbnails: Thumbnails, authenticated: MiddlewareHandler<AppEnv>) {
   const router = createRouter()
   const route = routeDefiner(authenticated)
 
@@ -91,6 +93,36 @@ export function streamRoutes(directory: Directory, authenticated: MiddlewareHand
       const page = await directory.page(filter, query.first, after)
       if (!page) throw expired()
       return c.json({ data: page.streams.map(toStreamView), pagination: page.next ? { cursor: encodeCursor(page.next) } : {} }, 200)
+    },
+  )
+
+  router.openapi(
+    route({
+      auth: 'none',
+      operationId: 'getStreamThumbnail',
+      method: 'get',
+      path: '/api/streams/thumbnails/{login}/{size}',
+      tags: ['streams'],
+      summary: 'A live stream’s thumbnail at the size asked for (`thumbnail_url` with {width} and {height} filled in)',
+      request: {
+        params: z.object({
+          login: z.string().regex(/^[a-z0-9_]{1,25}$/, 'a login'),
+          size: z.string().regex(/^[1-9][0-9]{0,3}x[1-9][0-9]{0,3}\.jpg$/, '<width>x<height>.jpg').openapi({ example: '440x248.jpg' }),
+        }),
+      },
+      responses: { 200: { description: 'image/jpeg', content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problemResponses(400, 404) },
+    }),
+    async (c) => {
+      const { login, size } = c.req.valid('param')
+      const [, width, height] = /^(\d+)x(\d+)\.jpg$/.exec(size)!
+      const [w, h] = [Number(width), Number(height)]
+      if (w > MAX_THUMBNAIL_SIDE || h > MAX_THUMBNAIL_SIDE || w < 16 || h < 16) {
+        throw new Problem(400, `Invalid path parameter: file: width and height are 16 to ${MAX_THUMBNAIL_SIDE}`, { code: 'request.invalid' })
+      }
+      const path = await thumbnails.file(login, w, h)
+      if (!path) throw streamsError('thumbnail.not_found', 'No thumbnail for this stream yet')
+      const file = Bun.file(path)
+      return c.body(file.stream(), 200, { 'content-type': 'image/jpeg', 'content-length': String(file.size), 'cache-control': 'max-age=60' })
     },
   )
 
