@@ -7,6 +7,7 @@ import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import { safeText } from '../../platform/http/text.ts'
 import { subscriptionsError } from './errors.ts'
+import { IdempotencyKeyHeader } from './idempotency.ts'
 import { UserId, Uuid } from './ids.ts'
 import type { ChannelPoints } from './points.ts'
 import type { Redemptions } from './redemptions.ts'
@@ -145,16 +146,22 @@ export function channelPointsRoutes(
       bodyLimit: 4 * 1024,
       request: {
         query: channel.extend({ reward_id: Uuid }),
+        headers: IdempotencyKeyHeader,
         body: {
           content: { 'application/json': { schema: z.strictObject({ user_input: safeText({ max: 200 }).optional() }) } },
           required: true,
         },
       },
-      responses: { 201: json(data(RedemptionView), 'The redemption'), ...problemResponses(400, 404, 409) },
+      responses: { 201: json(data(RedemptionView), 'The redemption (the first one, for a retried Idempotency-Key)'), ...problemResponses(400, 404, 409, 422) },
     }),
     async (c) => {
       const { broadcaster_id, reward_id } = c.req.valid('query')
-      const redemption = await redemptions.redeem(broadcaster_id, reward_id, c.var.auth.userId, c.req.valid('json').user_input ?? '')
+      const { redemption, replayed } = await redemptions.redeem(
+        { broadcasterId: broadcaster_id, rewardId: reward_id, userId: c.var.auth.userId, userInput: c.req.valid('json').user_input ?? '' },
+        c.req.valid('header')['idempotency-key'],
+      )
+      // Stripe's name for it: the client learns this answer is the stored one.
+      if (replayed) c.header('Idempotent-Replayed', 'true')
       return c.json({ data: [redemption] }, 201)
     },
   )

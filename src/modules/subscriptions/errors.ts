@@ -5,6 +5,7 @@ import type { ProblemTable } from '../../platform/http/problem.ts'
 export const SUBSCRIPTIONS_PROBLEMS = {
   'channel_points.not_broadcaster': 403, // only the channel's broadcaster manages its rewards and redemptions
   'channel_points.insufficient': 409,
+  'idempotency.mismatch': 422, // the same Idempotency-Key with another request
   'redemption.input_required': 400,
   'redemption.not_found': 404, // none of the ids is an UNFULFILLED redemption of the reward
   'reward.cooldown': 409,

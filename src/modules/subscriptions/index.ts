@@ -6,6 +6,7 @@ import { channelPointsRoutes } from './channel-points.routes.ts'
 import { earning } from './earning.ts'
 import { subscriptionsSettings } from './environment.ts'
 import { SUBSCRIPTIONS_PROBLEMS } from './errors.ts'
+import { pruneIdempotencyKeys } from './idempotency.ts'
 import { createChannelPoints } from './points.ts'
 import { createRedemptions } from './redemptions.ts'
 import { createRewards } from './rewards.ts'
@@ -25,6 +26,9 @@ export const subscriptions = defineModule({
       redemptions: createRedemptions(database),
       points: createChannelPoints(database),
     }
-    return { routes: createRouter().route('/', channelPointsRoutes(stores, authenticated)) }
+    return {
+      routes: createRouter().route('/', channelPointsRoutes(stores, authenticated)),
+      jobs: [{ name: 'idempotency-keys', everyMs: 3_600_000, singleton: true, run: async () => void (await pruneIdempotencyKeys(database)) }],
+    }
   },
 })

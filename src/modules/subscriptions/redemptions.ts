@@ -1,6 +1,7 @@
 import type { SubscriptionsEvent } from '../../contracts/subscriptions.ts'
 import type { ModuleDatabase, Transaction } from '../../platform/db/database.ts'
 import { subscriptionsError } from './errors.ts'
+import { once } from './idempotency.ts'
 import { credit, spend } from './points.ts'
 import { publish } from './publish.ts'
 
@@ -82,6 +83,30 @@ async function countForUser(tx: Transaction, rewardId: string, userId: string, m
   if (!counted) throw subscriptionsError('reward.user_limit', 'You redeemed this reward as often as you may this stream')
 }
 
+/** A redemption in `tx`: the reward locked, its limits counted, the points spent, the row and its event written. */
+async function redeemIn(tx: Transaction, broadcasterId: string, rewardId: string, userId: string, userInput: string): Promise<Redemption> {
+  const [reward] = await tx.sql<LockedReward[]>`
+    select *, coalesce(cooldown_expires_at > now(), false) as cooling from custom_rewards
+    where id = ${rewardId} and broadcaster_id = ${broadcasterId} for update`
+  checkRedeemable(reward, userInput)
+  if (reward.is_max_per_user_per_stream_enabled) await countForUser(tx, rewardId, userId, reward.max_per_user_per_stream)
+  await tx.sql`
+    update custom_rewards set redemptions_redeemed_current_stream = redemptions_redeemed_current_stream + 1,
+      cooldown_expires_at = case when is_global_cooldown_enabled
+        then now() + make_interval(secs => global_cooldown_seconds) else cooldown_expires_at end
+    where id = ${rewardId}`
+  const status: RedemptionStatus = reward.should_redemptions_skip_request_queue ? 'FULFILLED' : 'UNFULFILLED'
+  const [row] = await tx.sql<RedemptionRow[]>`
+    insert into redemptions (broadcaster_id, reward_id, reward_title, reward_prompt, user_id, user_input, cost, status)
+    values (${broadcasterId}, ${rewardId}, ${reward.title}, ${reward.prompt}, ${userId}, ${userInput}, ${reward.cost}, ${status})
+    returning ${tx.sql.unsafe(RETURNING)}`
+  if (!row) throw new Error('redemption insert returned nothing')
+  await spend(tx, { broadcasterId, userId, delta: Number(reward.cost), reason: 'redemption', reference: row.id })
+  const { cursorAt: _, ...redemption } = view(row)
+  await publish(tx, 'subscriptions.redemption_added.v1', redemption)
+  return redemption
+}
+
 /**
  * Redeeming and moving redemptions. A redemption is one transaction: the reward's row is
  * locked first (its counters and cooldown), then the points are spent with a conditional
@@ -89,29 +114,25 @@ async function countForUser(tx: Transaction, rewardId: string, userId: string, m
  */
 export function createRedemptions(database: ModuleDatabase) {
   return {
-    redeem: (broadcasterId: string, rewardId: string, userId: string, userInput: string): Promise<Redemption> =>
-      database.transaction(async (tx) => {
-        const [reward] = await tx.sql<LockedReward[]>`
-          select *, coalesce(cooldown_expires_at > now(), false) as cooling from custom_rewards
-          where id = ${rewardId} and broadcaster_id = ${broadcasterId} for update`
-        checkRedeemable(reward, userInput)
-        if (reward.is_max_per_user_per_stream_enabled) await countForUser(tx, rewardId, userId, reward.max_per_user_per_stream)
-        await tx.sql`
-          update custom_rewards set redemptions_redeemed_current_stream = redemptions_redeemed_current_stream + 1,
-            cooldown_expires_at = case when is_global_cooldown_enabled
-              then now() + make_interval(secs => global_cooldown_seconds) else cooldown_expires_at end
-          where id = ${rewardId}`
-        const status: RedemptionStatus = reward.should_redemptions_skip_request_queue ? 'FULFILLED' : 'UNFULFILLED'
-        const [row] = await tx.sql<RedemptionRow[]>`
-          insert into redemptions (broadcaster_id, reward_id, reward_title, reward_prompt, user_id, user_input, cost, status)
-          values (${broadcasterId}, ${rewardId}, ${reward.title}, ${reward.prompt}, ${userId}, ${userInput}, ${reward.cost}, ${status})
-          returning ${tx.sql.unsafe(RETURNING)}`
-        if (!row) throw new Error('redemption insert returned nothing')
-        await spend(tx, { broadcasterId, userId, delta: Number(reward.cost), reason: 'redemption', reference: row.id })
-        const { cursorAt: _, ...redemption } = view(row)
-        await publish(tx, 'subscriptions.redemption_added.v1', redemption)
-        return redemption
-      }),
+    /**
+     * With `idempotencyKey`, a retry of the same request gets the first redemption back
+     * (`replayed`) and spends nothing; the key with another request is `idempotency.mismatch`.
+     */
+    async redeem(
+      request: { broadcasterId: string; rewardId: string; userId: string; userInput: string },
+      idempotencyKey?: string,
+    ): Promise<{ redemption: Redemption; replayed: boolean }> {
+      const { broadcasterId, rewardId, userId, userInput } = request
+      const work = (tx: Transaction) => redeemIn(tx, broadcasterId, rewardId, userId, userInput)
+      if (idempotencyKey === undefined) return { redemption: await database.transaction(work), replayed: false }
+      const { answer, replayed } = await once(
+        database,
+        { userId, operation: 'redeem', key: idempotencyKey, request: { broadcasterId, rewardId, userInput } },
+        async (tx) => ({ status: 201, body: await work(tx) }),
+      )
+      // What `work` returned, stored as JSON and read back.
+      return { redemption: answer.body as Redemption, replayed }
+    },
 
     /**
      * Fulfills or cancels UNFULFILLED redemptions of the reward (a cancel refunds them, once
