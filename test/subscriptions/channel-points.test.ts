@@ -66,7 +66,7 @@ describe('custom rewards', () => {
   test('only the broadcaster manages them; a taken title and an enabled limit without value are refused', async () => {
     const foreign = await t.request(REWARDS, { method: 'POST', token: viewer, json: { title: 'Mine', cost: 1 } })
     expect(foreign.status).toBe(403)
-    expect(((await foreign.json()) as { type: string }).type).toBe(problemType('channel_points.not_broadcaster'))
+    expect(((await foreign.json()) as { type: string }).type).toBe(problemType('channel.not_broadcaster'))
     await createReward({ title: 'Unique', cost: 10 })
     const taken = await t.request(REWARDS, { method: 'POST', token: broadcaster, json: { title: 'UNIQUE', cost: 10 } })
     expect(taken.status).toBe(409)

@@ -1,4 +1,4 @@
-/** Every channel-points route under random input: no 5xx, and a refused request writes nothing. */
+/** Every channel-points and tier route under random input: no 5xx, and a refused request writes nothing. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { databaseDigest } from '../../src/platform/testing/database-digest.ts'
@@ -50,6 +50,9 @@ const routes: { method: string; path: (id: string) => string }[] = [
     path: (id) => `${REWARDS}/redemptions?broadcaster_id=500&reward_id=REWARD&after=${Buffer.from(`["${id}","${id}"]`).toString('base64url')}`,
   },
   { method: 'GET', path: (id) => `/api/channel-points/balance?broadcaster_id=${id}` },
+  { method: 'GET', path: (id) => `/api/subscriptions/tiers?broadcaster_id=${id}` },
+  { method: 'PATCH', path: (id) => `/api/subscriptions/tiers?broadcaster_id=500&tier=${id}` },
+  { method: 'PATCH', path: () => '/api/subscriptions/tiers?broadcaster_id=500&tier=1000' },
 ]
 
 const jsonValue = fc.jsonValue({ maxDepth: 3 })
@@ -70,6 +73,9 @@ const nearMiss = fc.record(
     global_cooldown_seconds: number,
     should_redemptions_skip_request_queue: fc.oneof(fc.boolean(), jsonValue),
     user_input: fc.oneof(fc.string({ maxLength: 220 }), fc.constant('\u202e'), jsonValue),
+    name: fc.oneof(fc.string({ maxLength: 60 }), jsonValue),
+    price: number,
+    currency: fc.oneof(fc.constantFrom('USD', 'JPY', 'usd', 'XYZ', ''), jsonValue),
     status: fc.oneof(fc.constantFrom('FULFILLED', 'CANCELED', 'UNFULFILLED', 'fulfilled'), jsonValue),
   },
   { requiredKeys: [] },
@@ -84,10 +90,10 @@ const id = fc.oneof(
   fc.string({ maxLength: 30 }).map(encodeURIComponent),
   fc.bigInt({ min: -10n, max: 10n ** 20n }).map(String),
   fc.uuid(),
-  fc.constantFrom('500', '501', '0', '-1', '1e3', '%00', 'NaN', '9223372036854775808', 'REWARD', 'REDEMPTION'),
+  fc.constantFrom('500', '501', '0', '-1', '1e3', '%00', 'NaN', '9223372036854775808', 'REWARD', 'REDEMPTION', '1000', '3000'),
 )
 
-describe('channel-points routes under random input', () => {
+describe('channel-points and tier routes under random input', () => {
   test(
     'never answer 5xx, and a refused request writes nothing',
     async () => {

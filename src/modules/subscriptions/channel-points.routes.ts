@@ -8,6 +8,7 @@ import { createRouter } from '../../platform/http/router.ts'
 import { safeText } from '../../platform/http/text.ts'
 import { subscriptionsError } from './errors.ts'
 import { IdempotencyKeyHeader } from './idempotency.ts'
+import { ownChannel } from './ownership.ts'
 import { UserId, Uuid } from './ids.ts'
 import type { ChannelPoints } from './points.ts'
 import type { Redemptions } from './redemptions.ts'
@@ -39,14 +40,6 @@ const oneReward = channel.extend({ id: Uuid })
 // Helix: title and cost are required, every other setting has a default.
 const CreateReward = z.strictObject(rewardFields).partial().required({ title: true, cost: true })
 const UpdateReward = z.strictObject(rewardFields).partial()
-
-/** The broadcaster's own routes take their id as Helix does, and must be theirs. */
-const ownChannel = (callerId: string, broadcasterId: string): string => {
-  if (callerId !== broadcasterId) {
-    throw subscriptionsError('channel_points.not_broadcaster', "Only the channel's broadcaster manages its channel points")
-  }
-  return broadcasterId
-}
 
 /** Custom rewards, redemptions and balances, laid out as Helix's channel points endpoints. */
 export function channelPointsRoutes(

@@ -3,7 +3,7 @@ import type { ProblemTable } from '../../platform/http/problem.ts'
 
 /** The subscriptions module's domain error codes and their HTTP statuses. */
 export const SUBSCRIPTIONS_PROBLEMS = {
-  'channel_points.not_broadcaster': 403, // only the channel's broadcaster manages its rewards and redemptions
+  'channel.not_broadcaster': 403, // only the channel's broadcaster manages its rewards, redemptions and tiers
   'channel_points.insufficient': 409,
   'idempotency.mismatch': 422, // the same Idempotency-Key with another request
   'redemption.input_required': 400,
@@ -16,6 +16,7 @@ export const SUBSCRIPTIONS_PROBLEMS = {
   'reward.title_taken': 409,
   'reward.unavailable': 409, // disabled or paused
   'reward.user_limit': 409,
+  'tier.price_out_of_range': 400, // outside the currency's bounds
 } as const satisfies ProblemTable
 
 /** A subscriptions `DomainError`; a code missing from `SUBSCRIPTIONS_PROBLEMS` does not compile. */

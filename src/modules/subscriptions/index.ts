@@ -10,8 +10,10 @@ import { pruneIdempotencyKeys } from './idempotency.ts'
 import { createChannelPoints } from './points.ts'
 import { createRedemptions } from './redemptions.ts'
 import { createRewards } from './rewards.ts'
+import { createTiers } from './tiers.ts'
+import { tierRoutes } from './tiers.routes.ts'
 
-/** How viewers support a channel and how it rewards them: channel points, custom rewards and redemptions. */
+/** How viewers support a channel and how it rewards them: tiers, channel points, custom rewards and redemptions. */
 export const subscriptions = defineModule({
   name: 'subscriptions',
   prefixes: ['/api/channel-points', '/api/subscriptions'],
@@ -27,7 +29,9 @@ export const subscriptions = defineModule({
       points: createChannelPoints(database),
     }
     return {
-      routes: createRouter().route('/', channelPointsRoutes(stores, authenticated)),
+      routes: createRouter()
+        .route('/', channelPointsRoutes(stores, authenticated))
+        .route('/', tierRoutes(createTiers(database), authenticated)),
       jobs: [{ name: 'idempotency-keys', everyMs: 3_600_000, singleton: true, run: async () => void (await pruneIdempotencyKeys(database)) }],
     }
   },

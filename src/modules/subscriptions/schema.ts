@@ -141,3 +141,25 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.operation, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 )
+
+/**
+ * A channel's price and name for a tier, once its broadcaster changed them (absent: the
+ * defaults). Integer minor units of an ISO 4217 currency; a change applies at the next renewal.
+ */
+export const subscriptionTiers = pgTable(
+  'subscription_tiers',
+  {
+    broadcasterId: userId('broadcaster_id').notNull(),
+    tier: text('tier').notNull(),
+    name: text('name').notNull(),
+    priceMinor: integer('price_minor').notNull(),
+    currency: text('currency').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.broadcasterId, t.tier] }),
+    check('subscription_tiers_tier_known', sql`${t.tier} in ('1000', '2000', '3000')`),
+    check('subscription_tiers_price_positive', sql`${t.priceMinor} > 0`),
+  ],
+)
