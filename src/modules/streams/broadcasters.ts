@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { usersEvents, type UsersEvent } from '../../contracts/users.ts'
 import { consume } from '../../platform/events/consume.ts'
+import type { ModuleDatabase } from '../../platform/db/database.ts'
 import type { EventEnvelope } from '../../platform/events/types.ts'
 import { broadcasters, channels } from './schema.ts'
 
@@ -80,3 +81,14 @@ export const broadcasterProjection = consume(usersEvents, {
     },
   },
 })
+
+/**
+ * A broadcaster's login as the projection holds it.
+ * @example
+ * const loginOf = broadcasterLogins(database)
+ * await loginOf('42') // 'twitchdev'
+ */
+export const broadcasterLogins =
+  (database: ModuleDatabase) =>
+  async (broadcasterId: string): Promise<string | undefined> =>
+    (await database.sql<{ login: string }[]>`select login from broadcasters where user_id = ${broadcasterId}::bigint`)[0]?.login

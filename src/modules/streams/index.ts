@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import { streamsEvents } from '../../contracts/streams.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import { defineModule } from '../../platform/module.ts'
-import { broadcasterProjection } from './broadcasters.ts'
+import { broadcasterLogins, broadcasterProjection } from './broadcasters.ts'
 import { createAudience } from './audience.ts'
 import { createCategories } from './categories.ts'
 import { categoryRoutes } from './categories.routes.ts'
@@ -15,6 +15,7 @@ import { loadStreamsSecrets, streamsSettings } from './environment.ts'
 import { STREAMS_PROBLEMS } from './errors.ts'
 import { heartbeatRoutes } from './heartbeats.routes.ts'
 import { ingestRoutes } from './ingest.routes.ts'
+import { mediaMtxRoutes } from './mediamtx.routes.ts'
 import { createMedia } from './media.ts'
 import { createLiveSessions } from './live-sessions.ts'
 import { createRaids } from './raids.ts'
@@ -42,6 +43,7 @@ export const streams = defineModule({
     const sessions = createLiveSessions(database, settings.STREAMS_UPDATE_TIMEOUT_SECONDS)
     const directory = createDirectory(database)
     const cut = rtmpControlCut(settings.STREAMS_RTMP_CONTROL_URL)
+    const loginOf = broadcasterLogins(database)
     const viewers = redis ? createRedisViewers(redis, settings.STREAMS_REDIS_PREFIX) : createMemoryViewers()
     const audience = createAudience(database, viewers)
     const media = createMedia({ ffmpeg: settings.STREAMS_FFMPEG, ffprobe: settings.STREAMS_FFPROBE })
@@ -65,6 +67,7 @@ export const streams = defineModule({
       .route('/', clipRoutes(clips, authenticated))
       .route('/', raidRoutes(raids, authenticated))
       .route('/', ingestRoutes({ sessions, keys, vods }, secrets.ingestSecret, authenticated))
+      .route('/', mediaMtxRoutes({ sessions, keys, loginOf }, secrets.ingestSecret, authenticated))
     return {
       routes,
       jobs: [

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import { basename } from 'node:path'
 import { z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
@@ -6,6 +5,7 @@ import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
+import { secretChecker } from './callback-secret.ts'
 import { streamsError } from './errors.ts'
 import type { LiveSessions } from './live-sessions.ts'
 import { hashStreamKey, type StreamKeys } from './stream-keys.ts'
@@ -33,8 +33,7 @@ const RecordDone = z
   })
   .openapi('RtmpRecordDone')
 
-const Secret = z.object({ secret: z.string().max(256).openapi({ description: 'STREAMS_INGEST_SECRET' }) })
-const sha = (text: string) => createHash('sha256').update(text).digest()
+export const Secret = z.object({ secret: z.string().max(256).openapi({ description: 'STREAMS_INGEST_SECRET' }) })
 
 
 /**
@@ -51,10 +50,7 @@ export function ingestRoutes(
   const { sessions, keys, vods } = parts
   const router = createRouter()
   const route = routeDefiner(authenticated)
-  const expected = sha(ingestSecret)
-  const checkSecret = (secret: string) => {
-    if (!timingSafeEqual(sha(secret), expected)) throw streamsError('ingest.forbidden', 'Not the media server')
-  }
+  const checkSecret = secretChecker(ingestSecret)
   const callback = <const R extends Record<number, { description: string }>>(operationId: string, path: string, summary: string, responses: R) =>
     route({
       auth: 'none',

@@ -5,6 +5,9 @@ import { streamsError } from './errors.ts'
 import { publish } from './publish.ts'
 import type { VerifiedKey } from './stream-keys.ts'
 
+/** Which media server carries a session. */
+export type MediaServer = 'nginx-rtmp' | 'mediamtx'
+
 /** A live session that just started: the login the media server renames the stream to. */
 export type Started = { streamId: string; login: string }
 /** A session that ended: who should be cut at the media server, if it still carries it. */
@@ -15,7 +18,7 @@ export type LiveSessions = {
    * Starts a live session for the key's channel, unless one is live (a second publisher); a
    * session whose updates stopped over `updateTimeoutSeconds` ago is ended first.
    */
-  start: (key: VerifiedKey, clientId: string) => Promise<Started>
+  start: (key: VerifiedKey, clientId: string, server?: MediaServer) => Promise<Started>
   /** The media server still carries the session; false when it is not live (cut it). */
   touch: (keyHash: string, clientId: string) => Promise<boolean>
   /** Ends the session the media server says ended; undefined when none was live. */
@@ -57,15 +60,17 @@ export function createLiveSessions(database: ModuleDatabase, updateTimeoutSecond
     from broadcasters b
     where b.user_id = s.broadcaster_id and s.ended_at is null and ${where}
     returning s.id::text as id, s.broadcaster_id::text as broadcaster_id, b.login, s.client_id, s.ended_at`
-  const stale = (tx: Transaction): Fragment => tx.sql`s.last_update_at < now() - make_interval(secs => ${updateTimeoutSeconds})`
+  // MediaMTX sends no periodic updates: its sessions end by its runOnNotReady hook alone.
+  const stale = (tx: Transaction): Fragment =>
+    tx.sql`s.server = 'nginx-rtmp' and s.last_update_at < now() - make_interval(secs => ${updateTimeoutSeconds})`
 
   return {
-    start: (key, clientId) =>
+    start: (key, clientId, server = 'nginx-rtmp') =>
       database.transaction(async (tx) => {
         await announceEnded(tx, await ending(tx, tx.sql`s.broadcaster_id = ${key.broadcasterId}::bigint and ${stale(tx)}`, 'updates_stopped'), 'updates_stopped')
         const [row] = await tx.sql<{ id: string; login: string; started_at: Date }[]>`
-          insert into streams (broadcaster_id, key_hash, client_id)
-          select c.broadcaster_id, ${key.keyHash}, ${clientId} from channels c where c.broadcaster_id = ${key.broadcasterId}::bigint
+          insert into streams (broadcaster_id, key_hash, client_id, server)
+          select c.broadcaster_id, ${key.keyHash}, ${clientId}, ${server} from channels c where c.broadcaster_id = ${key.broadcasterId}::bigint
           on conflict (broadcaster_id) where ended_at is null do nothing
           returning id::text as id, (select login from broadcasters where user_id = broadcaster_id) as login, started_at`
         if (!row) throw streamsError('stream.already_live', 'This channel is live already')
