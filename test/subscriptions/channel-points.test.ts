@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 describe('custom rewards', () => {
-  test('create answers in Helix shape with defaults; update merges; list and delete', async () => {
+  test('create answers in Helix shape with defaults; update merges; list and delete; each change is announced with its version', async () => {
     const reward = await createReward({ title: 'Hydrate', cost: 100, is_max_per_stream_enabled: true, max_per_stream: 3 })
     expect(reward).toMatchObject({
       broadcaster_id: BROADCASTER,
@@ -61,6 +61,13 @@ describe('custom rewards', () => {
     expect(listed.data.map((r) => r.id)).toContain(reward.id)
     expect((await t.request(`${REWARDS}&id=${reward.id}`, { method: 'DELETE', token: broadcaster })).status).toBe(204)
     expect((await t.request(`${REWARDS}&id=${reward.id}`, { method: 'DELETE', token: broadcaster })).status).toBe(404)
+    const events = await t.sql.subscriptions!<{ payload: { reward_id: string; cost: number; deleted: boolean; version: number } }[]>`
+      select payload from outbox where type = 'subscriptions.reward_changed.v1' and payload->>'reward_id' = ${reward.id} order by id`
+    expect(events.map(({ payload }) => [payload.cost, payload.deleted, payload.version])).toEqual([
+      [100, false, 1],
+      [250, false, 2],
+      [250, true, 3],
+    ])
   })
 
   test('only the broadcaster manages them; a taken title and an enabled limit without value are refused', async () => {
@@ -109,7 +116,7 @@ describe('redemptions', () => {
       { token: broadcaster },
     )
     expect(((await listed.json()) as { data: Redemption[] }).data.map((r) => r.id)).toEqual([redemption.id])
-    const types = await t.sql.subscriptions!<{ type: string }[]>`select type from outbox order by id`
+    const types = await t.sql.subscriptions!<{ type: string }[]>`select type from outbox where type like 'subscriptions.redemption_%' order by id`
     expect(types.map((r) => r.type)).toEqual(['subscriptions.redemption_added.v1', 'subscriptions.redemption_updated.v1'])
     expect(await unbalanced(t.sql.subscriptions!)).toEqual([])
   })

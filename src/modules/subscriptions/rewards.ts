@@ -1,7 +1,8 @@
 import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm'
-import type { ModuleDatabase } from '../../platform/db/database.ts'
+import type { ModuleDatabase, Transaction } from '../../platform/db/database.ts'
 import { hasPgCode, PG } from '../../platform/db/errors.ts'
 import { subscriptionsError } from './errors.ts'
+import { publish } from './publish.ts'
 import { customRewards } from './schema.ts'
 
 export type CustomReward = typeof customRewards.$inferSelect & { isCooling: boolean }
@@ -43,6 +44,22 @@ function checkCoherent(reward: typeof customRewards.$inferSelect): void {
   if (errors.length > 0) throw subscriptionsError('reward.invalid', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors })
 }
 
+/** The reward's settings as they now are, in the transaction that changed them. */
+const announce = (tx: Transaction, reward: typeof customRewards.$inferSelect, deleted: boolean) =>
+  publish(tx, 'subscriptions.reward_changed.v1', {
+    reward_id: reward.id,
+    broadcaster_id: String(reward.broadcasterId),
+    title: reward.title,
+    prompt: reward.prompt,
+    cost: reward.cost,
+    background_color: reward.backgroundColor,
+    is_enabled: reward.isEnabled,
+    is_paused: reward.isPaused,
+    is_user_input_required: reward.isUserInputRequired,
+    deleted,
+    version: reward.version,
+  })
+
 const titleTaken = (error: unknown): never => {
   if (hasPgCode(error, PG.uniqueViolation)) {
     throw subscriptionsError('reward.title_taken', 'The channel has a reward with this title', {
@@ -77,6 +94,7 @@ export function createRewards(database: ModuleDatabase, maxPerChannel: number) {
             .returning(selection)
           if (!row) throw new Error('reward insert returned nothing')
           checkCoherent(row)
+          await announce(tx, row, false)
           return row
         })
         .catch(titleTaken),
@@ -92,24 +110,28 @@ export function createRewards(database: ModuleDatabase, maxPerChannel: number) {
         .transaction(async (tx) => {
           const [row] = await tx
             .update(customRewards)
-            .set(settings)
+            .set({ ...settings, version: sql`${customRewards.version} + 1` })
             .where(and(eq(customRewards.id, id), eq(customRewards.broadcasterId, BigInt(broadcasterId))))
             .returning(selection)
           if (!row) throw subscriptionsError('reward.not_found', 'The channel has no reward with this id')
           checkCoherent(row)
+          await announce(tx, row, false)
           return row
         })
         .catch(titleTaken)
     },
 
     /** True when it existed; its redemptions stay (they carry the reward's title). */
-    async remove(broadcasterId: string, id: string): Promise<boolean> {
-      const deleted = await db
-        .delete(customRewards)
-        .where(and(eq(customRewards.id, id), eq(customRewards.broadcasterId, BigInt(broadcasterId))))
-        .returning({ id: customRewards.id })
-      return deleted.length > 0
-    },
+    remove: (broadcasterId: string, id: string): Promise<boolean> =>
+      database.transaction(async (tx) => {
+        const [deleted] = await tx
+          .delete(customRewards)
+          .where(and(eq(customRewards.id, id), eq(customRewards.broadcasterId, BigInt(broadcasterId))))
+          .returning()
+        if (!deleted) return false
+        await announce(tx, { ...deleted, version: deleted.version + 1 }, true)
+        return true
+      }),
 
     /** The channel's rewards, oldest first; only those of `ids` when given. */
     list: (broadcasterId: string, ids?: string[]): Promise<CustomReward[]> =>

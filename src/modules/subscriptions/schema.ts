@@ -64,6 +64,8 @@ export const customRewards = pgTable(
     shouldRedemptionsSkipRequestQueue: boolean('should_redemptions_skip_request_queue').notNull().default(false),
     redeemedCurrentStream: integer('redemptions_redeemed_current_stream').notNull().default(0),
     cooldownExpiresAt: timestamp('cooldown_expires_at', { withTimezone: true }),
+    /** Grows with each change of the settings, for the reward_changed events' consumers. */
+    version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE "custom_rewards" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;
