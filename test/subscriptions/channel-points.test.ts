@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { problemType } from '../../src/platform/http/problem.ts'
 import type { TestPlatform } from '../../src/platform/testing/harness.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
+import { subscriptions } from '../../src/modules/subscriptions/index.ts'
 import { grantPoints, subscriptionsPlatform, unbalanced } from './channel-points.ts'
 
 const BROADCASTER = '100'
@@ -151,4 +152,17 @@ describe('settings', () => {
       await few.close()
     }
   }, 20_000)
+})
+
+describe('the snapshot', () => {
+  test('a consumer joining late gets every current reward as it now is', async () => {
+    const rewards = (await (await t.request(REWARDS)).json()) as { data: Reward[] }
+    const events: { type: string; payload: { reward_id: string; cost: number } }[] = []
+    for await (const page of subscriptions.snapshot!({ sql: t.sql.subscriptions!, types: new Set(['subscriptions.reward_changed.v1']) })) {
+      events.push(...(page as typeof events))
+    }
+    expect(rewards.data.length).toBeGreaterThan(3)
+    expect(events.map((e) => e.type)).toEqual(rewards.data.map(() => 'subscriptions.reward_changed.v1'))
+    expect(new Map(events.map((e) => [e.payload.reward_id, e.payload.cost]))).toEqual(new Map(rewards.data.map((r) => [r.id, r.cost])))
+  })
 })

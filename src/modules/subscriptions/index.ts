@@ -10,6 +10,7 @@ import { pruneIdempotencyKeys } from './idempotency.ts'
 import { createChannelPoints } from './points.ts'
 import { createRedemptions } from './redemptions.ts'
 import { createRewards } from './rewards.ts'
+import { subscriptionsSnapshot } from './snapshot.ts'
 import { createTiers } from './tiers.ts'
 import { tierRoutes } from './tiers.routes.ts'
 
@@ -19,6 +20,7 @@ export const subscriptions = defineModule({
   prefixes: ['/api/channel-points', '/api/subscriptions'],
   migrations: resolve(import.meta.dir, '../../../migrations/subscriptions'),
   produces: subscriptionsEvents,
+  snapshot: subscriptionsSnapshot,
   consumes: earning,
   problems: SUBSCRIPTIONS_PROBLEMS,
   settings: subscriptionsSettings,
