@@ -139,6 +139,49 @@ describe('redemptions', () => {
   })
 })
 
+describe('the global cooldown', () => {
+  test('a redemption starts it: the next is refused until it expires, and the reward shows it out of stock until then', async () => {
+    const reward = await createReward({ title: 'Cooling', cost: 1, is_global_cooldown_enabled: true, global_cooldown_seconds: 60 })
+    await grantPoints(t.sql.subscriptions!, BROADCASTER, VIEWER, 10, 'cooldown')
+    expect((await redeem(reward.id)).status).toBe(201)
+    const refused = await redeem(reward.id)
+    expect(refused.status).toBe(409)
+    expect(((await refused.json()) as { type: string }).type).toBe(problemType('reward.cooldown'))
+    const shown = await body<Reward & { cooldown_expires_at: string | null }>(await t.request(`${REWARDS}&id=${reward.id}`))
+    expect(shown.is_in_stock).toBe(false)
+    expect(Date.parse(shown.cooldown_expires_at!) - Date.now()).toBeGreaterThan(50_000)
+    // As if the minute had passed.
+    await t.sql.subscriptions!`update custom_rewards set cooldown_expires_at = now() - interval '1 second' where id = ${reward.id}`
+    expect((await redeem(reward.id)).status).toBe(201)
+  })
+})
+
+describe('the redemption list', () => {
+  test('pages oldest first (or newest first) with cursors, every redemption once', async () => {
+    const reward = await createReward({ title: 'Paged', cost: 1 })
+    await grantPoints(t.sql.subscriptions!, BROADCASTER, VIEWER, 5, 'paged')
+    const made: string[] = []
+    for (let i = 0; i < 5; i++) made.push((await body<Redemption>(await redeem(reward.id))).id)
+    const walk = async (sort: string) => {
+      const seen: string[] = []
+      let after = ''
+      do {
+        const res = await t.request(
+          `/api/channel-points/custom-rewards/redemptions?broadcaster_id=${BROADCASTER}&reward_id=${reward.id}&sort=${sort}&first=2${after ? `&after=${after}` : ''}`,
+          { token: broadcaster },
+        )
+        expect(res.status).toBe(200)
+        const page = (await res.json()) as { data: Redemption[]; pagination: { cursor?: string } }
+        seen.push(...page.data.map((r) => r.id))
+        after = page.pagination.cursor ?? ''
+      } while (after)
+      return seen
+    }
+    expect(await walk('OLDEST')).toEqual(made)
+    expect(await walk('NEWEST')).toEqual([...made].reverse())
+  })
+})
+
 describe('settings', () => {
   test('a channel has at most SUBSCRIPTIONS_MAX_REWARDS_PER_CHANNEL rewards, even when created at once', async () => {
     const few = await subscriptionsPlatform({ SUBSCRIPTIONS_MAX_REWARDS_PER_CHANNEL: '3' })
