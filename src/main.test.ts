@@ -27,16 +27,19 @@ describe('bun src/main.ts', () => {
   test('SIGTERM: stops accepting, finishes the request in flight, exits 0', async () => {
     const database = await createDatabaseFromTemplate('users', resolve(REPO_ROOT, 'migrations/users'))
     cleanups.push(() => database.drop())
-    // Streams beside users: it consumes users' events, and without Redis both must run here.
+    // Streams and subscriptions beside users: they consume users' events, and without Redis all must run here.
     const streams = await createDatabaseFromTemplate('streams', resolve(REPO_ROOT, 'migrations/streams'))
     cleanups.push(() => streams.drop())
+    const subscriptions = await createDatabaseFromTemplate('subscriptions', resolve(REPO_ROOT, 'migrations/subscriptions'))
+    cleanups.push(() => subscriptions.drop())
     const port = freePort()
     const app = started(
       startApp({
-        MODULES: 'users,streams',
+        MODULES: 'users,streams,subscriptions',
         PORT: String(port),
         USERS_DATABASE_URL: database.url,
         STREAMS_DATABASE_URL: streams.url,
+        SUBSCRIPTIONS_DATABASE_URL: subscriptions.url,
         LOG_LEVEL: 'info',
         DATA_DIR: dataDir(),
       }),
@@ -88,10 +91,11 @@ describe('bun src/main.ts', () => {
   test('an unreachable module database stops start-up with exit 1', async () => {
     const app = started(
       startApp({
-        MODULES: 'users,streams',
+        MODULES: 'users,streams,subscriptions',
         PORT: String(freePort()),
         USERS_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/users_db`,
         STREAMS_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/streams_db`,
+        SUBSCRIPTIONS_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/subscriptions_db`,
         DATA_DIR: dataDir(),
       }),
     )
