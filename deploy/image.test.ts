@@ -136,17 +136,20 @@ test(
 
     const database = await createDatabaseFromTemplate('users', resolve(REPO_ROOT, 'migrations/users'))
     cleanups.push(() => database.drop())
-    // Streams beside users: it consumes users' events, and without Redis both must run here.
+    // Streams and subscriptions beside users: they consume users' events, and without Redis all must run here.
     const streams = await createDatabaseFromTemplate('streams', resolve(REPO_ROOT, 'migrations/streams'))
     cleanups.push(() => streams.drop())
+    const subscriptions = await createDatabaseFromTemplate('subscriptions', resolve(REPO_ROOT, 'migrations/subscriptions'))
+    cleanups.push(() => subscriptions.drop())
     const port = String(freePort())
     const app = startApp(
       {
         ...image.env,
-        MODULES: 'users,streams',
+        MODULES: 'users,streams,subscriptions',
         PORT: port,
         USERS_DATABASE_URL: database.url,
         STREAMS_DATABASE_URL: streams.url,
+        SUBSCRIPTIONS_DATABASE_URL: subscriptions.url,
         LOG_LEVEL: 'warn',
       },
       entry,
