@@ -12,6 +12,7 @@ import { ownChannel } from './ownership.ts'
 import { UserId, Uuid } from './ids.ts'
 import type { ChannelPoints } from './points.ts'
 import type { Redemptions } from './redemptions.ts'
+import { data, json } from './responses.ts'
 import { CustomRewardView, rewardFields, rewardSettings, rewardView } from './reward-view.ts'
 import type { RewardSettings, Rewards } from './rewards.ts'
 
@@ -32,8 +33,6 @@ const RedemptionView = z
   .openapi('Redemption')
 const Balance = z.object({ broadcaster_id: z.string(), user_id: z.string(), balance: z.number().int() }).openapi('ChannelPointsBalance')
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } })
-const data = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) })
 
 const channel = z.object({ broadcaster_id: UserId })
 const oneReward = channel.extend({ id: Uuid })

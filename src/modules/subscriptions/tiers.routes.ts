@@ -7,6 +7,7 @@ import { createRouter } from '../../platform/http/router.ts'
 import { safeText } from '../../platform/http/text.ts'
 import { UserId } from './ids.ts'
 import { ownChannel } from './ownership.ts'
+import { data, json } from './responses.ts'
 import { CURRENCIES, TIERS, type Currency, type Tiers } from './tiers.ts'
 
 const TierView = z
@@ -26,7 +27,6 @@ const TierChange = z
   })
   .partial()
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } })
 
 /** A channel's subscription tiers: anyone reads them, its broadcaster prices and names them. */
 export function tierRoutes(tiers: Tiers, authenticated: MiddlewareHandler<AppEnv>) {
@@ -43,7 +43,7 @@ export function tierRoutes(tiers: Tiers, authenticated: MiddlewareHandler<AppEnv
       tags,
       summary: "A channel's three tiers with their prices",
       request: { query: z.object({ broadcaster_id: UserId }) },
-      responses: { 200: json(z.object({ data: z.array(TierView) }), 'The tiers, 1000 to 3000'), ...problemResponses(400) },
+      responses: { 200: json(data(TierView), 'The tiers, 1000 to 3000'), ...problemResponses(400) },
     }),
     async (c) => c.json({ data: await tiers.tiersOf(c.req.valid('query').broadcaster_id) }, 200),
   )
@@ -61,7 +61,7 @@ export function tierRoutes(tiers: Tiers, authenticated: MiddlewareHandler<AppEnv
         query: z.object({ broadcaster_id: UserId, tier: z.enum(TIERS) }),
         body: { content: { 'application/json': { schema: TierChange } }, required: true },
       },
-      responses: { 200: json(z.object({ data: z.array(TierView) }), 'The tier as it now is'), ...problemResponses(400, 403) },
+      responses: { 200: json(data(TierView), 'The tier as it now is'), ...problemResponses(400, 403) },
     }),
     async (c) => {
       const { broadcaster_id, tier } = c.req.valid('query')
