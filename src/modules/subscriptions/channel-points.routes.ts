@@ -33,7 +33,6 @@ const RedemptionView = z
   .openapi('Redemption')
 const Balance = z.object({ broadcaster_id: z.string(), user_id: z.string(), balance: z.number().int() }).openapi('ChannelPointsBalance')
 
-
 const channel = z.object({ broadcaster_id: UserId })
 const oneReward = channel.extend({ id: Uuid })
 // Helix: title and cost are required, every other setting has a default.
