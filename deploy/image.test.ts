@@ -9,7 +9,7 @@ import { afterAll, expect, test } from 'bun:test'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
-import { createDatabaseFromTemplate } from '../src/platform/testing/databases.ts'
+import { buildDatabases } from '../test/build-databases.ts'
 import { freePort, REPO_ROOT, startApp } from '../src/platform/testing/processes.ts'
 
 type Stage = { name: string; workdir: string; dir: string; env: Record<string, string>; cmd?: string[]; healthcheck?: string[] }
@@ -134,24 +134,12 @@ test(
     const [program, entry] = image.cmd ?? []
     expect(program).toBe('bun')
 
-    const database = await createDatabaseFromTemplate('users', resolve(REPO_ROOT, 'migrations/users'))
-    cleanups.push(() => database.drop())
-    // Streams and subscriptions beside users: they consume users' events, and without Redis all must run here.
-    const streams = await createDatabaseFromTemplate('streams', resolve(REPO_ROOT, 'migrations/streams'))
-    cleanups.push(() => streams.drop())
-    const subscriptions = await createDatabaseFromTemplate('subscriptions', resolve(REPO_ROOT, 'migrations/subscriptions'))
-    cleanups.push(() => subscriptions.drop())
+    // Every module of the build: those consuming users' events must run beside it without Redis.
+    const build = await buildDatabases()
+    cleanups.push(build.drop)
     const port = String(freePort())
     const app = startApp(
-      {
-        ...image.env,
-        MODULES: 'users,streams,subscriptions',
-        PORT: port,
-        USERS_DATABASE_URL: database.url,
-        STREAMS_DATABASE_URL: streams.url,
-        SUBSCRIPTIONS_DATABASE_URL: subscriptions.url,
-        LOG_LEVEL: 'warn',
-      },
+      { ...image.env, ...build.env, PORT: port, LOG_LEVEL: 'warn' },
       entry,
       image.dir,
     )

@@ -3,8 +3,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
-import { createDatabaseFromTemplate } from './platform/testing/databases.ts'
-import { accepts, freePort, halfSentRequest, REPO_ROOT, startApp, type AppProcess } from './platform/testing/processes.ts'
+import { buildDatabases } from '../test/build-databases.ts'
+import { accepts, freePort, halfSentRequest, startApp, type AppProcess } from './platform/testing/processes.ts'
 
 const cleanups: (() => unknown)[] = []
 afterAll(async () => {
@@ -25,25 +25,11 @@ function started(app: AppProcess): AppProcess {
 
 describe('bun src/main.ts', () => {
   test('SIGTERM: stops accepting, finishes the request in flight, exits 0', async () => {
-    const database = await createDatabaseFromTemplate('users', resolve(REPO_ROOT, 'migrations/users'))
-    cleanups.push(() => database.drop())
-    // Streams and subscriptions beside users: they consume users' events, and without Redis all must run here.
-    const streams = await createDatabaseFromTemplate('streams', resolve(REPO_ROOT, 'migrations/streams'))
-    cleanups.push(() => streams.drop())
-    const subscriptions = await createDatabaseFromTemplate('subscriptions', resolve(REPO_ROOT, 'migrations/subscriptions'))
-    cleanups.push(() => subscriptions.drop())
+    // Every module of the build: those consuming users' events must run beside it without Redis.
+    const build = await buildDatabases()
+    cleanups.push(build.drop)
     const port = freePort()
-    const app = started(
-      startApp({
-        MODULES: 'users,streams,subscriptions',
-        PORT: String(port),
-        USERS_DATABASE_URL: database.url,
-        STREAMS_DATABASE_URL: streams.url,
-        SUBSCRIPTIONS_DATABASE_URL: subscriptions.url,
-        LOG_LEVEL: 'info',
-        DATA_DIR: dataDir(),
-      }),
-    )
+    const app = started(startApp({ ...build.env, PORT: String(port), LOG_LEVEL: 'info', DATA_DIR: dataDir() }))
     await app.waitUntilReady()
 
     const login = `slow_${crypto.randomUUID().slice(0, 8)}`
@@ -74,7 +60,7 @@ describe('bun src/main.ts', () => {
     expect(app.stdout.join('\n')).toContain('"msg":"stopped"')
 
     // The request's writes were committed before the pools closed.
-    const sql = postgres(database.url, { max: 1, onnotice: () => {} })
+    const sql = postgres(build.urls.users!, { max: 1, onnotice: () => {} })
     expect(await sql`select login from users where login = ${login}`.finally(() => sql.end())).toHaveLength(1)
   }, 60_000)
 
@@ -91,11 +77,11 @@ describe('bun src/main.ts', () => {
   test('an unreachable module database stops start-up with exit 1', async () => {
     const app = started(
       startApp({
-        MODULES: 'users,streams,subscriptions',
+        // Users alone, with a Redis URL nothing is asked of before its database fails.
+        MODULES: 'users',
+        REDIS_URL: 'redis://127.0.0.1:1',
         PORT: String(freePort()),
         USERS_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/users_db`,
-        STREAMS_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/streams_db`,
-        SUBSCRIPTIONS_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/subscriptions_db`,
         DATA_DIR: dataDir(),
       }),
     )
