@@ -3,9 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
-import { modules } from '../src/modules.ts'
-import { databaseUrlVariable } from '../src/platform/config.ts'
-import { createDatabaseFromTemplate } from '../src/platform/testing/databases.ts'
+import { buildDatabases } from './build-databases.ts'
 import { freePort, startApp, type AppProcess } from '../src/platform/testing/processes.ts'
 
 // What must never reach a log line, whatever fails.
@@ -24,18 +22,17 @@ let app: AppProcess
 const issued: string[] = []
 beforeAll(async () => {
   // Every module of the build in one process, as `bun start` runs them: every module's logging.
-  const databases = await Promise.all(modules.map((m) => createDatabaseFromTemplate(m.name, m.migrations)))
-  cleanups.push(() => Promise.all(databases.map((d) => d.drop())))
-  const urls = Object.fromEntries(modules.map((m, i) => [databaseUrlVariable(m.name), databases[i]!.url]))
+  const build = await buildDatabases()
+  cleanups.push(build.drop)
   // Real statement failures that carry values: Postgres quotes the failing row (email, hash) in
   // its detail, drizzle lists the parameters in its message.
-  const sql = postgres(urls[databaseUrlVariable('users')]!, { max: 1, onnotice: () => {} })
+  const sql = postgres(build.urls.users!, { max: 1, onnotice: () => {} })
   await sql.unsafe(`alter table users add constraint forced_failure check (login <> 'forced_failure' and description <> '${FORCED_DESCRIPTION}')`)
   await sql.end()
   const dataDir = mkdtempSync(resolve(tmpdir(), 'ondes-log-'))
   chmodSync(dataDir, 0o755)
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
-  app = startApp({ ...urls, MODULES: modules.map((m) => m.name).join(','), PORT: String(freePort()), LOG_LEVEL: 'debug', DATA_DIR: dataDir, AUTH_ATTEMPTS_PER_MINUTE: '1000', REFRESH_RETRY_WINDOW_SECONDS: '0', STREAMS_INGEST_SECRET: INGEST_SECRET, STREAMS_KEY_SECRET: `key_${crypto.randomUUID()}` })
+  app = startApp({ ...build.env, PORT: String(freePort()), LOG_LEVEL: 'debug', DATA_DIR: dataDir, AUTH_ATTEMPTS_PER_MINUTE: '1000', REFRESH_RETRY_WINDOW_SECONDS: '0', STREAMS_INGEST_SECRET: INGEST_SECRET, STREAMS_KEY_SECRET: `key_${crypto.randomUUID()}` })
   cleanups.push(() => app.child.kill('SIGKILL'))
   await app.waitUntilReady()
 }, 60_000)

@@ -126,7 +126,7 @@ describe('every module of src/modules.ts', () => {
 describe('a module whose author skipped steps', () => {
   const unfinished: ModuleDefinition = {
     name: 'unfinished',
-    prefixes: ['/api/clips'],
+    prefixes: ['/api/highlights'],
     migrations: resolve(import.meta.dir, 'fixtures/unfinished-module/migrations'),
     produces: { 'unfinished.clipped.v1': z.object({ clip_id: z.string() }) },
     consumes: { 'streams.went_live.v1': { schema: z.object({}), handle: async () => {} } },
@@ -141,7 +141,7 @@ describe('a module whose author skipped steps', () => {
       'unfinished: foreign key clips.clips_channel_id_fkey has no index leading with its columns (add one in schema.ts, then bun run db:generate)',
       'unfinished: channels.updated_at has no trigger (a custom migration: CREATE TRIGGER … EXECUTE FUNCTION set_updated_at())',
       "unfinished: the platform's inbox table is missing (a module migration must not create or drop it)",
-      'unfinished: /api/clips is not routed by deploy/nginx/gateway.conf (bun run gateway:config)',
+      'unfinished: /api/highlights is not routed by deploy/nginx/gateway.conf (bun run gateway:config)',
       'unfinished: produces events but src/contracts/unfinished.ts does not exist',
       'unfinished: produces unfinished.clipped.v1, which is not a zod schema exported from src/contracts/unfinished.ts',
       'unfinished: consumes streams.went_live.v1, which no module in src/modules.ts produces',

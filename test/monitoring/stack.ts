@@ -8,9 +8,7 @@
 import type { Subprocess } from 'bun'
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { modules } from '../../src/modules.ts'
-import { databaseUrlVariable } from '../../src/platform/config.ts'
-import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
+import { buildDatabases } from '../build-databases.ts'
 import { accepts, freePort, startApp, type AppProcess } from '../../src/platform/testing/processes.ts'
 import { alertmanagerConfig, MONITORING, type Tool } from './tools.ts'
 
@@ -176,14 +174,13 @@ export async function startOndes(
   cleanups: Cleanup[],
   env: Record<string, string> = {},
 ): Promise<{ app: AppProcess; databaseUrls: Record<string, string> }> {
-  const databases = await Promise.all(modules.map((m) => createDatabaseFromTemplate(m.name, m.migrations)))
-  cleanups.push(...databases.map((d) => () => d.drop()))
-  const databaseUrls = Object.fromEntries(modules.map((m, i) => [m.name, databases[i]!.url]))
+  const build = await buildDatabases()
+  cleanups.push(build.drop)
+  const databaseUrls = build.urls
   const app = startApp({
-    MODULES: modules.map((m) => m.name).join(','),
+    ...build.env,
     HOST: '127.0.0.1',
     PORT: String(freePort()),
-    ...Object.fromEntries(modules.map((m) => [databaseUrlVariable(m.name), databaseUrls[m.name]!])),
     DATA_DIR: join(dir, 'app'),
     LOG_LEVEL: 'warn',
     ...env,
