@@ -66,7 +66,11 @@ describe.each([
     for (const [stream, sessions] of [[ids[2]!, ['s-c-1', 's-c-2', 's-c-3', 's-c-1']], [ids[0]!, ['s-a-1', 's-a-2']], [ids[4]!, ['s-e-1']]] as const) {
       for (const session of sessions) expect((await beat(t, stream, `session-${session}`)).status).toBe(204)
     }
-    await until('counts in the directory', async () => (await counts()).ch_c === 3)
+    // Each stream's count is written on its own refresh: wait for all three, not the first.
+    await until('counts in the directory', async () => {
+      const now = await counts()
+      return now.ch_c === 3 && now.ch_a === 2 && now.ch_e === 1
+    })
     const listed = await listAll(t, 100)
     expect(listed.map((s) => [s.user_login, s.viewer_count])).toEqual([
       ['ch_c', 3],
