@@ -12,6 +12,8 @@ import { testIngestTools } from '../../deploy/ingest/test-ingest.ts'
 import { addBroadcaster, streamKeyOf, type Broadcaster } from './broadcasters.ts'
 
 const tools = testIngestTools('VOD remuxing with ffmpeg')
+// As record_unique names them: the login and the recording's start, in unix seconds.
+const recordingName = (login: string) => `${login}-${Math.floor(Date.now() / 1000)}.flv`
 const SECRET = 'vods-secret-0123456789abcdefghijklmnop'
 let t: TestPlatform
 let root: string
@@ -24,6 +26,7 @@ beforeAll(async () => {
     STREAMS_INGEST_SECRET: SECRET,
     STREAMS_RECORDINGS_DIR: join(root, 'recordings'),
     STREAMS_MEDIA_DIR: join(root, 'media'),
+    STREAMS_RECORDING_SETTLED_SECONDS: '1',
   })
   ada = await addBroadcaster(t, '701', 'vod_ada')
   bob = await addBroadcaster(t, '702', 'vod_bob')
@@ -59,10 +62,11 @@ test('durations read as Helix writes them', () => {
 
 describe.skipIf(!tools)('remuxing', () => {
   test('a recording ffmpeg cannot read is retried, then failed with a reason, and leaves no file', async () => {
-    await recordingOf(ada, 'vod_ada-1.flv', 'not a video at all')
+    const adaFile = recordingName('vod_ada')
+    await recordingOf(ada, adaFile, 'not a video at all')
     const deadline = Date.now() + 15_000
-    while ((await vodRow('vod_ada-1.flv'))?.status === 'processing' && Date.now() < deadline) await Bun.sleep(100)
-    const row = await vodRow('vod_ada-1.flv')
+    while ((await vodRow(adaFile))?.status === 'processing' && Date.now() < deadline) await Bun.sleep(100)
+    const row = await vodRow(adaFile)
     expect(row).toMatchObject({ status: 'failed', attempts: REMUX_ATTEMPTS, file: null })
     expect(row?.failure).toContain('ffmpeg exited')
     expect(existsSync(join(root, 'media', 'vods')) ? readdirSync(join(root, 'media', 'vods')) : []).toEqual([])
@@ -73,9 +77,10 @@ describe.skipIf(!tools)('remuxing', () => {
     const flv = join(root, 'source.flv')
     const made = Bun.spawnSync([tools!.ffmpeg, '-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'flv', flv])
     expect(made.exitCode).toBe(0)
-    await recordingOf(bob, 'vod_bob-2.flv', await Bun.file(flv).bytes())
+    const bobFile = recordingName('vod_bob')
+    await recordingOf(bob, bobFile, await Bun.file(flv).bytes())
     const deadline = Date.now() + 15_000
-    while ((await vodRow('vod_bob-2.flv'))?.status !== 'ready' && Date.now() < deadline) await Bun.sleep(100)
+    while ((await vodRow(bobFile))?.status !== 'ready' && Date.now() < deadline) await Bun.sleep(100)
     const listed = (await (await t.request(`/api/videos?user_id=${bob.id}`)).json()) as { data: { id: string; duration: string }[] }
     expect(listed.data).toEqual([expect.objectContaining({ duration: '3s' })])
     const id = listed.data[0]!.id
@@ -83,10 +88,22 @@ describe.skipIf(!tools)('remuxing', () => {
     const deleted = await t.request(`/api/videos?id=${id}`, { method: 'DELETE', token: bob.token })
     expect(((await deleted.json()) as { data: string[] }).data).toEqual([id])
     expect(readdirSync(join(root, 'media', 'vods'))).toEqual([])
-    expect(existsSync(join(root, 'recordings', 'vod_bob-2.flv'))).toBe(false)
+    expect(existsSync(join(root, 'recordings', bobFile))).toBe(false)
     expect((await t.request(`/api/videos/${id}/file`)).status).toBe(404)
   }, 30_000)
 })
+
+test.skipIf(!tools)('a finished recording whose on_record_done was lost (the app was down) becomes a VOD all the same', async () => {
+  const carol = await addBroadcaster(t, '703', 'vod_carol')
+  const key = await streamKeyOf(t, carol)
+  expect((await callback('publish', { call: 'publish', name: key, clientid: '5' })).status).toBe(302)
+  const file = recordingName('vod_carol')
+  const made = Bun.spawnSync([tools!.ffmpeg, '-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'flv', join(root, 'recordings', file)])
+  expect(made.exitCode).toBe(0)
+  const deadline = Date.now() + 10_000
+  while ((await vodRow(file))?.status !== 'ready' && Date.now() < deadline) await Bun.sleep(100)
+  expect(await vodRow(file)).toMatchObject({ status: 'ready' })
+}, 20_000)
 
 test('a recording name the media server would not write is refused', async () => {
   const res = await callback('record_done', { call: 'record_done', name: 'vod_ada', path: '/x/../../etc/passwd' })

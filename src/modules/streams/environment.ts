@@ -32,6 +32,8 @@ export const streamsSettings = z.object({
   STREAMS_HLS_DIR: z.string().min(1).default('.data/hls'),
   /** Where the media server writes recordings (its `record_path`, shared with this process). */
   STREAMS_RECORDINGS_DIR: z.string().min(1).default('.data/recordings'),
+  /** A recording untouched this long is taken as finished even if its on_record_done was lost (the app was down). */
+  STREAMS_RECORDING_SETTLED_SECONDS: wholeNumber('seconds', 1, 3600).default(30),
   /** Where VOD and clip MP4s are written and served from. */
   STREAMS_MEDIA_DIR: z.string().min(1).default('.data/media'),
   /** ffmpeg and ffprobe, for remuxing recordings into VODs. */

@@ -50,7 +50,12 @@ export const streams = defineModule({
     const thumbnails = createThumbnails(database, media, { hlsDir: settings.STREAMS_HLS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
     const raids = createRaids(database, settings.STREAMS_RAID_COUNTDOWN_SECONDS)
     const clips = createClips(database, media, { hlsDir: settings.STREAMS_HLS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
-    const vods = createVods(database, media, { recordingsDir: settings.STREAMS_RECORDINGS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR })
+    const vods = createVods(
+      database,
+      media,
+      { recordingsDir: settings.STREAMS_RECORDINGS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR },
+      settings.STREAMS_RECORDING_SETTLED_SECONDS * 1000,
+    )
     const routes = createRouter()
       .route('/', channelRoutes(database, { channels: createChannels(database), keys, sessions, cut }, authenticated))
       .route('/', streamRoutes(directory, thumbnails, authenticated))
@@ -97,6 +102,7 @@ export const streams = defineModule({
           everyMs: 1000,
           singleton: true,
           run: async ({ signal }) => {
+            await vods.adoptUnannounced()
             // Until none waits; a failure waits for the next run (a second), so its retries are spread out.
             while (!signal.aborted && (await vods.remuxNext(signal)) === 'ready');
           },

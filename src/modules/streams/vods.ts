@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { streamsError } from './errors.ts'
@@ -57,11 +57,16 @@ const toVod = (row: Row): Vod => ({
 /** Attempts at remuxing one recording before it is marked failed. */
 export const REMUX_ATTEMPTS = 3
 /** What nginx-rtmp's `record_unique on` names a recording of the stream renamed to a login. */
-const RECORDING_NAME = /^[a-z0-9_]{1,25}-[0-9]{1,20}\.flv$/
+const RECORDING_NAME = /^([a-z0-9_]{1,25})-([0-9]{1,12})\.flv$/
 
 export type Vods = {
   /** A recording of `login`'s latest live session is finished: it becomes a VOD to remux. Undefined when it belongs to no session. */
   recorded: (login: string, recording: string) => Promise<string | undefined>
+  /**
+   * Queues finished recordings whose on_record_done never arrived (the app was down when the
+   * media server sent it); how many.
+   */
+  adoptUnannounced: () => Promise<number>
   /** Remuxes the oldest recording waiting: `none` waited, or how it went (a failure is retried at a later call). */
   remuxNext: (signal?: AbortSignal) => Promise<'none' | 'ready' | 'failed'>
   /** Ready VODs, newest first, by ids or of one user; `after` is the last id shown. */
@@ -80,7 +85,13 @@ export type Vods = {
  * await vods.recorded('ada', 'ada-1700000000.flv') // from on_record_done
  * await vods.remuxNext()                           // from the `vod-remux` job
  */
-export function createVods(database: ModuleDatabase, media: Media, dirs: { recordingsDir: string; mediaDir: string }): Vods {
+export function createVods(
+  database: ModuleDatabase,
+  media: Media,
+  dirs: { recordingsDir: string; mediaDir: string },
+  /** A recording untouched this long is finished, whether or not its on_record_done arrived. */
+  settledMs = 30_000,
+): Vods {
   const { sql } = database
   const vodsDir = join(dirs.mediaDir, 'vods')
   const select = sql`
@@ -96,20 +107,47 @@ export function createVods(database: ModuleDatabase, media: Media, dirs: { recor
       where id = ${id}::bigint`
   }
 
+  /** A VOD to remux for a finished recording, in the live session it began in; undefined when it has none. */
+  const createdFor = async (recording: string): Promise<string | undefined> => {
+    const match = RECORDING_NAME.exec(recording)
+    if (!match) throw streamsError('recording.invalid', 'Not a recording this media server writes')
+    const [login, startedAt] = [match[1]!, Number(match[2])]
+    const [row] = await sql<{ id: string }[]>`
+      insert into vods (stream_id, broadcaster_id, title, language, recording)
+      select s.id, s.broadcaster_id, c.title, c.broadcaster_language, ${recording}
+      from broadcasters b
+      join channels c on c.broadcaster_id = b.user_id
+      -- The session the recording began in: record_unique names it after its start (unix seconds).
+      join lateral (
+        select id, broadcaster_id from streams
+        where broadcaster_id = b.user_id and started_at <= to_timestamp(${startedAt}) + interval '5 seconds'
+        order by started_at desc limit 1
+      ) s on true
+      where b.login = ${login}
+      order by b.updated_at desc limit 1
+      on conflict (recording) do nothing
+      returning id::text as id`
+    return row?.id
+  }
+
   return {
     recorded: async (login, recording) => {
-      if (!RECORDING_NAME.test(recording)) throw streamsError('recording.invalid', 'Not a recording this media server writes')
-      const [row] = await sql<{ id: string }[]>`
-        insert into vods (stream_id, broadcaster_id, title, language, recording)
-        select s.id, s.broadcaster_id, c.title, c.broadcaster_language, ${recording}
-        from broadcasters b
-        join channels c on c.broadcaster_id = b.user_id
-        join lateral (select id, broadcaster_id from streams where broadcaster_id = b.user_id order by started_at desc limit 1) s on true
-        where b.login = ${login}
-        order by b.updated_at desc limit 1
-        on conflict (recording) do nothing
-        returning id::text as id`
-      return row?.id
+      if (!recording.startsWith(`${login}-`)) throw streamsError('recording.invalid', 'Not a recording of this stream')
+      return createdFor(recording)
+    },
+    adoptUnannounced: async () => {
+      const names = (await readdir(dirs.recordingsDir).catch(() => [] as string[])).filter((name) => RECORDING_NAME.test(name))
+      if (names.length === 0) return 0
+      const known = new Set(
+        (await sql<{ recording: string }[]>`select recording from vods where recording = any(${names}::text[])`).map((r) => r.recording),
+      )
+      let adopted = 0
+      for (const name of names.filter((n) => !known.has(n))) {
+        const settled = (await stat(join(dirs.recordingsDir, name)).catch(() => undefined))?.mtimeMs
+        if (settled === undefined || Date.now() - settled < settledMs) continue
+        if (await createdFor(name)) adopted++
+      }
+      return adopted
     },
     remuxNext: async (signal) => {
       const [next] = await sql<{ id: string; recording: string }[]>`
