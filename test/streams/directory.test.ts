@@ -130,6 +130,22 @@ describe('heartbeats per address', () => {
       await t.close()
     }
   })
+
+  test('count an IPv6 client by its /64: another address in it shares the window, another /64 does not', async () => {
+    const t = await createTestPlatform([users, streams], { STREAMS_INGEST_SECRET: SECRET, STREAMS_HEARTBEATS_PER_MINUTE: '2', TRUST_PROXY: 'true' })
+    try {
+      const id = await goLive(t, SECRET, await addBroadcaster(t, '502', 'limited_v6'), '10')
+      const from = (address: string, session: string) =>
+        t.request(`/api/streams/${id}/heartbeat`, { method: 'POST', json: { session_id: session }, headers: { 'x-forwarded-for': address } })
+      const statuses = []
+      for (const [i, address] of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:ffff::3', '2001:db8:1:3::1'].entries()) {
+        statuses.push((await from(address, `session-v6-${i}`)).status)
+      }
+      expect(statuses).toEqual([204, 204, 429, 204])
+    } finally {
+      await t.close()
+    }
+  })
 })
 
 describe('viewer minutes', () => {

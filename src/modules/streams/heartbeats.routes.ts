@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { AccessTokenVerifier } from '../../platform/auth/tokens.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { DomainError } from '../../platform/errors.ts'
-import { clientAddress } from '../../platform/http/client-address.ts'
+import { clientAddress, rateLimitKey } from '../../platform/http/client-address.ts'
 import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
@@ -39,7 +39,7 @@ function liveIds(database: ModuleDatabase): () => Promise<Set<string>> {
   }
 }
 
-/** Viewer heartbeats: anonymous, or signed in (the viewer minutes carry the user id). Limited per address. */
+/** Viewer heartbeats: anonymous, or signed in (the viewer minutes carry the user id). Limited per address (an IPv6 client by its /64). */
 export function heartbeatRoutes(
   parts: { database: ModuleDatabase; viewers: Viewers; rateLimiter: RateLimiter; verifyAccessToken: AccessTokenVerifier },
   options: { trustProxy: boolean; perMinute: number },
@@ -67,7 +67,7 @@ export function heartbeatRoutes(
       responses: { 204: { description: 'Counted' }, ...problemResponses(400, 401, 404, 429) },
     }),
     async (c) => {
-      const decision = await rateLimiter.consume(rule, clientAddress(c, options.trustProxy))
+      const decision = await rateLimiter.consume(rule, rateLimitKey(clientAddress(c, options.trustProxy)))
       if (!decision.allowed) {
         throw new DomainError('rate_limited', 'Too many heartbeats from this address', { retryAfterSeconds: decision.retryAfterSeconds })
       }
