@@ -14,6 +14,7 @@ import { createDirectory, snapshotDirectory } from './directory.ts'
 import { loadStreamsSecrets, streamsSettings } from './environment.ts'
 import { STREAMS_PROBLEMS } from './errors.ts'
 import { heartbeatRoutes } from './heartbeats.routes.ts'
+import { ingestMetrics } from './ingest-metrics.ts'
 import { ingestRoutes } from './ingest.routes.ts'
 import { mediaMtxRoutes } from './mediamtx.routes.ts'
 import { createMedia } from './media.ts'
@@ -37,7 +38,7 @@ export const streams = defineModule({
   consumes: broadcasterProjection,
   problems: STREAMS_PROBLEMS,
   settings: streamsSettings,
-  create({ settings, platform, database, redis, rateLimiter, verifyAccessToken, authenticated, log }) {
+  create({ settings, platform, database, redis, rateLimiter, verifyAccessToken, authenticated, log, metrics }) {
     const secrets = loadStreamsSecrets(settings, platform.tokens)
     const keys = createStreamKeys(database, secrets.keySecret)
     const sessions = createLiveSessions(database, settings.STREAMS_UPDATE_TIMEOUT_SECONDS)
@@ -57,6 +58,8 @@ export const streams = defineModule({
       settings.STREAMS_RECORDING_SETTLED_SECONDS * 1000,
     )
     const routes = createRouter()
+    routes.use('/api/ingest/*', ingestMetrics(metrics.registry, 'streams'))
+    routes
       .route('/', channelRoutes(database, { channels: createChannels(database), keys, sessions, cut }, authenticated))
       .route('/', streamRoutes(directory, thumbnails, authenticated))
       .route(
