@@ -8,6 +8,7 @@ import { createRouter } from '../../platform/http/router.ts'
 import { ChannelView, CLASSIFICATION_LABELS, toChannelView } from './channel-view.ts'
 import type { Channels } from './channels.ts'
 import { streamsError } from './errors.ts'
+import { ownerOnly } from './ownership.ts'
 import { BroadcasterId, Id } from './ids.ts'
 import type { LiveSessions } from './live-sessions.ts'
 import type { StreamKeys } from './stream-keys.ts'
@@ -58,9 +59,6 @@ export function channelRoutes(
   const { channels, keys, sessions, cut } = parts
   const router = createRouter()
   const route = routeDefiner(authenticated)
-  const ownerOnly = (userId: string, broadcasterId: string) => {
-    if (userId !== broadcasterId) throw streamsError('channel.not_owner', 'Only the broadcaster may do this')
-  }
 
   router.openapi(
     route({

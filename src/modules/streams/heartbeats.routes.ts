@@ -2,13 +2,12 @@ import { z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import type { AccessTokenVerifier } from '../../platform/auth/tokens.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
-import { DomainError } from '../../platform/errors.ts'
 import { clientAddress, rateLimitKey } from '../../platform/http/client-address.ts'
 import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
-import type { RateLimiter, RateLimitRule } from '../../platform/rate-limit.ts'
+import { enforceRateLimit, type RateLimiter, type RateLimitRule } from '../../platform/rate-limit.ts'
 import { streamsError } from './errors.ts'
 import { Id } from './ids.ts'
 import type { Viewers } from './viewers.ts'
@@ -67,10 +66,7 @@ export function heartbeatRoutes(
       responses: { 204: { description: 'Counted' }, ...problemResponses(400, 401, 404, 429) },
     }),
     async (c) => {
-      const decision = await rateLimiter.consume(rule, rateLimitKey(clientAddress(c, options.trustProxy)))
-      if (!decision.allowed) {
-        throw new DomainError('rate_limited', 'Too many heartbeats from this address', { retryAfterSeconds: decision.retryAfterSeconds })
-      }
+      await enforceRateLimit(rateLimiter, rule, rateLimitKey(clientAddress(c, options.trustProxy)))
       const bearer = BEARER.exec(c.req.header('authorization') ?? '')?.[1]
       const userId = bearer ? (await verifyAccessToken(bearer)).userId : undefined
       const { id } = c.req.valid('param')

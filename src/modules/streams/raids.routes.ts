@@ -4,7 +4,7 @@ import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
-import { streamsError } from './errors.ts'
+import { ownerOnly } from './ownership.ts'
 import { BroadcasterId } from './ids.ts'
 import type { Raids } from './raids.ts'
 
@@ -12,9 +12,6 @@ import type { Raids } from './raids.ts'
 export function raidRoutes(raids: Raids, authenticated: MiddlewareHandler<AppEnv>) {
   const router = createRouter()
   const route = routeDefiner(authenticated)
-  const ownerOnly = (userId: string, broadcasterId: string) => {
-    if (userId !== broadcasterId) throw streamsError('channel.not_owner', 'Only the broadcaster may do this')
-  }
 
   router.openapi(
     route({
