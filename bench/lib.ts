@@ -314,20 +314,10 @@ export async function usersDatabase(): Promise<ScratchDatabase> {
   return createDatabaseFromTemplate('users', users.migrations)
 }
 
-/**
- * A fresh database for each other module of the build: the monolith runs them all, as
- * `bun start` does (a module consuming users' events must run beside users or over Redis).
- * Returns the app's MODULES and *_DATABASE_URL variables.
- */
+/** A fresh database for each other module of the build: the monolith runs them all, as `bun start` does. */
 export async function otherModuleDatabases(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
-  const { createDatabaseFromTemplate } = await import('../src/platform/testing/databases.ts')
-  const { modules } = await import('../src/modules.ts')
-  const { databaseUrlVariable } = await import('../src/platform/config.ts')
-  const others = modules.filter((module) => module.name !== 'users')
-  const databases = await Promise.all(others.map((module) => createDatabaseFromTemplate(module.name, module.migrations)))
-  const env: Record<string, string> = { MODULES: modules.map((module) => module.name).join(',') }
-  others.forEach((module, i) => (env[databaseUrlVariable(module.name)] = databases[i]!.url))
-  return { env, drop: async () => void (await Promise.all(databases.map((database) => database.drop()))) }
+  const { buildDatabases } = await import('../test/build-databases.ts')
+  return buildDatabases({ except: ['users'] })
 }
 
 export const SEED_USERS = 10_000

@@ -20,10 +20,12 @@ export type BuildDatabases = {
   drop: () => Promise<void>
 }
 
-export async function buildDatabases(): Promise<BuildDatabases> {
-  const databases = await Promise.all(modules.map((m) => createDatabaseFromTemplate(m.name, m.migrations)))
-  const urls = Object.fromEntries(modules.map((m, i) => [m.name, databases[i]!.url]))
+/** `except`: modules whose database the caller brings (the bench seeds its own users database). */
+export async function buildDatabases(options: { except?: string[] } = {}): Promise<BuildDatabases> {
+  const made = modules.filter((m) => !options.except?.includes(m.name))
+  const databases = await Promise.all(made.map((m) => createDatabaseFromTemplate(m.name, m.migrations)))
+  const urls = Object.fromEntries(made.map((m, i) => [m.name, databases[i]!.url]))
   const env: Record<string, string> = { MODULES: modules.map((m) => m.name).join(',') }
-  for (const m of modules) env[databaseUrlVariable(m.name)] = urls[m.name]!
+  for (const m of made) env[databaseUrlVariable(m.name)] = urls[m.name]!
   return { env, urls, drop: async () => void (await Promise.all(databases.map((d) => d.drop()))) }
 }
