@@ -41,3 +41,51 @@ describe('subscriptions contracts', () => {
     expect(changed.safeParse({ ...reward, version: 1 }).success).toBe(true)
   })
 })
+
+describe('subscriptions money contracts', () => {
+  const started = {
+    subscription_id: 's1',
+    broadcaster_id: '1',
+    user_id: '2',
+    tier: '1000' as const,
+    is_gift: false,
+    gifter_id: null,
+    cumulative_months: 1,
+    streak_months: 1,
+    current_period_end: '2027-01-01T00:00:00.000Z',
+    version: 1,
+    message: '',
+    amount: 499,
+    currency: 'USD',
+    occurred_at: '2026-12-02T00:00:00.000Z',
+  }
+
+  test('an amount is whole minor units in an upper-case ISO currency', () => {
+    const schema = subscriptionsEvents['subscriptions.subscription_started.v1']
+    expect(schema.parse(started)).toEqual(started)
+    expect(schema.safeParse({ ...started, amount: 4.99 }).success).toBe(false)
+    expect(schema.safeParse({ ...started, currency: 'usd' }).success).toBe(false)
+    expect(schema.safeParse({ ...started, tier: '4000' }).success).toBe(false)
+  })
+
+  test('a gift names 1 to 100 recipients', () => {
+    const gift = {
+      gift_id: 'g1',
+      broadcaster_id: '1',
+      gifter_id: null,
+      is_anonymous: true,
+      is_community: true,
+      tier: '1000' as const,
+      count: 1,
+      recipient_ids: ['3'],
+      gifter_total_gifts: 0,
+      amount: 499,
+      currency: 'USD',
+      occurred_at: '2026-12-02T00:00:00.000Z',
+    }
+    const schema = subscriptionsEvents['subscriptions.gift_sent.v1']
+    expect(schema.safeParse(gift).success).toBe(true)
+    expect(schema.safeParse({ ...gift, recipient_ids: [] }).success).toBe(false)
+    expect(schema.safeParse({ ...gift, count: 101 }).success).toBe(false)
+  })
+})
