@@ -165,3 +165,6 @@ export const subscriptionTiers = pgTable(
     check('subscription_tiers_price_positive', sql`${t.priceMinor} > 0`),
   ],
 )
+
+// Payments and donations live in their feature folder; drizzle-kit reads them through here.
+export * from './payments/schema.ts'

@@ -1,0 +1,97 @@
+import { sql } from 'drizzle-orm'
+import { bigint, boolean, check, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+
+const at = (name: string) => timestamp(name, { withTimezone: true })
+const userId = (name: string) => bigint(name, { mode: 'bigint' })
+
+/**
+ * A payment for a subscription, a gift or a donation: `pending` until its provider confirms it
+ * (`succeeded`, fulfilled in that transaction) or gives up (`failed`); a refund of a succeeded
+ * one makes it `refunded`. Each move is a conditional UPDATE from the state before, so a
+ * duplicated or late confirmation finds nothing left to move and fulfils nothing.
+ */
+export const payments = pgTable(
+  'payments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').notNull(),
+    status: text('status').notNull().default('pending'),
+    purchaserId: userId('purchaser_id').notNull(),
+    broadcasterId: userId('broadcaster_id').notNull(),
+    /** Integer minor units of `currency` (cents). */
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    /** The kind's own fields (a donation's message, a gift's recipients), handed to its fulfilment. */
+    details: jsonb('details').notNull().default({}),
+    provider: text('provider').notNull(),
+    /** The provider's id of the checkout (Stripe's Checkout Session); null until it is made. */
+    providerReference: text('provider_reference'),
+    /** Stripe's PaymentIntent once an event names it: a refunded charge is found by it. */
+    providerPaymentIntent: text('provider_payment_intent'),
+    checkoutUrl: text('checkout_url'),
+    confirmedAt: at('confirmed_at'),
+    failedAt: at('failed_at'),
+    refundedAt: at('refunded_at'),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('payments_provider_reference_key').on(t.provider, t.providerReference),
+    uniqueIndex('payments_provider_payment_intent_key').on(t.provider, t.providerPaymentIntent),
+    index('payments_purchaser_idx').on(t.purchaserId, t.createdAt),
+    check('payments_kind_known', sql`${t.kind} in ('subscription', 'gift', 'donation')`),
+    check('payments_status_known', sql`${t.status} in ('pending', 'succeeded', 'failed', 'refunded')`),
+    check('payments_provider_known', sql`${t.provider} in ('dev', 'stripe')`),
+    check('payments_amount_positive', sql`${t.amount} > 0`),
+    check('payments_currency_iso', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+  ],
+)
+
+/** Stripe events already applied, by Stripe's event id: a redelivery is recognised and does nothing. */
+export const stripeWebhookEvents = pgTable(
+  'stripe_webhook_events',
+  {
+    eventId: text('event_id').primaryKey(),
+    type: text('type').notNull(),
+    receivedAt: at('received_at').notNull().defaultNow(),
+  },
+  (t) => [index('stripe_webhook_events_received_idx').on(t.receivedAt)],
+)
+
+/** A paid donation, kept for good: a refund adds a `donation_refunds` row beside it. */
+export const donations = pgTable(
+  'donations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    broadcasterId: userId('broadcaster_id').notNull(),
+    /** The donor, kept even when anonymous (only the views hide it). */
+    userId: userId('user_id').notNull(),
+    isAnonymous: boolean('is_anonymous').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    message: text('message').notNull(),
+    receivedAt: at('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('donations_payment_key').on(t.paymentId),
+    index('donations_channel_idx').on(t.broadcasterId, t.receivedAt, t.id),
+    check('donations_amount_positive', sql`${t.amount} > 0`),
+  ],
+)
+
+/** The reversal of a refunded donation: its amount negated, so a channel's sum of both is what it kept. */
+export const donationRefunds = pgTable(
+  'donation_refunds',
+  {
+    donationId: uuid('donation_id')
+      .primaryKey()
+      .references(() => donations.id),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    refundedAt: at('refunded_at').notNull().defaultNow(),
+  },
+  (t) => [check('donation_refunds_amount_negative', sql`${t.amount} < 0`)],
+)
