@@ -1,7 +1,8 @@
 import type { ModuleDefinition } from './platform/module.ts'
+import { chat } from './modules/chat/index.ts'
 import { streams } from './modules/streams/index.ts'
 import { subscriptions } from './modules/subscriptions/index.ts'
 import { users } from './modules/users/index.ts'
 
 /** Every module this build ships; `main.ts` mounts them and `bun run gateway:config` routes to them. */
-export const modules: ModuleDefinition[] = [users, streams, subscriptions]
+export const modules: ModuleDefinition[] = [users, streams, chat, subscriptions]
