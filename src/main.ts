@@ -7,7 +7,7 @@ import { modules } from './modules.ts'
 async function main(): Promise<void> {
   const started = performance.now()
   const { config, embedded } = await withEmbeddedDatabases(loadConfig())
-  const platform = await createPlatform(config, modules).catch(async (error) => {
+  const platform = await createPlatform(config, modules, { companions: true }).catch(async (error) => {
     await embedded?.stop()
     throw error
   })

@@ -2,14 +2,13 @@
  * Debian's nginx with the rtmp module, and ffmpeg, for the ingest tests: a rendered
  * nginx-rtmp.conf on free loopback ports under a temporary prefix, and test-pattern pushes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../src/platform/testing/processes.ts'
 import { testNginx } from '../test-nginx.ts'
-import { renderIngestConfig } from './config.ts'
-
-export const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so'
+import { RTMP_MODULE } from '../../src/modules/streams/ingest-config.ts'
+import { startNginxRtmp, type NginxRtmp } from '../../src/modules/streams/nginx-rtmp.ts'
 
 /** nginx and ffmpeg, or undefined with a loud skip; REQUIRE_NGINX=1 / REQUIRE_FFMPEG=1 (CI) fail instead. */
 export function testIngestTools(what: string): { nginx: string; ffmpeg: string; ffprobe: string } | undefined {
@@ -29,72 +28,27 @@ export function testIngestTools(what: string): { nginx: string; ffmpeg: string; 
   return { nginx, ffmpeg: ffmpeg!, ffprobe: ffprobe! }
 }
 
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-  } catch {
-    return []
-  }
-}
+export type RunningIngest = NginxRtmp
 
-export type RunningIngest = {
-  rtmpUrl: string
-  httpUrl: string
-  hlsPath: string
-  recordPath: string
-  prefix: string
-  /** SIGKILL: the media server dies without a word to Ondes. */
-  kill: () => Promise<void>
-  stop: () => Promise<void>
-}
-
-/** Starts nginx-rtmp calling back `callbackUrl`; resolves once its HTTP side answers. */
+/** Starts nginx-rtmp calling back `callbackUrl` on free loopback ports; resolves once its HTTP side answers. */
 export async function startIngest(
   nginx: string,
   options: { callbackUrl: string; secret: string; updateInterval: string; httpPort?: number; hlsPath?: string; recordPath?: string },
 ): Promise<RunningIngest> {
-  const prefix = mkdtempSync(join(tmpdir(), 'ondes-ingest-'))
-  const hlsPath = options.hlsPath ?? join(prefix, 'hls')
-  const recordPath = options.recordPath ?? join(prefix, 'recordings')
-  mkdirSync(hlsPath, { recursive: true })
-  mkdirSync(recordPath, { recursive: true })
-  const rtmpPort = freePort()
-  const httpPort = options.httpPort ?? freePort()
-  const config = renderIngestConfig({ ...options, rtmpPort, httpPort, loopback: true, prefix, hlsPath, recordPath })
-  // Workers must reach the 0700 temporary prefix: as root, they run as root too.
-  const conf = (process.getuid?.() === 0 ? 'user root;\n' : '') + config
-  await Bun.write(join(prefix, 'nginx.conf'), conf)
-  const proc = Bun.spawn([nginx, '-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log'), '-g', 'daemon off;'], {
-    stdout: 'ignore',
-    stderr: 'ignore',
+  // Without directories of the test's own, a temporary one of the ingest's, removed with it.
+  const media = options.hlsPath && options.recordPath ? undefined : mkdtempSync(join(tmpdir(), 'ondes-ingest-media-'))
+  const ingest = await startNginxRtmp(nginx, {
+    ...options,
+    rtmpPort: freePort(),
+    httpPort: options.httpPort ?? freePort(),
+    hlsPath: options.hlsPath ?? join(media!, 'hls'),
+    recordPath: options.recordPath ?? join(media!, 'recordings'),
   })
-  const httpUrl = `http://127.0.0.1:${httpPort}`
-  const stopped = async (signal: 'SIGTERM' | 'SIGKILL') => {
-    // Workers of a SIGKILLed master are orphans holding the ports: they are killed too, by pid.
-    const workers = signal === 'SIGKILL' ? childrenOf(proc.pid) : []
-    proc.kill(signal)
-    for (const pid of workers) process.kill(pid, 'SIGKILL')
-    await proc.exited
-  }
-  const deadline = Date.now() + 10_000
-  while (!(await fetch(`${httpUrl}/hls/`).then((r) => r.status < 500, () => false))) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      const log = await Bun.file(join(prefix, 'error.log')).text().catch(() => '')
-      await stopped('SIGKILL')
-      throw new Error(`nginx-rtmp did not start (exit ${proc.exitCode}):\n${log}`)
-    }
-    await Bun.sleep(50)
-  }
   return {
-    rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/ingest`,
-    httpUrl,
-    hlsPath,
-    recordPath,
-    prefix,
-    kill: () => stopped('SIGKILL'),
+    ...ingest,
     stop: async () => {
-      if (proc.exitCode === null) await stopped('SIGTERM')
-      rmSync(prefix, { recursive: true, force: true })
+      await ingest.stop()
+      if (media) rmSync(media, { recursive: true, force: true })
     },
   }
 }

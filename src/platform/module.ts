@@ -27,6 +27,14 @@ export type PlatformSettings = {
   }
   /** Take the client address from X-Forwarded-For (`TRUST_PROXY`, set behind the gateway). */
   trustProxy: boolean
+  /** Where this process serves HTTP (`HOST`, `PORT`): a server the module starts beside it calls it back there. */
+  http: { host: string; port: number }
+  /**
+   * Whether the module may start the servers of the embedded default beside this process (the
+   * streams module's nginx-rtmp) in `start`, stopping them in `stop`: true for `bun start`
+   * (src/main.ts), false for a test's platform, which must not spawn servers of its own.
+   */
+  companions: boolean
 }
 
 /** What the platform hands a module when it is mounted. */

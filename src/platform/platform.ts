@@ -65,9 +65,14 @@ async function verificationKey(config: Config): Promise<{ publicKey: string; gen
 
 /**
  * Builds the process: one pool and migration run per enabled module, the modules' routes
- * behind the shared HTTP conventions, and the platform's own endpoints.
+ * behind the shared HTTP conventions, and the platform's own endpoints. `companions`: the
+ * modules start the servers of the embedded default beside it (`bun start` only).
  */
-export async function createPlatform(baseConfig: Config, definitions: ModuleDefinition[]): Promise<Platform> {
+export async function createPlatform(
+  baseConfig: Config,
+  definitions: ModuleDefinition[],
+  options: { companions?: boolean } = {},
+): Promise<Platform> {
   checkModuleNames(baseConfig.modules, definitions.map((definition) => definition.name))
   checkEventRoutes(baseConfig, definitions)
   const settings = parseModuleSettings(baseConfig, definitions)
@@ -130,6 +135,8 @@ export async function createPlatform(baseConfig: Config, definitions: ModuleDefi
             platform: {
               tokens: { issuer: config.jwt.issuer, audience: config.jwt.audience, generatedKeysIn: keys.generatedKeysIn },
               trustProxy: config.trustProxy,
+              http: { host: config.host, port: config.port },
+              companions: options.companions ?? false,
             },
             database,
             redis,

@@ -12,6 +12,7 @@ import { pushTestPattern, startIngest, testIngestTools } from '../../deploy/inge
 import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
 import { testRedisUrl } from '../../src/platform/testing/harness.ts'
 import { freePort, REPO_ROOT, startApp, type AppProcess } from '../../src/platform/testing/processes.ts'
+import { waitFor } from './wait-for.ts'
 
 const tools = testIngestTools('streams: the app restarted mid-stream')
 const redisUrl = testRedisUrl('streams: the app restarted mid-stream')
@@ -19,16 +20,6 @@ const cleanups: (() => unknown)[] = []
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check().catch(() => undefined)
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await Bun.sleep(100)
-  }
-}
 
 test.skipIf(!tools || !redisUrl)('the live session survives a restart and its recording becomes a VOD', async () => {
   const [usersDb, streamsDb] = await Promise.all(['users', 'streams'].map((m) => createDatabaseFromTemplate(m, resolve(REPO_ROOT, `migrations/${m}`))))

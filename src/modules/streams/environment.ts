@@ -20,8 +20,20 @@ export const streamsSettings = z.object({
   STREAMS_SECRETS_DIR: z.string().min(1).optional(),
   /** A live session with no update from its media server for this long goes offline (nginx-rtmp updates every 30 s). */
   STREAMS_UPDATE_TIMEOUT_SECONDS: wholeNumber('seconds', 1, 3600).default(90),
-  /** nginx-rtmp's `rtmp_control` location (`http://127.0.0.1:8088/control`), to cut a stream whose key is reset. */
+  /**
+   * nginx-rtmp's `rtmp_control` location (`http://127.0.0.1:8088/control`), to cut a stream whose
+   * key is reset. Set, it names a media server of your own: no embedded ingest is started.
+   */
   STREAMS_RTMP_CONTROL_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * `bun start` runs nginx-rtmp as a child process when nginx and libnginx-mod-rtmp are
+   * installed (`auto`), or never (`off`).
+   */
+  STREAMS_EMBEDDED_INGEST: z.enum(['auto', 'off'], { error: 'auto or off' }).default('auto'),
+  /** The embedded ingest's nginx: a name on PATH (or in /usr/sbin), or a path. */
+  STREAMS_NGINX: z.string().min(1).default('nginx'),
+  /** The embedded ingest's RTMP port, on loopback; another free one when it is taken. */
+  STREAMS_RTMP_PORT: wholeNumber('a port', 1, 65535).default(1935),
   /** Heartbeats one address may send each minute (a player sends two; many viewers may share an address). */
   STREAMS_HEARTBEATS_PER_MINUTE: wholeNumber('heartbeats', 1, 1_000_000).default(600),
   /** How often viewer counts reach the directory. */

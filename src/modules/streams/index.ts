@@ -11,6 +11,7 @@ import { clipRoutes } from './clips.routes.ts'
 import { createChannels } from './channels.ts'
 import { channelRoutes } from './channels.routes.ts'
 import { createDirectory, snapshotDirectory } from './directory.ts'
+import { embeddedIngest } from './embedded-ingest.ts'
 import { loadStreamsSecrets, streamsSettings } from './environment.ts'
 import { STREAMS_PROBLEMS } from './errors.ts'
 import { heartbeatRoutes } from './heartbeats.routes.ts'
@@ -19,6 +20,7 @@ import { ingestRoutes } from './ingest.routes.ts'
 import { mediaMtxRoutes } from './mediamtx.routes.ts'
 import { createMedia } from './media.ts'
 import { createLiveSessions } from './live-sessions.ts'
+import type { NginxRtmp } from './nginx-rtmp.ts'
 import { createRaids } from './raids.ts'
 import { raidRoutes } from './raids.routes.ts'
 import { rtmpControlCut } from './rtmp-control.ts'
@@ -43,7 +45,9 @@ export const streams = defineModule({
     const keys = createStreamKeys(database, secrets.keySecret)
     const sessions = createLiveSessions(database, settings.STREAMS_UPDATE_TIMEOUT_SECONDS)
     const directory = createDirectory(database)
-    const cut = rtmpControlCut(settings.STREAMS_RTMP_CONTROL_URL)
+    // `bun start`'s own nginx-rtmp, once `start` has started it.
+    let ingest: NginxRtmp | undefined
+    const cut = rtmpControlCut(() => ingest?.controlUrl ?? settings.STREAMS_RTMP_CONTROL_URL)
     const loginOf = broadcasterLogins(database)
     const viewers = redis ? createRedisViewers(redis, settings.STREAMS_REDIS_PREFIX) : createMemoryViewers()
     const audience = createAudience(database, viewers)
@@ -78,6 +82,21 @@ export const streams = defineModule({
       .route('/', mediaMtxRoutes({ sessions, keys, loginOf }, secrets.ingestSecret, authenticated))
     return {
       routes,
+      start: async () => {
+        ingest = await embeddedIngest(
+          { companions: platform.companions, mode: settings.STREAMS_EMBEDDED_INGEST, externalServer: settings.STREAMS_RTMP_CONTROL_URL !== undefined },
+          {
+            nginx: settings.STREAMS_NGINX,
+            app: platform.http,
+            secret: secrets.ingestSecret,
+            rtmpPort: settings.STREAMS_RTMP_PORT,
+            hlsDir: settings.STREAMS_HLS_DIR,
+            recordingsDir: settings.STREAMS_RECORDINGS_DIR,
+            log,
+          },
+        )
+      },
+      stop: async () => void (await ingest?.stop()),
       jobs: [
         {
           // A media server that died sends no on_publish_done: its sessions end when their updates stop.

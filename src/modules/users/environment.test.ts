@@ -62,6 +62,9 @@ describe('a module receives its own settings, and only them', () => {
     expect(context.platform).toEqual({
       tokens: { issuer: 'ondes', audience: 'ondes', generatedKeysIn: undefined },
       trustProxy: false,
+      http: { host: '0.0.0.0', port: 3000 },
+      // A test's platform starts no server beside it; `bun start` does (src/main.ts).
+      companions: false,
     })
   })
 

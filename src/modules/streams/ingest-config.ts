@@ -1,11 +1,14 @@
 /**
- * Renders deploy/ingest/nginx-rtmp.conf: where Ondes answers the callbacks, the shared secret,
- * ports and directories. One config for compose, the tests and the embedded default.
+ * Renders nginx-rtmp.conf (beside this file): where Ondes answers the callbacks, the shared
+ * secret, ports and directories. One config for the embedded ingest, the tests and compose's
+ * ingest service (whose entrypoint.sh fills the same fields).
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 export const INGEST_TEMPLATE_PATH = resolve(import.meta.dir, 'nginx-rtmp.conf')
+/** Where Debian's libnginx-mod-rtmp puts the module the template loads. */
+export const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so'
 
 export type IngestConfig = {
   /** Ondes's origin as nginx reaches it, e.g. `http://127.0.0.1:3000`. */
@@ -26,7 +29,8 @@ export type IngestConfig = {
 }
 
 /**
- * The config text for `options`.
+ * The config text for `options`. Started as root, nginx's workers would drop to `nobody` and
+ * could not write HLS into the caller's directories: they keep root's user then.
  * @example
  * writeFileSync(join(dir, 'nginx.conf'), renderIngestConfig({ callbackUrl: 'http://127.0.0.1:3000', secret, rtmpPort: 1935, … }))
  */
@@ -44,9 +48,10 @@ export function renderIngestConfig(options: IngestConfig): string {
     RECORD_PATH: options.recordPath,
     CONTROL_ALLOW: options.loopback ? '127.0.0.1' : 'all',
   }
-  return readFileSync(INGEST_TEMPLATE_PATH, 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
+  const config = readFileSync(INGEST_TEMPLATE_PATH, 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
     const value = fields[name]
     if (value === undefined) throw new Error(`nginx-rtmp.conf: no value for {{${name}}}`)
     return value
   })
+  return (process.getuid?.() === 0 ? 'user root;\n' : '') + config
 }
