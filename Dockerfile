@@ -9,6 +9,11 @@ RUN bun install --frozen-lockfile --production
 FROM oven/bun:1.4.4
 WORKDIR /app
 ENV NODE_ENV=production
+# Debian's ffmpeg (and ffprobe): the streams module remuxes recordings into VODs, cuts clips and
+# takes thumbnails with it.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=deps /app/node_modules node_modules
 COPY package.json bun.lock ./
 COPY migrations migrations

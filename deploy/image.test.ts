@@ -153,3 +153,12 @@ test(
   },
   120_000,
 )
+
+test("the image's last stage installs Debian's ffmpeg (and ffprobe): VODs, clips and thumbnails need it", async () => {
+  const all = instructions(await Bun.file(join(REPO_ROOT, 'Dockerfile')).text())
+  const last = all.slice(all.findLastIndex(({ op }) => op === 'FROM'))
+  const installs = last.filter(({ op, args }) => op === 'RUN' && /\bapt-get install\b/.test(args)).map(({ args }) => args)
+  expect(installs).toEqual([expect.stringMatching(/apt-get install -y --no-install-recommends (\S+ )*ffmpeg\b/)])
+  // Before USER: apt-get needs root.
+  expect(last.findIndex(({ args }) => installs.includes(args))).toBeLessThan(last.findIndex(({ op }) => op === 'USER'))
+})
