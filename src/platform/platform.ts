@@ -18,6 +18,7 @@ import { metricsRoute, serveMetrics, type MetricsListener } from './http/metrics
 import { observeRequests } from './http/observe.ts'
 import { errorHandler, routeNotFound } from './http/on-error.ts'
 import { OPENAPI_DOCUMENT } from './http/openapi.ts'
+import { checkPrefixes, contestedOwner } from './http/prefixes.ts'
 import { combineProblemTables, PLATFORM_PROBLEMS } from './http/problem.ts'
 import { RecordingRouter } from './http/recording-router.ts'
 import { withSecurityHeaders } from './http/security-headers.ts'
@@ -75,6 +76,7 @@ export async function createPlatform(
 ): Promise<Platform> {
   checkModuleNames(baseConfig.modules, definitions.map((definition) => definition.name))
   checkEventRoutes(baseConfig, definitions)
+  checkPrefixes(definitions.flatMap((d) => d.prefixes.map((prefix) => ({ module: d.name, prefix }))))
   const settings = parseModuleSettings(baseConfig, definitions)
   const problems = combineProblemTables([
     { owner: 'platform', problems: PLATFORM_PROBLEMS },
@@ -172,12 +174,12 @@ export async function createPlatform(
     registry: metrics.registry,
   })
 
-  const router = new RecordingRouter()
-  const app = new OpenAPIHono<AppEnv>({ router })
   const prefixes = mounted.flatMap(({ definition }) =>
     definition.prefixes.map((prefix) => ({ module: definition.name, prefix })),
   )
-  for (const { instance } of mounted) app.route('/', instance.routes)
+  const router = new RecordingRouter({ ownerOf: contestedOwner(prefixes) })
+  const app = new OpenAPIHono<AppEnv>({ router })
+  for (const { definition, instance } of mounted) router.mount(definition.name, () => app.route('/', instance.routes))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {

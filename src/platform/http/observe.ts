@@ -1,6 +1,7 @@
 import { METHOD_NAME_ALL, type Result } from 'hono/router'
 import type { Logger } from 'pino'
 import { histogramSeries, type Metrics, type Series } from '../metrics.ts'
+import { prefixOwner, type PrefixClaim } from './prefixes.ts'
 import type { Handler, RecordingRouter } from './recording-router.ts'
 import { RequestScope, requestIdOf } from './request-scope.ts'
 
@@ -21,15 +22,11 @@ function routeOf(match: Match | undefined): string {
   return 'unmatched'
 }
 
-/** Owner of a route template, by longest declared prefix. */
-function moduleResolver(prefixes: { module: string; prefix: string }[]): (route: string) => string {
-  const sorted = [...prefixes].sort((a, b) => b.prefix.length - a.prefix.length)
-  return (route) => sorted.find(({ prefix }) => route === prefix || route.startsWith(`${prefix}/`))?.module ?? 'platform'
-}
-
 /** The RED histogram's series per route, method and status, built on first use. */
-function requestSeries(metrics: Metrics, prefixes: { module: string; prefix: string }[]) {
-  const ownerOf = moduleResolver(prefixes)
+function requestSeries(metrics: Metrics, prefixes: PrefixClaim[]) {
+  // The route template's owner by longest prefix: `/api/channels/vips` is chat's inside streams' `/api/channels`.
+  const prefixOf = prefixOwner(prefixes)
+  const ownerOf = (route: string) => prefixOf(route) ?? 'platform'
   const byRoute = new Map<string, Map<string, Map<number, Series>>>()
   return (route: string, method: string, status: number): Series => {
     let byMethod = byRoute.get(route)
@@ -53,7 +50,7 @@ function requestSeries(metrics: Metrics, prefixes: { module: string; prefix: str
 export function observeRequests(
   fetch: Fetch,
   router: RecordingRouter,
-  options: { log: Logger; metrics: Metrics; prefixes: { module: string; prefix: string }[] },
+  options: { log: Logger; metrics: Metrics; prefixes: PrefixClaim[] },
 ): (request: Request, server?: unknown) => Response | Promise<Response> {
   const { log } = options
   const seriesOf = requestSeries(options.metrics, options.prefixes)
