@@ -11,7 +11,7 @@ import { createFanout } from './fanout.ts'
 /** Real-time chat speaking Twitch's IRC over WebSocket at `/`, with its moderation and REST. */
 export const chat = defineModule({
   name: 'chat',
-  prefixes: ['/api/chat', '/api/moderation'],
+  prefixes: ['/api/chat', '/api/moderation', '/api/channels/vips'],
   websocket: '/',
   migrations: resolve(import.meta.dir, '../../../migrations/chat'),
   produces: chatEvents,
