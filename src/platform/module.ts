@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { z } from 'zod'
 import type { RevocationPublisher } from './auth/revocation-feed.ts'
 import type { AccessTokenVerifier } from './auth/tokens.ts'
+import type { Clock } from './clock.ts'
 import type { ModuleDatabase } from './db/database.ts'
 import type { Snapshot } from './events/snapshot.ts'
 import type { ConsumedEvents, EventContracts } from './events/types.ts'
@@ -56,6 +57,8 @@ export type ModuleContext<Settings = Record<string, unknown>> = {
   pubsub: ModulePubSub
   /** Ends access tokens before their `exp` on every process (users publishes; every verifier applies them). */
   revocations: RevocationPublisher
+  /** The time for date-bound rules (renewals, expiries): the system's, or a test's movable one. */
+  clock: Clock
 }
 
 export type ModuleInstance = {

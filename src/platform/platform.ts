@@ -6,6 +6,7 @@ import { loadOrCreateSigningKeys } from './auth/keys.ts'
 import { createRevocationFeed } from './auth/revocation-feed.ts'
 import { createRevocationList } from './auth/revocations.ts'
 import { createAccessTokenVerifier } from './auth/tokens.ts'
+import { systemClock, type Clock } from './clock.ts'
 import { checkModuleNames, ConfigError, databaseUrlVariable, type Config } from './config.ts'
 import { createModuleDatabase, type ModuleDatabase } from './db/database.ts'
 import { appliedMigrations, applyMigrations } from './db/migrate.ts'
@@ -67,12 +68,13 @@ async function verificationKey(config: Config): Promise<{ publicKey: string; gen
 /**
  * Builds the process: one pool and migration run per enabled module, the modules' routes
  * behind the shared HTTP conventions, and the platform's own endpoints. `companions`: the
- * modules start the servers of the embedded default beside it (`bun start` only).
+ * modules start the servers of the embedded default beside it (`bun start` only); `clock`: the
+ * time modules are told (a test's movable one; the system's by default).
  */
 export async function createPlatform(
   baseConfig: Config,
   definitions: ModuleDefinition[],
-  options: { companions?: boolean } = {},
+  options: { companions?: boolean; clock?: Clock } = {},
 ): Promise<Platform> {
   checkModuleNames(baseConfig.modules, definitions.map((definition) => definition.name))
   checkEventRoutes(baseConfig, definitions)
@@ -150,6 +152,7 @@ export async function createPlatform(
             sockets: sockets.hub(definition.name, definition.websocket),
             pubsub: modulePubSub(pubsub, definition.name),
             revocations,
+            clock: options.clock ?? systemClock,
           }),
         )
         .catch(async (error: unknown) => {

@@ -1,4 +1,5 @@
 import postgres, { type Sql } from 'postgres'
+import type { Clock } from '../clock.ts'
 import { loadConfig, type Config } from '../config.ts'
 import type { ModuleDefinition } from '../module.ts'
 import { createPlatform, type Platform } from '../platform.ts'
@@ -18,11 +19,13 @@ export type TestPlatform = {
 /**
  * The app as `main.ts` builds it, on fresh databases cloned from migrated templates.
  * `env` adds configuration (REDIS_URL, TTLs, …) exactly as the environment would; the
- * modules served are `modules`, whatever their names (a test module has its own).
+ * modules served are `modules`, whatever their names (a test module has its own). `clock` is
+ * the time the modules are told (a `movableClock` for date-bound rules).
  */
 export async function createTestPlatform(
   modules: ModuleDefinition[],
   env: Record<string, string | undefined> = {},
+  options: { clock?: Clock } = {},
 ): Promise<TestPlatform> {
   const databases = await Promise.all(modules.map((m) => createDatabaseFromTemplate(m.name, m.migrations)))
   const base = loadConfig({
@@ -33,7 +36,7 @@ export async function createTestPlatform(
   })
   const databaseUrls = Object.fromEntries(modules.map((m, i) => [m.name, databases[i]?.url])) as Config['databaseUrls']
   // A refused start-up (a bad module setting, a test of one) leaves no database behind.
-  const platform = await createPlatform({ ...base, modules: modules.map((m) => m.name), databaseUrls }, modules).catch(
+  const platform = await createPlatform({ ...base, modules: modules.map((m) => m.name), databaseUrls }, modules, options).catch(
     async (error: unknown) => {
       await Promise.all(databases.map((d) => d.drop()))
       throw error
