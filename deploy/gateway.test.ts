@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GATEWAY_CONFIG_PATH, renderGatewayConfig, type GatewayModule } from '../scripts/gateway-config.ts'
@@ -7,6 +7,7 @@ import { modules } from '../src/modules.ts'
 import { users } from '../src/modules/users/index.ts'
 import { createDatabaseFromTemplate } from '../src/platform/testing/databases.ts'
 import { freePort, startApp } from '../src/platform/testing/processes.ts'
+import { startIngest, testIngestTools, type RunningIngest } from './ingest/test-ingest.ts'
 import { checkNginxConfig, startNginx, testNginx } from './test-nginx.ts'
 
 const FIXTURE: GatewayModule[] = [
@@ -99,6 +100,9 @@ describe('gateway config', () => {
   test('refuses a path two modules claim and a path that is not plain', () => {
     expect(() => renderGatewayConfig([...FIXTURE, { name: 'streams', prefixes: ['/api/users'] }])).toThrow(
       'streams: "/api/users" is already routed to users',
+    )
+    expect(() => renderGatewayConfig([{ name: 'streams', prefixes: ['/hls'] }])).toThrow(
+      'streams: "/hls" is already routed to the ingest service (HLS)',
     )
     for (const bad of ['/api/x;', 'api/x', '/api/x/', '/api//x', '/api/{id}']) {
       expect(() => renderGatewayConfig([{ name: 'users', prefixes: [bad] }])).toThrow('is not a gateway path')
@@ -337,4 +341,57 @@ describe('through the gateway: a split users process and a WebSocket module', ()
     },
     30_000,
   )
+})
+
+describe('through the gateway: HLS from the ingest service', () => {
+  const tools = testIngestTools('HLS through the gateway (nginx-rtmp behind nginx)')
+  const started: (() => Promise<void>)[] = []
+  let gateway: string
+  let ingest: RunningIngest
+
+  beforeAll(async () => {
+    if (!tools) return
+    // The real ingest server's HTTP side, serving what nginx-rtmp writes under the login.
+    ingest = await startIngest(tools.nginx, { callbackUrl: `http://127.0.0.1:${freePort()}`, secret: 'g'.repeat(43), updateInterval: '30s' })
+    started.unshift(ingest.stop)
+    mkdirSync(join(ingest.hlsPath, 'ada_live'))
+    writeFileSync(join(ingest.hlsPath, 'ada_live', 'index.m3u8'), '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n1.ts\n')
+    writeFileSync(join(ingest.hlsPath, 'ada_live', '1.ts'), new Uint8Array(188).fill(0x47))
+    const port = freePort()
+    gateway = `http://127.0.0.1:${port}`
+    const config = renderGatewayConfig(FIXTURE, {
+      listen: `127.0.0.1:${port}`,
+      upstreams: { users: `127.0.0.1:${freePort()}`, chat: `127.0.0.1:${freePort()}` },
+      hls: new URL(ingest.httpUrl).host,
+    })
+    started.unshift((await startNginx(tools.nginx, config, `${gateway}/healthz`)).stop)
+  }, 30_000)
+  afterAll(async () => {
+    for (const stop of started) await stop()
+  })
+
+  test.skipIf(!tools)('/hls/<login>/ serves the playlist and its segments as the ingest service does', async () => {
+    const playlist = await fetch(`${gateway}/hls/ada_live/index.m3u8`)
+    expect(playlist.status).toBe(200)
+    expect(playlist.headers.get('content-type')).toBe('application/vnd.apple.mpegurl')
+    // Players on other origins read it, and never a stale playlist.
+    expect(playlist.headers.get('access-control-allow-origin')).toBe('*')
+    expect(playlist.headers.get('cache-control')).toBe('no-cache')
+    expect(await playlist.text()).toStartWith('#EXTM3U')
+    const segment = await fetch(`${gateway}/hls/ada_live/1.ts`)
+    expect(segment.headers.get('content-type')).toBe('video/mp2t')
+    expect((await segment.arrayBuffer()).byteLength).toBe(188)
+    expect((await fetch(`${gateway}/hls/nobody/index.m3u8`)).status).toBe(404)
+    // Only /hls/: the ingest service's control API is not behind the gateway.
+    const control = await fetch(`${gateway}/control/drop/publisher?app=ingest&name=ada_live`)
+    expect(control.status).toBe(404)
+    expect(control.headers.get('content-type')).toBe('application/problem+json')
+  })
+
+  test.skipIf(!tools)('the ingest service down: HLS answers 503 as a problem, like a module that is down', async () => {
+    await ingest.stop()
+    const res = await fetch(`${gateway}/hls/ada_live/index.m3u8`)
+    expect(res.status).toBe(503)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+  })
 })

@@ -22,7 +22,15 @@ export type GatewayOptions = {
    * Debian's nginx 1.22 (tests, bench) and differs from the committed one only there.
    */
   upstreams?: Partial<Record<string, string>>
+  /**
+   * host:port of the ingest service's HTTP side (nginx-rtmp's HLS output), served under
+   * `/hls/<login>/`; the default is the compose service, `ingest:8088`.
+   */
+  hls?: string
 }
+
+// Playback, from the media server rather than a module: /hls/<login>/index.m3u8.
+const HLS_PATH = '/hls'
 
 // Anything else would be nginx syntax, not a path.
 const SAFE_PATH = /^\/[A-Za-z0-9._~\-/]*$/
@@ -90,6 +98,7 @@ export function renderGatewayConfig(definitions: readonly GatewayModule[], optio
   const sockets = definitions.flatMap((d) =>
     d.websocket === undefined ? [] : [{ module: d.name, path: checkPath(d.name, d.websocket) }],
   )
+  claim(HLS_PATH, 'the ingest service (HLS)')
   for (const { module, path } of [...prefixes, ...sockets]) claim(path, module)
   // nginx picks the longest matching ^~ prefix itself; sorting keeps the file easy to read.
   prefixes.sort((a, b) => b.path.length - a.path.length || a.path.localeCompare(b.path))
@@ -165,6 +174,11 @@ export function renderGatewayConfig(definitions: readonly GatewayModule[], optio
     '',
     ...prefixLocations,
     ...(socketLocations.length > 0 ? ['', ...socketLocations] : []),
+    '',
+    "  # HLS from the ingest service, which writes it under the login (never under the stream key).",
+    '  # Through a variable, so its name is resolved per request: the gateway starts without the',
+    "  # ingest service (HLS then answers 503), and on nginx without `server … resolve` (Debian's 1.22).",
+    ...block(`location ^~ ${HLS_PATH}/`, [`set $ondes_hls ${options.hls ?? 'ingest:8088'};`, 'proxy_pass http://$ondes_hls;']),
     '',
     '  # Everything no module declares, /metrics included: Prometheus scrapes each container directly.',
     ...block('location /', [
