@@ -39,13 +39,14 @@ export const chatMessages = pgTable(
   (t) => [index('chat_messages_room_sent_idx').on(t.broadcasterId, t.sentAt.desc())],
 )
 
-/** Who has chatted in a channel, for the `first-msg` and `returning-chatter` tags. */
+/** Who has chatted in a channel, for the `first-msg` and `returning-chatter` tags (`last_message_at` kept to a day). */
 export const chatChatters = pgTable(
   'chat_chatters',
   {
     broadcasterId: userId('broadcaster_id').notNull(),
     userId: userId('user_id').notNull(),
     firstMessageAt: timestamp('first_message_at', { withTimezone: true }).notNull(),
+    lastMessageAt: timestamp('last_message_at', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.broadcasterId, t.userId] })],
 )

@@ -1,0 +1,1 @@
+ALTER TABLE "chat_chatters" ADD COLUMN "last_message_at" timestamp with time zone NOT NULL;
