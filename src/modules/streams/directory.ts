@@ -22,6 +22,8 @@ export type DirectoryFilter = { gameIds: string[]; languages: string[]; userIds:
 export type DirectoryPosition = readonly [generation: number, position: number]
 export type DirectoryPage = { streams: LiveStream[]; next?: DirectoryPosition }
 
+const isFiltered = (filter: DirectoryFilter) => filter.gameIds.length + filter.languages.length + filter.userIds.length + filter.logins.length > 0
+
 type Row = {
   id: string
   user_id: string
@@ -54,6 +56,15 @@ const toStream = (row: Row): LiveStream => ({
   labels: row.content_classification_labels,
 })
 
+/**
+ * How long a process serves the directory's front page (no filter, no cursor; one per `first`)
+ * from memory: most listings are that page, and the order it shows moves at most once a second.
+ */
+const FRONT_PAGE_TTL_MS = 1000
+
+/** Positions an unfiltered page reads past the ones it shows, for streams that ended since its snapshot. */
+const WINDOW_SLACK = 10
+
 /** How long a listing may page through one snapshot; older cursors are refused. */
 const SNAPSHOT_RETENTION_SECONDS = 600
 
@@ -72,7 +83,7 @@ export async function snapshotDirectory(sql: Sql | TransactionSql): Promise<void
 }
 
 export type Directory = {
-  /** One page of live streams by viewers, most first; `after` continues a listing in its snapshot. */
+  /** One page of live streams by viewers, most first; `after` continues a listing in its snapshot. The front page may be a second old. */
   page: (filter: DirectoryFilter, first: number, after?: DirectoryPosition) => Promise<DirectoryPage | undefined>
   /** Forgets snapshots no cursor may name any more (the latest is kept). */
   prune: () => Promise<void>
@@ -87,44 +98,62 @@ export type Directory = {
  */
 export function createDirectory(database: ModuleDatabase): Directory {
   const { sql } = database
+  const read = async (filter: DirectoryFilter, first: number, after?: DirectoryPosition): Promise<DirectoryPage | undefined> => {
+    const snapshot = after
+      ? sql`select generation, stream_ids from directory_snapshots where generation = ${after[0]}
+              and taken_at > now() - make_interval(secs => ${SNAPSHOT_RETENTION_SECONDS})`
+      : sql`select generation, stream_ids from directory_snapshots order by generation desc limit 1`
+    const from = (after?.[1] ?? 0) + 1
+    // Only the snapshot's positions from `from` to `to` (all when undefined) are joined: the planner
+    // cannot know unnest's order, so it joins every listed stream before sorting for the limit.
+    const query = (to: number | undefined) => sql<(Row & { total: number })[]>`
+      with d as (${snapshot})
+      select s.id::text as id, s.broadcaster_id::text as user_id, b.login, b.display_name,
+             c.game_id::text as game_id, g.name as game_name, c.title, c.tags, s.viewer_count, s.started_at,
+             c.broadcaster_language, c.content_classification_labels, d.generation::text as generation,
+             (r.n + ${from} - 1)::text as position, cardinality(d.stream_ids) as total
+      from d
+      cross join lateral unnest(d.stream_ids[${from}::int : coalesce(${to ?? null}::int, cardinality(d.stream_ids))]) with ordinality as r(stream_id, n)
+      join streams s on s.id = r.stream_id
+      join channels c on c.broadcaster_id = s.broadcaster_id
+      join broadcasters b on b.user_id = s.broadcaster_id
+      left join categories g on g.id = c.game_id
+      where s.ended_at is null
+        ${filter.gameIds.length > 0 ? sql`and c.game_id = any(${filter.gameIds}::bigint[])` : sql``}
+        ${filter.languages.length > 0 ? sql`and c.broadcaster_language = any(${filter.languages}::text[])` : sql``}
+        ${
+          // As Helix: the users named by id and by login, together.
+          filter.userIds.length + filter.logins.length > 0
+            ? sql`and (s.broadcaster_id = any(${filter.userIds}::bigint[]) or b.login = any(${filter.logins}::text[]))`
+            : sql``
+        }
+      order by r.n
+      limit ${first + 1}`
+    // Unfiltered, a page is the next first + 1 positions, unless streams ended since the snapshot: then all of the rest.
+    const to = isFiltered(filter) ? undefined : from + first + WINDOW_SLACK
+    let rows = await query(to)
+    if (to !== undefined && rows.length <= first && (rows[0]?.total ?? Number.POSITIVE_INFINITY) > to) rows = await query(undefined)
+    if (after && rows.length === 0) {
+      const [known] = await sql`${snapshot}`
+      if (!known) return undefined
+    }
+    const shown = rows.slice(0, first)
+    const last = shown.at(-1)
+    return {
+      streams: shown.map(toStream),
+      next: rows.length > first && last ? [Number(last.generation), Number(last.position)] : undefined,
+    }
+  }
+  const front = new Map<number, { at: number; page: Promise<DirectoryPage | undefined> }>()
   return {
-    page: async (filter, first, after) => {
-      const snapshot = after
-        ? sql`select generation, stream_ids from directory_snapshots where generation = ${after[0]}
-                and taken_at > now() - make_interval(secs => ${SNAPSHOT_RETENTION_SECONDS})`
-        : sql`select generation, stream_ids from directory_snapshots order by generation desc limit 1`
-      const rows = await sql<Row[]>`
-        with d as (${snapshot})
-        select s.id::text as id, s.broadcaster_id::text as user_id, b.login, b.display_name,
-               c.game_id::text as game_id, g.name as game_name, c.title, c.tags, s.viewer_count, s.started_at,
-               c.broadcaster_language, c.content_classification_labels, d.generation::text as generation, r.position::text as position
-        from d
-        cross join lateral unnest(d.stream_ids) with ordinality as r(stream_id, position)
-        join streams s on s.id = r.stream_id and s.ended_at is null
-        join channels c on c.broadcaster_id = s.broadcaster_id
-        join broadcasters b on b.user_id = s.broadcaster_id
-        left join categories g on g.id = c.game_id
-        where r.position > ${after?.[1] ?? 0}
-          ${filter.gameIds.length > 0 ? sql`and c.game_id = any(${filter.gameIds}::bigint[])` : sql``}
-          ${filter.languages.length > 0 ? sql`and c.broadcaster_language = any(${filter.languages}::text[])` : sql``}
-          ${
-            // As Helix: the users named by id and by login, together.
-            filter.userIds.length + filter.logins.length > 0
-              ? sql`and (s.broadcaster_id = any(${filter.userIds}::bigint[]) or b.login = any(${filter.logins}::text[]))`
-              : sql``
-          }
-        order by r.position
-        limit ${first + 1}`
-      if (after && rows.length === 0) {
-        const [known] = await sql`${snapshot}`
-        if (!known) return undefined
-      }
-      const shown = rows.slice(0, first)
-      const last = shown.at(-1)
-      return {
-        streams: shown.map(toStream),
-        next: rows.length > first && last ? [Number(last.generation), Number(last.position)] : undefined,
-      }
+    page: (filter, first, after) => {
+      if (after || isFiltered(filter)) return read(filter, first, after)
+      const cached = front.get(first)
+      if (cached && Date.now() - cached.at < FRONT_PAGE_TTL_MS) return cached.page
+      const page = read(filter, first)
+      front.set(first, { at: Date.now(), page })
+      page.catch(() => front.delete(first))
+      return page
     },
     prune: async () => {
       await sql`
