@@ -17,6 +17,8 @@ export type OndesApp = {
   /** DATA_DIR of the app: its generated signing keys, reused by other platform servers. */
   dataDir: string
   loginHash: string
+  /** Every other module's scratch database, by module name (streams, subscriptions…), for the benches that seed them. */
+  databaseUrls: Record<string, string>
   /** Another `bun src/main.ts` on the same database, in a process of its own (the caller stops it). */
   spawn: (name: string) => Promise<{ url: string; child: Child }>
   stop: () => Promise<void>
@@ -36,7 +38,8 @@ async function markPartners(url: string): Promise<void> {
   }
 }
 
-export async function startOndesApp(): Promise<OndesApp> {
+/** `env`: settings a figure needs on top of the bench's own (a private REDIS_URL, a module's limits). */
+export async function startOndesApp(env: Record<string, string> = {}): Promise<OndesApp> {
   log('creating a scratch users database from the migrated template')
   const database = await usersDatabase()
   const others = await otherModuleDatabases()
@@ -59,6 +62,7 @@ export async function startOndesApp(): Promise<OndesApp> {
           AUTH_ATTEMPTS_PER_MINUTE: '1000000000',
           // 50 logins in flight for one account from one address look like guessing (each counts as a failure until it succeeds).
           AUTH_FAILURES_PER_ACCOUNT: '1000000000',
+          ...env,
         }),
         '/readyz',
       )
@@ -71,6 +75,7 @@ export async function startOndesApp(): Promise<OndesApp> {
       databaseUrl: database.url,
       dataDir,
       loginHash,
+      databaseUrls: others.urls,
       spawn,
       stop: async () => {
         const code = await app.child.stop()

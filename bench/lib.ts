@@ -315,7 +315,7 @@ export async function usersDatabase(): Promise<ScratchDatabase> {
 }
 
 /** A fresh database for each other module of the build: the monolith runs them all, as `bun start` does. */
-export async function otherModuleDatabases(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+export async function otherModuleDatabases(): Promise<{ env: Record<string, string>; urls: Record<string, string>; drop: () => Promise<void> }> {
   const { buildDatabases } = await import('../test/build-databases.ts')
   return buildDatabases({ except: ['users'] })
 }
