@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigint, boolean, check, customType, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
@@ -130,3 +130,77 @@ export const chatFollows = pgTable(
   },
   (t) => [primaryKey({ columns: [t.broadcasterId, t.userId] })],
 )
+
+/** Image bytes: emotes are few and small (capped at upload), so Postgres serves them without a file store. */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' })
+
+/**
+ * Emotes: global (no broadcaster) or a channel's, where `tier` makes it a sub emote of that tier
+ * and up. One image, served at every scale (`/api/chat/emotes/{id}/{scale}`); `name` is the code
+ * typed in chat, unique among the globals and within a channel.
+ */
+export const emotes = pgTable(
+  'emotes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    broadcasterId: userId('broadcaster_id'),
+    name: text('name').notNull(),
+    tier: text('tier'),
+    format: text('format').notNull(),
+    contentType: text('content_type').notNull(),
+    image: bytea('image').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('emotes_channel_name_idx').on(sql`coalesce(${t.broadcasterId}, 0)`, t.name),
+    check('emotes_tier_check', sql`${t.tier} in ('1000', '2000', '3000')`),
+    check('emotes_format_check', sql`${t.format} in ('static', 'animated')`),
+    check('emotes_name_check', sql`${t.name} ~ '^[A-Za-z0-9]{2,25}$'`),
+  ],
+)
+
+/**
+ * The subscriptions projection (subscriptions.subscription_* events), one row per subscription
+ * at its highest `version`: who subscribes to a channel, at which tier, for how many months.
+ */
+export const chatSubscribers = pgTable(
+  'chat_subscribers',
+  {
+    subscriptionId: text('subscription_id').primaryKey(),
+    broadcasterId: userId('broadcaster_id').notNull(),
+    userId: userId('user_id').notNull(),
+    tier: text('tier').notNull(),
+    cumulativeMonths: integer('cumulative_months').notNull(),
+    isGift: boolean('is_gift').notNull(),
+    currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    version: integer('version').notNull(),
+  },
+  (t) => [index('chat_subscribers_channel_user_idx').on(t.broadcasterId, t.userId)],
+)
+
+/**
+ * Live sessions (streams.online / offline), for replaying a past stream's chat. Either event may
+ * arrive first: `started_at` is null until the online one has.
+ */
+export const chatStreamSessions = pgTable(
+  'chat_stream_sessions',
+  {
+    streamId: text('stream_id').primaryKey(),
+    broadcasterId: userId('broadcaster_id').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [index('chat_stream_sessions_channel_idx').on(t.broadcasterId, t.startedAt)],
+)
+
+/**
+ * USERNOTICEs written by event handlers in their transaction, sent to the room by a job: a
+ * handler has no sockets, and a line written with the inbox row is sent once per event.
+ */
+export const chatNotices = pgTable('chat_notices', {
+  id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+  broadcasterId: userId('broadcaster_id').notNull(),
+  line: text('line').notNull(),
+  createdAt: createdAt(),
+})
