@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { checkPaymentsSettings, paymentsSettings } from './payments/settings.ts'
 
 /** The subscriptions module's own environment variables. */
 export const subscriptionsSettings = z.object({
@@ -9,5 +10,6 @@ export const subscriptionsSettings = z.object({
     .min(1, 'rewards, 1 to 1000')
     .max(1000, 'rewards, 1 to 1000')
     .default(50),
-})
+  ...paymentsSettings,
+}).superRefine(checkPaymentsSettings)
 export type SubscriptionsSettings = z.infer<typeof subscriptionsSettings>

@@ -5,7 +5,10 @@ import type { ProblemTable } from '../../platform/http/problem.ts'
 export const SUBSCRIPTIONS_PROBLEMS = {
   'channel.not_broadcaster': 403, // only the channel's broadcaster manages its rewards, redemptions and tiers
   'channel_points.insufficient': 409,
+  'donation.amount_out_of_range': 400, // outside the currency's donation bounds
   'idempotency.mismatch': 422, // the same Idempotency-Key with another request
+  'payment.provider_unavailable': 502, // Stripe did not open a checkout: nothing was charged
+  'payment.signature_invalid': 400, // a webhook delivery Stripe did not sign with the endpoint's secret
   'redemption.input_required': 400,
   'redemption.not_found': 404, // none of the ids is an UNFULFILLED redemption of the reward
   'reward.cooldown': 409,

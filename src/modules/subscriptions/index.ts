@@ -7,6 +7,7 @@ import { earning } from './earning.ts'
 import { subscriptionsSettings } from './environment.ts'
 import { SUBSCRIPTIONS_PROBLEMS } from './errors.ts'
 import { pruneIdempotencyKeys } from './idempotency.ts'
+import { createPayments } from './payments/index.ts'
 import { createChannelPoints } from './points.ts'
 import { createRedemptions } from './redemptions.ts'
 import { createRewards } from './rewards.ts'
@@ -24,7 +25,8 @@ export const subscriptions = defineModule({
   consumes: earning,
   problems: SUBSCRIPTIONS_PROBLEMS,
   settings: subscriptionsSettings,
-  create({ settings, database, authenticated }) {
+  create({ settings, database, authenticated, log }) {
+    const payments = createPayments({ settings, database, log, authenticated, fulfilments: {} })
     const stores = {
       rewards: createRewards(database, settings.SUBSCRIPTIONS_MAX_REWARDS_PER_CHANNEL),
       redemptions: createRedemptions(database),
@@ -33,7 +35,8 @@ export const subscriptions = defineModule({
     return {
       routes: createRouter()
         .route('/', channelPointsRoutes(stores, authenticated))
-        .route('/', tierRoutes(createTiers(database), authenticated)),
+        .route('/', tierRoutes(createTiers(database), authenticated))
+        .route('/', payments.routes),
       jobs: [{ name: 'idempotency-keys', everyMs: 3_600_000, singleton: true, run: async () => void (await pruneIdempotencyKeys(database)) }],
     }
   },

@@ -30,5 +30,10 @@ export type Fulfilments = Record<PurchaseKind, Fulfilment>
 /**
  * Starts a payment: `dev` confirms it at once through the same path a webhook takes (so the
  * answer is `succeeded`), Stripe answers `pending` with the checkout page to send the buyer to.
+ * Pass `tx` (the Idempotency-Key's, from `once`) so the payment is made under the key and a
+ * request waiting on that key holds no second connection.
  */
-export type Checkout = (purchase: Purchase) => Promise<{ paymentId: string; status: 'pending' | 'succeeded'; checkoutUrl: string | null }>
+export type Checkout = (
+  purchase: Purchase,
+  tx?: Transaction,
+) => Promise<{ paymentId: string; status: 'pending' | 'succeeded'; checkoutUrl: string | null }>

@@ -1,0 +1,49 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Logger } from 'pino'
+import type { ModuleDatabase } from '../../../platform/db/database.ts'
+import type { AppEnv } from '../../../platform/http/env.ts'
+import { createRouter } from '../../../platform/http/router.ts'
+import type { SubscriptionsSettings } from '../environment.ts'
+import type { Checkout, Fulfilments } from '../purchases.ts'
+import { devCheckout, stripeCheckout } from './checkout.ts'
+import { createDonations, donationFulfilment } from './donations.ts'
+import { donationRoutes } from './donations.routes.ts'
+import { createPaymentLedger } from './payments.ts'
+import { stripeClient } from './stripe-client.ts'
+import { stripeWebhook } from './webhook.ts'
+import { webhookRoutes } from './webhook.routes.ts'
+
+export { pay, PaymentView, type PaymentAnswer } from './pay.ts'
+
+type PaymentsContext = {
+  settings: SubscriptionsSettings
+  database: ModuleDatabase
+  log: Logger
+  authenticated: MiddlewareHandler<AppEnv>
+  /** What the module's other parts sell (subscriptions, gifts); donations are this part's own. */
+  fulfilments: Partial<Omit<Fulfilments, 'donation'>>
+}
+
+/**
+ * Payments and donations: the `Checkout` of the configured provider (for every paid action of
+ * the module), Stripe's webhook when Stripe is the provider, and the donation routes.
+ * @example
+ * const payments = createPayments({ settings, database, log, authenticated, fulfilments: { subscription, gift } })
+ * routes.route('/', payments.routes); sell(payments.checkout)
+ */
+export function createPayments(context: PaymentsContext): { checkout: Checkout; routes: ReturnType<typeof createRouter> } {
+  const { settings, database, log, authenticated } = context
+  const ledger = createPaymentLedger({ ...context.fulfilments, donation: donationFulfilment })
+  const routes = createRouter()
+  let checkout: Checkout
+  if (settings.PAYMENTS_PROVIDER === 'stripe') {
+    // The settings refuse `stripe` without both secrets.
+    const stripe = stripeClient(settings.STRIPE_SECRET_KEY!, settings.STRIPE_API_URL)
+    checkout = stripeCheckout(database, ledger, stripe, { returnUrl: settings.PAYMENTS_RETURN_URL, log })
+    routes.route('/', webhookRoutes(stripeWebhook(database, ledger, stripe, { secret: settings.STRIPE_WEBHOOK_SECRET!, log }), authenticated))
+  } else {
+    checkout = devCheckout(database, ledger)
+  }
+  routes.route('/', donationRoutes({ database, checkout, donations: createDonations(database) }, authenticated))
+  return { checkout, routes }
+}
