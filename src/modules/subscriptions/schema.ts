@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { payments } from './payments/schema.ts'
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
@@ -168,3 +169,98 @@ export const subscriptionTiers = pgTable(
 
 // Payments and donations live in their feature folder; drizzle-kit reads them through here.
 export * from './payments/schema.ts'
+
+/**
+ * A viewer's subscription to a channel: one row per (channel, user) for good, so months count
+ * on across lapses (`cumulative_months`) while `streak_months` starts again at 1. `active` until
+ * its period ends without renewal; `renews` false once canceled (access lasts to the period's
+ * end) and for a gift its recipient has not continued. `next_tier` takes over at the next period.
+ */
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    broadcasterId: userId('broadcaster_id').notNull(),
+    userId: userId('user_id').notNull(),
+    tier: text('tier').notNull(),
+    nextTier: text('next_tier'),
+    status: text('status').notNull(),
+    renews: boolean('renews').notNull(),
+    isGift: boolean('is_gift').notNull().default(false),
+    /** Kept for an anonymous gift too (refunds, the gifter's totals); only the views hide it. */
+    gifterId: userId('gifter_id'),
+    giftAnonymous: boolean('gift_anonymous').notNull().default(false),
+    giftId: uuid('gift_id').references(() => subscriptionGifts.id),
+    message: text('message').notNull().default(''),
+    cumulativeMonths: integer('cumulative_months').notNull(),
+    streakMonths: integer('streak_months').notNull(),
+    currentPeriodStart: timestamp('current_period_start', { withTimezone: true }).notNull(),
+    currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }).notNull(),
+    /** Set while a renewal's payment is out (Stripe's is confirmed later): no second one is asked for. */
+    renewalRequestedAt: timestamp('renewal_requested_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    endReason: text('end_reason'),
+    /** Grows with each change the events tell (start, renewal, tier change, end). */
+    version: integer('version').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('subscriptions_channel_user_key').on(t.broadcasterId, t.userId),
+    index('subscriptions_user_idx').on(t.userId),
+    index('subscriptions_gift_idx').on(t.giftId),
+    // The renewal job's scan: active subscriptions by the end of their period.
+    index('subscriptions_due_idx').on(t.currentPeriodEnd).where(sql`${t.status} = 'active'`),
+    check('subscriptions_status_known', sql`${t.status} in ('active', 'ended')`),
+    check('subscriptions_tier_known', sql`${t.tier} in ('1000', '2000', '3000') and coalesce(${t.nextTier}, '1000') in ('1000', '2000', '3000')`),
+    check('subscriptions_months_positive', sql`${t.cumulativeMonths} >= 1 and ${t.streakMonths} >= 1 and ${t.streakMonths} <= ${t.cumulativeMonths}`),
+  ],
+)
+
+/** Gift subs bought in one payment: to one named user or `count` random followers (`is_community`). */
+export const subscriptionGifts = pgTable(
+  'subscription_gifts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    broadcasterId: userId('broadcaster_id').notNull(),
+    gifterId: userId('gifter_id').notNull(),
+    isAnonymous: boolean('is_anonymous').notNull(),
+    isCommunity: boolean('is_community').notNull(),
+    tier: text('tier').notNull(),
+    /** Paid for; `given` is how many found a recipient (fewer only when followers subscribed meanwhile). */
+    count: integer('count').notNull(),
+    given: integer('given').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('subscription_gifts_payment_key').on(t.paymentId),
+    index('subscription_gifts_gifter_idx').on(t.broadcasterId, t.gifterId),
+    check('subscription_gifts_count_range', sql`${t.count} between 1 and 100 and ${t.given} between 0 and ${t.count}`),
+  ],
+)
+
+/**
+ * The follow projection (users.followed / unfollowed), for community gifts' recipients: `following`
+ * false once unfollowed, the row kept for its `version` (the follower's, from users).
+ */
+export const subscriptionFollows = pgTable(
+  'subscription_follows',
+  {
+    broadcasterId: userId('broadcaster_id').notNull(),
+    userId: userId('user_id').notNull(),
+    following: boolean('following').notNull(),
+    version: integer('version').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.broadcasterId, t.userId] })],
+)
+
+/** The users projection (users.registered / profile_updated): logins and display names for Helix's views. */
+export const subscriptionUsers = pgTable('subscription_users', {
+  userId: userId('user_id').primaryKey(),
+  login: text('login').notNull(),
+  displayName: text('display_name').notNull(),
+  version: integer('version').notNull(),
+})
