@@ -139,7 +139,8 @@ test(
     cleanups.push(build.drop)
     const port = String(freePort())
     const app = startApp(
-      { ...image.env, ...build.env, PORT: port, LOG_LEVEL: 'warn' },
+      // The image runs as production, where payments go through Stripe (its dev provider is refused there).
+      { ...image.env, ...build.env, PORT: port, LOG_LEVEL: 'warn', PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_image', STRIPE_WEBHOOK_SECRET: 'whsec_image' },
       entry,
       image.dir,
     )
