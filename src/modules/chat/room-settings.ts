@@ -1,7 +1,7 @@
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import type { ModulePubSub } from '../../platform/pubsub/types.ts'
 import { createChannelCache } from './channel-cache.ts'
-import { formatLine } from './irc/message.ts'
+import { noticeLine, serverLine } from './irc/replies.ts'
 
 /** A channel's chat modes, as Helix's chat settings hold them; null where a mode is off. */
 export type RoomSettings = {
@@ -61,7 +61,7 @@ export function roomstateLine(login: string, broadcasterId: string, settings: Ro
   }
   // Twitch's order: alphabetical, room-id among them.
   const ordered = Object.fromEntries(Object.entries({ ...tags, 'room-id': broadcasterId }).sort(([a], [b]) => (a < b ? -1 : 1)))
-  return formatLine({ tags: ordered, prefix: 'tmi.twitch.tv', command: 'ROOMSTATE', params: [`#${login}`] })
+  return serverLine('ROOMSTATE', [`#${login}`], ordered)
 }
 
 const minutes = (n: number) => (n === 1 ? '1 minute' : `${n} minutes`)
@@ -105,17 +105,9 @@ export function changeLines(login: string, broadcasterId: string, before: RoomSe
     if (before[key] === after[key]) continue
     if (ROOMSTATE_TAGS[key]) lines.push(roomstateLine(login, broadcasterId, after, [key]))
     const notice = modeNotice(key, after)
-    if (notice) lines.push(noticeLine(login, notice.msgId, notice.text))
+    if (notice) lines.push(noticeLine(`#${login}`, notice.text, notice.msgId))
   }
   return lines
-}
-
-/**
- * A NOTICE from the server with Twitch's `msg-id`, to a channel (`#login`) or, for `*`, to nobody's in particular.
- * @example noticeLine('ada', 'ban_success', 'bob is now banned from this channel.')
- */
-export function noticeLine(login: string, msgId: string, text: string): string {
-  return formatLine({ tags: { 'msg-id': msgId }, prefix: 'tmi.twitch.tv', command: 'NOTICE', params: [login === '*' ? '*' : `#${login}`, text] })
 }
 
 type Row = {
