@@ -9,7 +9,14 @@ export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** Ours only when it is a payment id's shape: a stranger's metadata never reaches a uuid cast. */
 const paymentIdIn = (...candidates: unknown[]) => candidates.find((c): c is string => typeof c === 'string' && UUID.test(c))
-const idOf = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'object' && value && 'id' in value ? String(value.id) : undefined)
+/** A Stripe object id (`pi_…`), as an id or an expanded object; anything else is not one. */
+const idOf = (value: unknown): string | undefined => {
+  const id = typeof value === 'object' && value && 'id' in value ? value.id : value
+  return typeof id === 'string' && STRIPE_ID.test(id) ? id : undefined
+}
+const STRIPE_ID = /^[A-Za-z0-9_]{1,255}$/
+const EVENT_TYPE = /^[a-z_.]{1,100}$/
+const upper = (currency: unknown) => (typeof currency === 'string' ? currency.toUpperCase() : undefined)
 
 type Move = { paymentId: string; paymentIntent?: string; paid?: { amount: number | null; currency: string | null } }
 
@@ -37,7 +44,7 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, s
         const session = event.data.object
         const paymentId = paymentIdIn(session.client_reference_id, session.metadata?.payment_id)
         // A completed session of a delayed method (a bank debit) is paid later: async_payment_* says how.
-        if (!paymentId || session.payment_status === 'unpaid') return undefined
+        if (!paymentId || session.payment_status !== 'paid') return undefined
         const paymentIntent = idOf(session.payment_intent)
         return { action: 'confirm', move: { paymentId, paymentIntent, paid: { amount: session.amount_total, currency: session.currency } } }
       }
@@ -51,13 +58,13 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, s
         const intent = event.data.object
         const paymentId = paymentIdIn(intent.metadata?.payment_id)
         return paymentId
-          ? { action: 'confirm', move: { paymentId, paymentIntent: intent.id, paid: { amount: intent.amount_received, currency: intent.currency } } }
+          ? { action: 'confirm', move: { paymentId, paymentIntent: idOf(intent.id), paid: { amount: intent.amount_received, currency: intent.currency } } }
           : undefined
       }
       case 'charge.refunded': {
         const charge = event.data.object
         // A partial refund leaves the payment standing; only a full one reverses what it bought.
-        if (!charge.refunded) return undefined
+        if (charge.refunded !== true) return undefined
         const move = await chargePayment(tx, charge)
         return move && { action: 'refund', move }
       }
@@ -79,7 +86,7 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, s
       // A session this installation did not make (another integration on the account, a checkout rolled back).
       if (!payment) return 'ignored'
       const paid = move.paid
-      if (paid && (paid.amount !== payment.amount || paid.currency?.toUpperCase() !== payment.currency)) {
+      if (paid && (paid.amount !== payment.amount || upper(paid.currency) !== payment.currency)) {
         log.error({ eventId: event.id, paymentId: move.paymentId, paid, expected: payment }, 'a Stripe payment does not match its checkout; left unconfirmed')
         return 'ignored'
       }
@@ -103,7 +110,8 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, s
       } catch (error) {
         throw subscriptionsError('payment.signature_invalid', `Not a delivery signed by Stripe for this endpoint: ${(error as Error).message}`)
       }
-      if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.data?.object !== 'object' || !event.data.object) {
+      const shaped = typeof event?.id === 'string' && STRIPE_ID.test(event.id) && typeof event.type === 'string' && EVENT_TYPE.test(event.type)
+      if (!shaped || typeof event.data?.object !== 'object' || !event.data.object) {
         throw subscriptionsError('payment.signature_invalid', 'A signed body that is not a Stripe event')
       }
       return apply(event)
