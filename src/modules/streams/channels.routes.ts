@@ -10,7 +10,7 @@ import type { Channels } from './channels.ts'
 import { streamsError } from './errors.ts'
 import { ownerOnly } from './ownership.ts'
 import { BroadcasterId, Id } from './ids.ts'
-import type { LiveSessions } from './live-sessions.ts'
+import type { Ended, LiveSessions } from './live-sessions.ts'
 import type { StreamKeys } from './stream-keys.ts'
 
 const Tag = z
@@ -47,8 +47,8 @@ const Broadcasters = z.object({
 const Owner = z.object({ broadcaster_id: BroadcasterId })
 const KeyView = z.object({ data: z.array(z.object({ stream_key: z.string() })) })
 
-/** The cut a key reset calls for at the media server. */
-export type Cut = (session: { login: string }) => Promise<void>
+/** The cut a key reset calls for at the media server that carries the session. */
+export type Cut = (session: Pick<Ended, 'login' | 'clientId' | 'server'>) => Promise<void>
 
 /** Channel information and the owner's stream key. */
 export function channelRoutes(

@@ -26,6 +26,13 @@ export const streamsSettings = z.object({
    */
   STREAMS_RTMP_CONTROL_URL: z.url({ protocol: /^https?$/ }).optional(),
   /**
+   * MediaMTX's API (its `apiAddress`, `http://127.0.0.1:9997`): a publisher whose key is reset is
+   * kicked through it, and it is asked every few seconds which sessions MediaMTX still carries,
+   * so those it no longer does end after STREAMS_UPDATE_TIMEOUT_SECONDS (MediaMTX died). Set, it
+   * names a media server of your own: no embedded ingest is started.
+   */
+  STREAMS_MEDIAMTX_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /**
    * `bun start` runs nginx-rtmp as a child process when nginx and libnginx-mod-rtmp are
    * installed (`auto`), or never (`off`).
    */

@@ -17,12 +17,14 @@ import { STREAMS_PROBLEMS } from './errors.ts'
 import { heartbeatRoutes } from './heartbeats.routes.ts'
 import { ingestMetrics } from './ingest-metrics.ts'
 import { ingestRoutes } from './ingest.routes.ts'
+import { mediaMtxApi } from './mediamtx-api.ts'
 import { mediaMtxRoutes } from './mediamtx.routes.ts'
 import { createMedia } from './media.ts'
 import { createLiveSessions } from './live-sessions.ts'
 import type { NginxRtmp } from './nginx-rtmp.ts'
 import { createRaids } from './raids.ts'
 import { raidRoutes } from './raids.routes.ts'
+import type { Cut } from './channels.routes.ts'
 import { rtmpControlCut } from './rtmp-control.ts'
 import { createStreamKeys } from './stream-keys.ts'
 import { streamRoutes } from './streams.routes.ts'
@@ -43,11 +45,16 @@ export const streams = defineModule({
   create({ settings, platform, database, redis, rateLimiter, verifyAccessToken, authenticated, log, metrics }) {
     const secrets = loadStreamsSecrets(settings, platform.tokens)
     const keys = createStreamKeys(database, secrets.keySecret)
-    const sessions = createLiveSessions(database, settings.STREAMS_UPDATE_TIMEOUT_SECONDS)
+    const mediamtx = settings.STREAMS_MEDIAMTX_API_URL === undefined ? undefined : mediaMtxApi(settings.STREAMS_MEDIAMTX_API_URL)
+    // How often a session's liveness is checked: a few times within its timeout.
+    const staleCheckMs = Math.min(5000, settings.STREAMS_UPDATE_TIMEOUT_SECONDS * 250)
+    // MediaMTX's sessions are kept up to date, and so can go stale, when its API is polled.
+    const sessions = createLiveSessions(database, settings.STREAMS_UPDATE_TIMEOUT_SECONDS, mediamtx ? ['nginx-rtmp', 'mediamtx'] : ['nginx-rtmp'])
     const directory = createDirectory(database)
     // `bun start`'s own nginx-rtmp, once `start` has started it.
     let ingest: NginxRtmp | undefined
-    const cut = rtmpControlCut(() => ingest?.controlUrl ?? settings.STREAMS_RTMP_CONTROL_URL)
+    const cutAtRtmp = rtmpControlCut(() => ingest?.controlUrl ?? settings.STREAMS_RTMP_CONTROL_URL)
+    const cut: Cut = async (session) => (session.server === 'mediamtx' ? mediamtx?.kick(session) : cutAtRtmp(session))
     const loginOf = broadcasterLogins(database)
     const viewers = redis ? createRedisViewers(redis, settings.STREAMS_REDIS_PREFIX) : createMemoryViewers()
     const audience = createAudience(database, viewers)
@@ -84,7 +91,11 @@ export const streams = defineModule({
       routes,
       start: async () => {
         ingest = await embeddedIngest(
-          { companions: platform.companions, mode: settings.STREAMS_EMBEDDED_INGEST, externalServer: settings.STREAMS_RTMP_CONTROL_URL !== undefined },
+          {
+            companions: platform.companions,
+            mode: settings.STREAMS_EMBEDDED_INGEST,
+            externalServer: settings.STREAMS_RTMP_CONTROL_URL !== undefined || mediamtx !== undefined,
+          },
           {
             nginx: settings.STREAMS_NGINX,
             app: platform.http,
@@ -101,13 +112,24 @@ export const streams = defineModule({
         {
           // A media server that died sends no on_publish_done: its sessions end when their updates stop.
           name: 'stale-sessions',
-          everyMs: Math.min(5000, settings.STREAMS_UPDATE_TIMEOUT_SECONDS * 250),
+          everyMs: staleCheckMs,
           singleton: true,
           run: async () => {
             const ended = await sessions.expire()
             if (ended.length > 0) log.info({ streams: ended.map((s) => s.streamId) }, 'live sessions ended: no update from the media server')
           },
         },
+        ...(mediamtx
+          ? [
+              {
+                // MediaMTX sends no updates of its own: what its API lists as published stays live.
+                name: 'mediamtx-sessions',
+                everyMs: staleCheckMs,
+                singleton: true,
+                run: async () => sessions.touchCarried('mediamtx', await mediamtx.carried()),
+              },
+            ]
+          : []),
         {
           name: 'directory-snapshot',
           everyMs: 1000,

@@ -11,7 +11,7 @@ export type MediaServer = 'nginx-rtmp' | 'mediamtx'
 /** A live session that just started: the login the media server renames the stream to. */
 export type Started = { streamId: string; login: string }
 /** A session that ended: who should be cut at the media server, if it still carries it. */
-export type Ended = { streamId: string; broadcasterId: string; login: string; clientId: string }
+export type Ended = { streamId: string; broadcasterId: string; login: string; clientId: string; server: MediaServer }
 
 export type LiveSessions = {
   /**
@@ -21,28 +21,36 @@ export type LiveSessions = {
   start: (key: VerifiedKey, clientId: string, server?: MediaServer) => Promise<Started>
   /** The media server still carries the session; false when it is not live (cut it). */
   touch: (keyHash: string, clientId: string) => Promise<boolean>
+  /** The media server still carries these sessions (its client ids), as its API lists them. */
+  touchCarried: (server: MediaServer, clientIds: string[]) => Promise<void>
   /** Ends the session the media server says ended; undefined when none was live. */
   end: (keyHash: string, clientId: string, reason: string) => Promise<Ended | undefined>
   /** Ends the channel's live session in `tx` (its key was reset). */
   endChannel: (tx: Transaction, broadcasterId: string, reason: string) => Promise<Ended | undefined>
-  /** Ends every session with no update for `updateTimeoutSeconds` (its media server is gone). */
+  /** Ends every session with no update for `updateTimeoutSeconds` (its media server is gone), of the servers that update. */
   expire: () => Promise<Ended[]>
 }
 
 /** A condition spliced into a statement. */
 type Fragment = PendingQuery<Row[]>
 
-type EndedRow = { id: string; broadcaster_id: string; login: string; client_id: string; ended_at: Date }
+type EndedRow = { id: string; broadcaster_id: string; login: string; client_id: string; server: MediaServer; ended_at: Date }
 
 /**
  * The life of live sessions as the media server reports it: publish, updates, done. Each
  * change announces itself (`streams.online.v1`, `streams.offline.v1`) in its own transaction.
+ * `updating`: the servers whose sessions are kept up to date (nginx-rtmp's on_update; MediaMTX's
+ * when its API is polled), so whose sessions end when that stops.
  *
  * @example
- * const sessions = createLiveSessions(database, 90)
+ * const sessions = createLiveSessions(database, 90, ['nginx-rtmp'])
  * const { login } = await sessions.start(await keys.verify(name), clientId) // → 302 Location: login
  */
-export function createLiveSessions(database: ModuleDatabase, updateTimeoutSeconds: number): LiveSessions {
+export function createLiveSessions(
+  database: ModuleDatabase,
+  updateTimeoutSeconds: number,
+  updating: readonly [MediaServer, ...MediaServer[]],
+): LiveSessions {
   const announceEnded = async (tx: Transaction, rows: EndedRow[], reason: string): Promise<Ended[]> => {
     if (rows.length > 0) await snapshotDirectory(tx.sql)
     for (const row of rows) {
@@ -53,16 +61,16 @@ export function createLiveSessions(database: ModuleDatabase, updateTimeoutSecond
         reason,
       })
     }
-    return rows.map((row) => ({ streamId: row.id, broadcasterId: row.broadcaster_id, login: row.login, clientId: row.client_id }))
+    return rows.map((row) => ({ streamId: row.id, broadcasterId: row.broadcaster_id, login: row.login, clientId: row.client_id, server: row.server }))
   }
   const ending = (tx: Transaction, where: Fragment, reason: string) => tx.sql<EndedRow[]>`
     update streams s set ended_at = now(), end_reason = ${reason}
     from broadcasters b
     where b.user_id = s.broadcaster_id and s.ended_at is null and ${where}
-    returning s.id::text as id, s.broadcaster_id::text as broadcaster_id, b.login, s.client_id, s.ended_at`
-  // MediaMTX sends no periodic updates: its sessions end by its runOnNotReady hook alone.
+    returning s.id::text as id, s.broadcaster_id::text as broadcaster_id, b.login, s.client_id, s.server, s.ended_at`
+  // A MediaMTX whose API is not polled sends no updates: its sessions end by its runOnNotReady hook alone.
   const stale = (tx: Transaction): Fragment =>
-    tx.sql`s.server = 'nginx-rtmp' and s.last_update_at < now() - make_interval(secs => ${updateTimeoutSeconds})`
+    tx.sql`s.server in ${tx.sql(updating)} and s.last_update_at < now() - make_interval(secs => ${updateTimeoutSeconds})`
 
   return {
     start: (key, clientId, server = 'nginx-rtmp') =>
@@ -88,6 +96,12 @@ export function createLiveSessions(database: ModuleDatabase, updateTimeoutSecond
         update streams set last_update_at = now()
         where key_hash = ${keyHash} and client_id = ${clientId} and ended_at is null returning 1`
       return rows.length > 0
+    },
+    touchCarried: async (server, clientIds) => {
+      if (clientIds.length === 0) return
+      await database.sql`
+        update streams set last_update_at = now()
+        where server = ${server} and client_id in ${database.sql(clientIds)} and ended_at is null`
     },
     end: (keyHash, clientId, reason) =>
       database.transaction(async (tx) => {
