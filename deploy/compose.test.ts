@@ -37,7 +37,13 @@ const seeded = new Map(
 )
 
 /** The secrets, as a filled-in .env would give them. */
-const SECRETS = { POSTGRES_PASSWORD: 'pg-secret', REDIS_PASSWORD: 'redis-secret', GRAFANA_ADMIN_PASSWORD: 'grafana-secret' }
+const SECRETS = {
+  POSTGRES_PASSWORD: 'pg-secret',
+  REDIS_PASSWORD: 'redis-secret',
+  GRAFANA_ADMIN_PASSWORD: 'grafana-secret',
+  STRIPE_SECRET_KEY: 'sk_test_compose',
+  STRIPE_WEBHOOK_SECRET: 'whsec_compose',
+}
 
 const SEED_PORTS: Record<ModuleName, number> = { users: 5432, streams: 5433, chat: 5434, subscriptions: 5435, analytics: 5436 }
 const databaseService = (module: ModuleName) => `${module}-db`
