@@ -1,12 +1,17 @@
 import { resolve } from 'node:path'
+import { Counter } from 'prom-client'
 import { chatEvents } from '../../contracts/chat.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import { defineModule } from '../../platform/module.ts'
-import { chatUsersProjection } from './chat-users.ts'
-import { chatSockets } from './connection.ts'
+import { createChatUsers, chatUsersProjection } from './chat-users.ts'
+import { createChatServer } from './connection.ts'
+import { chatTokenRoutes } from './chat-token.routes.ts'
+import { createChatters } from './chatters.ts'
+import { defaultServices, type ChatServices } from './chat-services.ts'
 import { chatSettings } from './environment.ts'
 import { CHAT_PROBLEMS } from './errors.ts'
 import { createFanout } from './fanout.ts'
+import { createMessageStore } from './message-store.ts'
 
 /** Real-time chat speaking Twitch's IRC over WebSocket at `/`, with its moderation and REST. */
 export const chat = defineModule({
@@ -18,12 +23,33 @@ export const chat = defineModule({
   consumes: { ...chatUsersProjection },
   problems: CHAT_PROBLEMS,
   settings: chatSettings,
-  create({ sockets, pubsub, metrics }) {
+  create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, authenticated }) {
     const fanout = createFanout(sockets, pubsub, metrics.registry)
+    const store = createMessageStore(database, log)
+    const services: ChatServices = { ...defaultServices }
+    const server = createChatServer({
+      settings,
+      users: createChatUsers(database),
+      services,
+      fanout,
+      store,
+      chatters: createChatters(database),
+      verifyAccessToken,
+      log,
+      accepted: new Counter({ name: 'chat_messages_total', help: 'Chat messages accepted (sent to their room)', registers: [metrics.registry] }),
+    })
     return {
-      routes: createRouter(),
-      sockets: chatSockets(),
-      stop: async () => fanout.close(),
+      routes: createRouter().route('/', chatTokenRoutes(authenticated)),
+      sockets: server.sockets,
+      jobs: [{ name: 'chat-messages-store', everyMs: settings.CHAT_STORE_INTERVAL_MS, run: () => store.flush() }],
+      start: async () => server.keepAlive(),
+      // After the sockets closed (RECONNECT sent): the lines under way finish, then the last batch is written.
+      stop: async () => {
+        server.stop()
+        await server.settle()
+        await store.flush()
+        fanout.close()
+      },
     }
   },
 })

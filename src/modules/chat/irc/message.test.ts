@@ -65,6 +65,7 @@ describe('formatLine', () => {
     expect(line(['a', 'b c'])).toBe(':tmi.twitch.tv X a :b c')
     expect(line(['a', ':)'])).toBe(':tmi.twitch.tv X a ::)')
     expect(formatLine({ tags: {}, prefix: undefined, command: 'PONG', params: ['tmi.twitch.tv'] })).toBe('PONG tmi.twitch.tv')
+    expect(formatLine({ tags: {}, prefix: undefined, command: 'PONG', params: ['tmi.twitch.tv'] }, { trailing: true })).toBe('PONG :tmi.twitch.tv')
   })
 
   test('no parameter can end the line early', () => {

@@ -77,13 +77,14 @@ const unsafe = (param: string) => param.replace(/[\r\n\0]/g, ' ')
 
 /**
  * Writes one line without its CRLF. The last parameter gets its `:` when it must (empty, with a
- * space, or starting with `:`); tags in the object's order, values escaped.
+ * space, or starting with `:`), or always with `trailing` (Twitch's `PONG :tmi.twitch.tv`, `353`);
+ * tags in the object's order, values escaped.
  *
  * @example
  * formatLine({ tags: { 'room-id': '1' }, prefix: 'tmi.twitch.tv', command: 'ROOMSTATE', params: ['#ada'] })
  * // '@room-id=1 :tmi.twitch.tv ROOMSTATE #ada'
  */
-export function formatLine(message: IrcMessage): string {
+export function formatLine(message: IrcMessage, options: { trailing?: boolean } = {}): string {
   let line = ''
   const tags = Object.entries(message.tags)
   if (tags.length > 0) line = `@${tags.map(([key, value]) => `${key}=${escapeTag(value)}`).join(';')} `
@@ -92,7 +93,7 @@ export function formatLine(message: IrcMessage): string {
   const last = message.params.length - 1
   message.params.forEach((param, index) => {
     const safe = unsafe(param)
-    line += index === last && (safe === '' || safe.includes(' ') || safe.startsWith(':')) ? ` :${safe}` : ` ${safe}`
+    line += index === last && (options.trailing || safe === '' || safe.includes(' ') || safe.startsWith(':')) ? ` :${safe}` : ` ${safe}`
   })
   return line
 }
