@@ -68,13 +68,14 @@ export async function privmsg(context: ChatContext, ws: ChatSocket, message: Irc
   if ((text.startsWith('/') || (text.startsWith('.') && !text.startsWith('..'))) && !text.startsWith('/ ')) {
     const [name = '', ...args] = text.slice(1).split(' ').filter(Boolean)
     const command = name.toLowerCase()
+    // tmi.js sends both to `#tmijs`, a channel nobody has.
     if (command === 'w') return whisper(context, ws, `#${login}`, args)
+    if (command === 'color') return changeColor(context, ws, `#${login}`, args)
     const room = await roomOf(context, ws, login)
     if (room === undefined) {
       ws.send(noticeLine(`#${login}`, 'This channel does not exist or has been suspended.', 'msg_channel_suspended'))
       return
     }
-    if (command === 'color') return changeColor(context, ws, `#${login}`, args)
     if (command !== 'me') {
       return context.services.runCommand({
         broadcasterId: room.broadcasterId,
