@@ -18,9 +18,10 @@ import { tablesWithoutUpdatedAtTrigger, unindexedForeignKeys } from '../src/plat
 import { createDatabaseFromTemplate } from '../src/platform/testing/databases.ts'
 
 const cleanups: (() => Promise<void>)[] = []
+// Dropping every module's database takes more than the default 5 s on a loaded machine.
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+}, 30_000)
 
 /** The platform's tables every module database must hold (src/platform/migrations). */
 const PLATFORM_TABLES = ['outbox', 'inbox', 'dead_letters']
