@@ -172,6 +172,12 @@ describe.skipIf(!tools)('nginx-rtmp ingest', () => {
       await Bun.write(file, await (await fetch(`${appUrl}${ready.url}`)).arrayBuffer())
       const probed = Bun.spawnSync([tools!.ffprobe, '-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file])
       expect(Math.abs(Number(probed.stdout.toString().trim()) - 5)).toBeLessThanOrEqual(1)
+      // Seekable: a byte range is answered 206 with those bytes; the seek counts no view, the download did.
+      const seek = await fetch(`${appUrl}${ready.url}`, { headers: { range: 'bytes=8-15' } })
+      expect(seek.status).toBe(206)
+      expect(new Uint8Array(await seek.arrayBuffer())).toEqual((await Bun.file(file).bytes()).slice(8, 16))
+      const [seen] = ((await (await fetch(`${appUrl}/api/clips?id=${id}`)).json()) as { data: { view_count: number }[] }).data
+      expect(seen?.view_count).toBe(1)
     }
   }, 45_000)
 

@@ -1,4 +1,4 @@
-/** VODs without a media server: the record_done callback, a recording ffmpeg cannot read, listing and deleting. */
+/** VODs without a media server: the record_done callback, a recording ffmpeg cannot read, listing, seeking, views and deleting. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -84,6 +84,34 @@ describe.skipIf(!tools)('remuxing', () => {
     const listed = (await (await t.request(`/api/videos?user_id=${bob.id}`)).json()) as { data: { id: string; duration: string }[] }
     expect(listed.data).toEqual([expect.objectContaining({ duration: '3s' })])
     const id = listed.data[0]!.id
+
+    // Players seek with Range: the bytes asked for, 206 with Content-Range.
+    const url = `/api/videos/${id}/file`
+    const whole = await t.request(url)
+    expect(whole.status).toBe(200)
+    expect(whole.headers.get('accept-ranges')).toBe('bytes')
+    const bytes = new Uint8Array(await whole.arrayBuffer())
+    const part = await t.request(url, { headers: { range: 'bytes=100-199' } })
+    expect(part.status).toBe(206)
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${bytes.length}`)
+    expect(part.headers.get('content-length')).toBe('100')
+    expect(new Uint8Array(await part.arrayBuffer())).toEqual(bytes.slice(100, 200))
+    const tail = await t.request(url, { headers: { range: 'bytes=-10' } })
+    expect(tail.headers.get('content-range')).toBe(`bytes ${bytes.length - 10}-${bytes.length - 1}/${bytes.length}`)
+    expect(new Uint8Array(await tail.arrayBuffer())).toEqual(bytes.slice(-10))
+    const beyond = await t.request(url, { headers: { range: `bytes=${bytes.length}-` } })
+    expect(beyond.status).toBe(416)
+    expect(beyond.headers.get('content-type')).toBe('application/problem+json')
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`)
+    // A malformed Range is ignored: the whole file.
+    expect((await t.request(url, { headers: { range: 'pages=1-2' } })).status).toBe(200)
+    const fromStart = await t.request(url, { headers: { range: 'bytes=0-' } })
+    expect(fromStart.status).toBe(206)
+    await fromStart.arrayBuffer()
+    // A view per playback from the start (the whole file, the malformed Range's, bytes=0-), none per seek.
+    const viewed = (await (await t.request(`/api/videos?id=${id}`)).json()) as { data: { view_count: number }[] }
+    expect(viewed.data[0]?.view_count).toBe(3)
+
     expect((await t.request(`/api/videos?id=${id}`, { method: 'DELETE', token: ada.token })).status).toBe(404)
     const deleted = await t.request(`/api/videos?id=${id}`, { method: 'DELETE', token: bob.token })
     expect(((await deleted.json()) as { data: string[] }).data).toEqual([id])

@@ -9,6 +9,7 @@ import { createRouter } from '../../platform/http/router.ts'
 import type { Clip, Clips } from './clips.ts'
 import { streamsError } from './errors.ts'
 import { BroadcasterId, Id } from './ids.ts'
+import { MP4_RESPONSES, servedMp4 } from './media-file.ts'
 
 const ClipId = z.string().regex(/^[A-Za-z0-9_-]{16}$/, 'a clip id')
 
@@ -131,15 +132,15 @@ export function clipRoutes(clips: Clips, authenticated: MiddlewareHandler<AppEnv
       method: 'get',
       path: '/api/clips/{id}/file',
       tags: ['clips'],
-      summary: 'The clip’s MP4',
+      summary: 'The clip’s MP4, seekable (Range); a playback from its start counts a view',
       request: { params: z.object({ id: ClipId }) },
-      responses: { 200: { description: 'video/mp4', content: { 'video/mp4': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problemResponses(400, 404) },
+      responses: MP4_RESPONSES,
     }),
     async (c) => {
-      const path = await clips.fileOf(c.req.valid('param').id)
-      const file = path ? Bun.file(path) : undefined
-      if (!file || !(await file.exists())) throw streamsError('clip.not_found', 'No ready clip with this id')
-      return c.body(file.stream(), 200, { 'content-type': 'video/mp4', 'content-length': String(file.size) })
+      const { id } = c.req.valid('param')
+      const answer = await servedMp4(await clips.fileOf(id), c.req.header('range'), () => clips.played(id))
+      if (!answer) throw streamsError('clip.not_found', 'No ready clip with this id')
+      return c.body(answer.body, answer.status, answer.headers)
     },
   )
 

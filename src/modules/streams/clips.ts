@@ -83,6 +83,8 @@ export type Clips = {
   cutNext: (signal?: AbortSignal) => Promise<'none' | 'ready' | 'failed'>
   list: (query: { ids: string[]; broadcasterId?: string }, first: number, after?: string) => Promise<Clip[]>
   fileOf: (id: string) => Promise<string | undefined>
+  /** A playback of the clip began: its view_count goes up by one. */
+  played: (id: string) => Promise<void>
 }
 
 /**
@@ -197,6 +199,9 @@ export function createClips(database: ModuleDatabase, media: Media, dirs: { hlsD
             ${after ? sql`and c.id < ${after}` : sql``}
           order by c.id desc limit ${first + 1}`
       ).map(toClip),
+    played: async (id) => {
+      await sql`update clips set view_count = view_count + 1 where id = ${id}`
+    },
     fileOf: async (id) => {
       const [row] = await sql<{ file: string }[]>`select file from clips where id = ${id} and status = 'ready'`
       return row ? join(clipsDir, row.file) : undefined

@@ -8,6 +8,7 @@ import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import { streamsError } from './errors.ts'
 import { Id } from './ids.ts'
+import { MP4_RESPONSES, servedMp4 } from './media-file.ts'
 import type { Vod, Vods } from './vods.ts'
 
 /** Helix's duration text: `1h2m3s`, `3m21s`, `8s`. */
@@ -120,15 +121,15 @@ export function videoRoutes(vods: Vods, authenticated: MiddlewareHandler<AppEnv>
       method: 'get',
       path: '/api/videos/{id}/file',
       tags: ['videos'],
-      summary: 'The VOD’s MP4',
+      summary: 'The VOD’s MP4, seekable (Range); a playback from its start counts a view',
       request: { params: z.object({ id: Id }) },
-      responses: { 200: { description: 'video/mp4', content: { 'video/mp4': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problemResponses(400, 404) },
+      responses: MP4_RESPONSES,
     }),
     async (c) => {
-      const path = await vods.fileOf(c.req.valid('param').id)
-      const file = path ? Bun.file(path) : undefined
-      if (!file || !(await file.exists())) throw streamsError('video.not_found', 'No ready VOD with this id')
-      return c.body(file.stream(), 200, { 'content-type': 'video/mp4', 'content-length': String(file.size) })
+      const { id } = c.req.valid('param')
+      const answer = await servedMp4(await vods.fileOf(id), c.req.header('range'), () => vods.played(id))
+      if (!answer) throw streamsError('video.not_found', 'No ready VOD with this id')
+      return c.body(answer.body, answer.status, answer.headers)
     },
   )
 

@@ -73,6 +73,8 @@ export type Vods = {
   list: (query: { ids: string[]; userId?: string }, first: number, after?: string) => Promise<Vod[]>
   /** The MP4's path, for a ready VOD. */
   fileOf: (id: string) => Promise<string | undefined>
+  /** A playback of the VOD began: its view_count goes up by one. */
+  played: (id: string) => Promise<void>
   /** Deletes the owner's VODs (and their files); the ids that were deleted. */
   remove: (ownerId: string, ids: string[]) => Promise<string[]>
 }
@@ -191,6 +193,9 @@ export function createVods(
             ${after ? sql`and v.id < ${after}::bigint` : sql``}
           order by v.id desc limit ${first + 1}`
       ).map(toVod),
+    played: async (id) => {
+      await sql`update vods set view_count = view_count + 1 where id = ${id}::bigint`
+    },
     fileOf: async (id) => {
       const [row] = await sql<{ file: string }[]>`select file from vods where id = ${id}::bigint and status = 'ready'`
       return row ? join(vodsDir, row.file) : undefined

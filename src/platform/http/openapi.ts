@@ -17,6 +17,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   413: 'Request body larger than the route takes',
+  416: 'No byte of the file is in the Range asked for',
   422: 'Unprocessable',
   429: 'Rate limited (see Retry-After)',
 }
