@@ -43,10 +43,12 @@ describe('channels', () => {
 
   test('the owner edits it; the change is announced with a growing version', async () => {
     const admin = await accessTokenFor(t, '1', ['admin'])
+    // A delay is for partners (Helix): ada is one.
+    const partner = { ...ada, token: await accessTokenFor(t, ada.id, ['partner'], { login: ada.login }) }
     const game = await t.request('/api/games', { method: 'POST', token: admin, json: { name: 'Chess', igdb_id: '7' } })
     expect(game.status).toBe(201)
     const gameId = ((await game.json()) as { data: { id: string } }).data.id
-    const res = await patch(ada, {
+    const res = await patch(partner, {
       title: 'Openings',
       game_id: gameId,
       broadcaster_language: 'fr',
@@ -92,6 +94,21 @@ describe('channels', () => {
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toBe('application/problem+json')
     expect(await channel(bob.id)).toEqual(before)
+  })
+
+  test('a delay only for partners: anyone else gets a 403 problem and nothing changes; no delay is for anyone', async () => {
+    const before = await channel(bob.id)
+    const res = await patch(bob, { title: 'Buffered', delay: 30 })
+    expect(res.status).toBe(403)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    expect(((await res.json()) as { type: string }).type).toBe('https://ondes.dev/problems/channel.delay_partners_only')
+    expect(await channel(bob.id)).toEqual(before)
+    expect((await patch(bob, { delay: 0 })).status).toBe(204)
+    const partner = await accessTokenFor(t, bob.id, ['partner'], { login: bob.login })
+    expect((await t.request(`/api/channels?broadcaster_id=${bob.id}`, { method: 'PATCH', token: partner, json: { delay: 30 } })).status).toBe(204)
+    expect(await channel(bob.id)).toMatchObject({ delay: 30 })
+    expect((await patch(bob, { delay: 0 })).status).toBe(204)
+    expect(await channel(bob.id)).toMatchObject({ delay: 0 })
   })
 
   test("only the owner edits a channel; others get 403, strangers 401", async () => {

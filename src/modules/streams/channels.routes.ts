@@ -87,7 +87,7 @@ export function channelRoutes(
       method: 'patch',
       path: '/api/channels',
       tags: ['channels'],
-      summary: 'Edit your channel (Helix "Modify Channel Information")',
+      summary: 'Edit your channel (Helix "Modify Channel Information"; a delay only for partners)',
       request: { query: Owner, body: { required: true, content: { 'application/json': { schema: ChannelUpdate } } } },
       responses: { 204: { description: 'Updated' }, ...problemResponses(400, 403, 404) },
     }),
@@ -95,6 +95,8 @@ export function channelRoutes(
       const { broadcaster_id } = c.req.valid('query')
       ownerOnly(c.var.auth.userId, broadcaster_id)
       const body = c.req.valid('json')
+      // From the token's roles, which a revoked partner status reaches at once (the revocation feed).
+      const by = { partner: c.var.auth.roles.includes('partner') }
       await channels.update(broadcaster_id, {
         gameId: body.game_id,
         language: body.broadcaster_language,
@@ -103,7 +105,7 @@ export function channelRoutes(
         tags: body.tags,
         contentClassificationLabels: body.content_classification_labels?.filter((l) => l.is_enabled).map((l) => l.id),
         isBrandedContent: body.is_branded_content,
-      })
+      }, by)
       return c.body(null, 204)
     },
   )

@@ -60,8 +60,12 @@ const channelRows = (sql: Sql | TransactionSql, ids: string[]) => sql<ChannelRow
 
 export type Channels = {
   byIds: (ids: string[]) => Promise<Channel[]>
-  /** Applies `change` and announces the channel as it now is; throws `game.unknown` for a category that does not exist. */
-  update: (broadcasterId: string, change: ChannelChange) => Promise<Channel>
+  /**
+   * Applies `change` and announces the channel as it now is; throws `game.unknown` for a
+   * category that does not exist, `channel.delay_partners_only` for a delay asked by someone
+   * who is not a partner (Helix: only partners may buffer their broadcast).
+   */
+  update: (broadcasterId: string, change: ChannelChange, by: { partner: boolean }) => Promise<Channel>
 }
 
 /**
@@ -69,13 +73,17 @@ export type Channels = {
  *
  * @example
  * const channels = createChannels(database)
- * await channels.update('42', { title: 'Speedrun', tags: ['English'] })
+ * await channels.update('42', { title: 'Speedrun', tags: ['English'] }, { partner: false })
  */
 export function createChannels(database: ModuleDatabase): Channels {
   return {
     byIds: async (ids) => (await channelRows(database.sql, ids)).map(toChannel),
-    update: async (broadcasterId, change) =>
+    update: async (broadcasterId, change, by) =>
       database.transaction(async (tx) => {
+        // A delay of 0 is no delay: anyone may set it back (a partner no more, say).
+        if (change.delay && !by.partner) {
+          throw streamsError('channel.delay_partners_only', 'Only partners may delay their broadcast', { errors: [{ field: 'delay', message: 'partners only' }] })
+        }
         if (change.gameId) {
           const [game] = await tx.sql`select 1 from categories where id = ${change.gameId}::bigint`
           if (!game) throw streamsError('game.unknown', 'No category with this game_id', { errors: [{ field: 'game_id', message: 'no such category' }] })

@@ -6,6 +6,7 @@ export const STREAMS_PROBLEMS = {
   'category.not_found': 404,
   'category.taken': 409,
   'channel.not_found': 404,
+  'channel.delay_partners_only': 403,
   'clip.not_found': 404,
   'clip.out_of_range': 400,
   'clip.too_early': 409,
