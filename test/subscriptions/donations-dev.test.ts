@@ -6,6 +6,7 @@ import type { TestPlatform } from '../../src/platform/testing/harness.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { subscriptions } from '../../src/modules/subscriptions/index.ts'
 import { subscriptionsPlatform } from './channel-points.ts'
+import { signatureOf } from './payments-stripe.ts'
 
 let t: TestPlatform
 let owner = ''
@@ -125,6 +126,19 @@ describe('donations (dev provider)', () => {
     const before = [await count('payments'), await count('donations'), await count('outbox')]
     const other = await donate(fan, { amount: 301, currency: 'GBP' }, 'tip-1')
     expect(other.status).toBe(422)
+    expect([await count('payments'), await count('donations'), await count('outbox')]).toEqual(before)
+  })
+
+  test('without STRIPE_WEBHOOK_SECRET the webhook takes nothing, even a delivery signed with some secret', async () => {
+    const payload = JSON.stringify({ id: 'evt_1', object: 'event', type: 'checkout.session.completed', data: { object: {} } })
+    const before = [await count('payments'), await count('donations'), await count('outbox')]
+    const res = await t.request('/api/subscriptions/webhooks/stripe', {
+      method: 'POST',
+      body: payload,
+      headers: { 'content-type': 'application/json', 'stripe-signature': await signatureOf(payload) },
+    })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { type: string }).type).toBe(problemType('payment.signature_invalid'))
     expect([await count('payments'), await count('donations'), await count('outbox')]).toEqual(before)
   })
 

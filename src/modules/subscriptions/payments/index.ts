@@ -26,7 +26,7 @@ type PaymentsContext = {
 
 /**
  * Payments and donations: the `Checkout` of the configured provider (for every paid action of
- * the module), Stripe's webhook when Stripe is the provider, and the donation routes.
+ * the module), Stripe's webhook, and the donation routes.
  * @example
  * const payments = createPayments({ settings, database, log, authenticated, fulfilments: { subscription, gift } })
  * routes.route('/', payments.routes); sell(payments.checkout)
@@ -34,16 +34,18 @@ type PaymentsContext = {
 export function createPayments(context: PaymentsContext): { checkout: Checkout; routes: ReturnType<typeof createRouter> } {
   const { settings, database, log, authenticated } = context
   const ledger = createPaymentLedger({ ...context.fulfilments, donation: donationFulfilment })
+  const checkout =
+    settings.PAYMENTS_PROVIDER === 'stripe'
+      ? // The settings refuse `stripe` without its secret key.
+        stripeCheckout(database, ledger, stripeClient(settings.STRIPE_SECRET_KEY!, settings.STRIPE_API_URL), {
+          returnUrl: settings.PAYMENTS_RETURN_URL,
+          log,
+        })
+      : devCheckout(database, ledger)
+  // Mounted whatever the provider, so the API is one document: without a secret it takes nothing.
+  const webhook = stripeWebhook(database, ledger, { secret: settings.STRIPE_WEBHOOK_SECRET, log })
   const routes = createRouter()
-  let checkout: Checkout
-  if (settings.PAYMENTS_PROVIDER === 'stripe') {
-    // The settings refuse `stripe` without both secrets.
-    const stripe = stripeClient(settings.STRIPE_SECRET_KEY!, settings.STRIPE_API_URL)
-    checkout = stripeCheckout(database, ledger, stripe, { returnUrl: settings.PAYMENTS_RETURN_URL, log })
-    routes.route('/', webhookRoutes(stripeWebhook(database, ledger, stripe, { secret: settings.STRIPE_WEBHOOK_SECRET!, log }), authenticated))
-  } else {
-    checkout = devCheckout(database, ledger)
-  }
-  routes.route('/', donationRoutes({ database, checkout, donations: createDonations(database) }, authenticated))
+    .route('/', webhookRoutes(webhook, authenticated))
+    .route('/', donationRoutes({ database, checkout, donations: createDonations(database) }, authenticated))
   return { checkout, routes }
 }
