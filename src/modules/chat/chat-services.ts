@@ -1,51 +1,15 @@
-import type { ChatUser } from './chat-users.ts'
-import type { Fanout } from './fanout.ts'
+import type { ChannelRoles } from './chat-roles.ts'
+import type { CommandContext } from './commands/index.ts'
+import type { RecentMessage } from './recent-messages.ts'
+import type { MessageCheck, Refusal } from './rules.ts'
 
-/** What a user is in one channel (moderation's chat-roles). */
-export type ChannelRoles = { broadcaster: boolean; moderator: boolean; vip: boolean }
+// Moderation's types, named here too for the connection's side of the seam.
+export type { ChannelRoles, CommandContext, MessageCheck, Refusal }
+/** An accepted message as it is stored and as moderation finds it to delete it. */
+export type AcceptedMessage = RecentMessage
 
 /** A subscriber of a channel as badges show them (events' subscribers projection). */
 export type Subscriber = { tier: '1000' | '2000' | '3000'; months: number; founder?: boolean }
-
-/** A moderation verdict's input (moderation's rules.ts `checkMessage`). */
-export type MessageCheck = {
-  broadcasterId: string
-  channelLogin: string
-  sender: { id: string; login: string }
-  text: string
-  /** Whether the text is only emotes (from `emotesTag`). */
-  emoteOnly: boolean
-  roles: ChannelRoles
-  subscriber: boolean
-  now: Date
-}
-
-/** An accepted message as it is stored and as moderation finds it to delete it. */
-export type AcceptedMessage = {
-  id: string
-  broadcasterId: string
-  userId: string
-  login: string
-  text: string
-  sentAt: Date
-  replyParentId?: string
-}
-
-/** Why a message was not accepted: Twitch's NOTICE `msg-id` and its text. */
-export type Refusal = { msgId: string; text: string }
-
-/** A chat command other than /me, /color and /w, for moderation's `runCommand`. */
-export type CommandContext = {
-  broadcasterId: string
-  channelLogin: string
-  sender: ChatUser
-  /** Without its `/` or `.`, lowercased: `ban`. */
-  name: string
-  args: string[]
-  /** Sends one line to the connection that typed the command. */
-  reply: (line: string) => void
-  fanout: Fanout
-}
 
 /**
  * What the connection asks of the rest of the module: room modes, roles, subscriptions,

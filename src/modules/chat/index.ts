@@ -12,6 +12,8 @@ import { chatSettings } from './environment.ts'
 import { CHAT_PROBLEMS } from './errors.ts'
 import { createFanout } from './fanout.ts'
 import { createMessageStore } from './message-store.ts'
+import { createChatModeration } from './chat-moderation.ts'
+import { followProjection } from './follows.ts'
 
 /** Real-time chat speaking Twitch's IRC over WebSocket at `/`, with its moderation and REST. */
 export const chat = defineModule({
@@ -20,16 +22,27 @@ export const chat = defineModule({
   websocket: '/',
   migrations: resolve(import.meta.dir, '../../../migrations/chat'),
   produces: chatEvents,
-  consumes: { ...chatUsersProjection },
+  consumes: { ...chatUsersProjection, ...followProjection },
   problems: CHAT_PROBLEMS,
   settings: chatSettings,
-  create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, authenticated }) {
+  create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, authenticated, rateLimiter }) {
     const fanout = createFanout(sockets, pubsub, metrics.registry)
     const store = createMessageStore(database, log)
-    const services: ChatServices = { ...defaultServices }
+    const users = createChatUsers(database)
+    const moderation = createChatModeration({
+      database,
+      pubsub,
+      fanout,
+      rateLimiter,
+      users,
+      registry: metrics.registry,
+      authenticated,
+      storeIntervalMs: settings.CHAT_STORE_INTERVAL_MS,
+    })
+    const services: ChatServices = { ...defaultServices, ...moderation.services }
     const server = createChatServer({
       settings,
-      users: createChatUsers(database),
+      users,
       services,
       fanout,
       store,
@@ -39,15 +52,16 @@ export const chat = defineModule({
       accepted: new Counter({ name: 'chat_messages_total', help: 'Chat messages accepted (sent to their room)', registers: [metrics.registry] }),
     })
     return {
-      routes: createRouter().route('/', chatTokenRoutes(authenticated)),
+      routes: createRouter().route('/', chatTokenRoutes(authenticated)).route('/', moderation.routes),
       sockets: server.sockets,
-      jobs: [{ name: 'chat-messages-store', everyMs: settings.CHAT_STORE_INTERVAL_MS, run: () => store.flush() }],
+      jobs: [{ name: 'chat-messages-store', everyMs: settings.CHAT_STORE_INTERVAL_MS, run: () => store.flush() }, ...moderation.jobs],
       start: async () => server.keepAlive(),
       // After the sockets closed (RECONNECT sent): the lines under way finish, then the last batch is written.
       stop: async () => {
         server.stop()
         await server.settle()
         await store.flush()
+        moderation.close()
         fanout.close()
       },
     }
