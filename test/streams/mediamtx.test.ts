@@ -1,7 +1,7 @@
 /**
  * MediaMTX's hooks with requests as MediaMTX sends them (it is not in Debian's registry here, so
- * these are recorded shapes, not a live server): the auth hook's JSON, the runOnReady /
- * runOnNotReady curl posts of deploy/ingest/mediamtx.yml.
+ * these are recorded shapes, not a live server): the auth hook's JSON, the runOnAvailable /
+ * runOnUnavailable curl posts of deploy/ingest/mediamtx.yml, and its v3 API (kick, paths).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
@@ -28,7 +28,7 @@ const auth = (action: string, path: string, query: string, secret = SECRET) =>
     method: 'POST',
     json: { user: '', password: '', token: '', ip: '192.0.2.7', action, path, protocol: 'rtmp', id: SOURCE_ID, query },
   })
-// curl --data-urlencode, as the runOnReady / runOnNotReady hooks send it.
+// curl --data-urlencode, as the runOnAvailable / runOnUnavailable hooks send it.
 const hook = (name: string, path: string, query: string) =>
   t.request(`/api/ingest/mediamtx/${SECRET}/${name}`, {
     method: 'POST',
@@ -53,7 +53,7 @@ describe('MediaMTX hooks', () => {
     expect(await liveLogins()).toEqual([])
   })
 
-  test('runOnReady makes the login live; runOnNotReady ends it; a second publisher is refused', async () => {
+  test('runOnAvailable makes the login live; runOnUnavailable ends it; a second publisher is refused', async () => {
     const query = `key=${encodeURIComponent(await streamKeyOf(t, ada))}`
     expect((await hook('ready', 'mtx_ada', query)).status).toBe(200)
     expect(await liveLogins()).toEqual(['mtx_ada'])

@@ -68,7 +68,7 @@ export function createLiveSessions(
     from broadcasters b
     where b.user_id = s.broadcaster_id and s.ended_at is null and ${where}
     returning s.id::text as id, s.broadcaster_id::text as broadcaster_id, b.login, s.client_id, s.server, s.ended_at`
-  // A MediaMTX whose API is not polled sends no updates: its sessions end by its runOnNotReady hook alone.
+  // A MediaMTX whose API is not polled sends no updates: its sessions end by its runOnUnavailable hook alone.
   const stale = (tx: Transaction): Fragment =>
     tx.sql`s.server in ${tx.sql(updating)} and s.last_update_at < now() - make_interval(secs => ${updateTimeoutSeconds})`
 

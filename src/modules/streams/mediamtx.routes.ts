@@ -25,7 +25,7 @@ const AuthRequest = z
   })
   .openapi('MediaMtxAuth')
 
-/** What deploy/ingest/mediamtx.yml's runOnReady / runOnNotReady hooks post (form-encoded, from MTX_* variables). */
+/** What deploy/ingest/mediamtx.yml's runOnAvailable / runOnUnavailable hooks post (form-encoded, from MTX_* variables). */
 const Hook = z
   .object({ path: z.string().min(1).max(256), query: z.string().max(2048).default(''), id: z.string().min(1).max(64) })
   .openapi('MediaMtxHook')
@@ -35,8 +35,8 @@ const keyIn = (query: string) => new URLSearchParams(query).get('key') ?? ''
 
 /**
  * MediaMTX: its auth hook allows a publish to path `<login>` with that channel's key (reads and
- * playback are allowed without Ondes), and its runOnReady / runOnNotReady hooks start and end the
- * live session. Same shared secret in the URL as nginx-rtmp's callbacks.
+ * playback are allowed without Ondes), and its runOnAvailable / runOnUnavailable hooks start and
+ * end the live session. Same shared secret in the URL as nginx-rtmp's callbacks.
  */
 export function mediaMtxRoutes(
   parts: { sessions: LiveSessions; keys: StreamKeys; loginOf: (broadcasterId: string) => Promise<string | undefined> },
@@ -88,14 +88,14 @@ export function mediaMtxRoutes(
     },
   )
 
-  router.openapi(hook('mediaMtxReady', 'ready', 'MediaMTX runOnReady: the published path is live'), async (c) => {
+  router.openapi(hook('mediaMtxReady', 'ready', 'MediaMTX runOnAvailable (runOnReady before it was renamed): the published path is live'), async (c) => {
     checkSecret(c.req.valid('param').secret)
     const form = c.req.valid('form')
     await sessions.start(await keyFor(form.path, form.query), form.id, 'mediamtx')
     return c.body(null, 200)
   })
 
-  router.openapi(hook('mediaMtxNotReady', 'not_ready', 'MediaMTX runOnNotReady: the path stopped'), async (c) => {
+  router.openapi(hook('mediaMtxNotReady', 'not_ready', 'MediaMTX runOnUnavailable (runOnNotReady before): the path stopped'), async (c) => {
     checkSecret(c.req.valid('param').secret)
     const form = c.req.valid('form')
     await sessions.end(hashStreamKey(keyIn(form.query)), form.id, 'publish_done')
