@@ -38,21 +38,30 @@ async function markPartners(url: string): Promise<void> {
   }
 }
 
-/** `env`: settings a figure needs on top of the bench's own (a private REDIS_URL, a module's limits). */
-export async function startOndesApp(env: Record<string, string> = {}): Promise<OndesApp> {
+/**
+ * `env`: settings a figure needs on top of the bench's own (a private REDIS_URL, a module's
+ * limits). `users: false` leaves the users database empty (no login account either): with Redis,
+ * every consumer of users events joins late and takes in a snapshot of all seeded users at start.
+ */
+export async function startOndesApp(options: { env?: Record<string, string>; users?: boolean } = {}): Promise<OndesApp> {
+  const { env = {}, users = true } = options
   log('creating a scratch users database from the migrated template')
   const database = await usersDatabase()
   const others = await otherModuleDatabases()
   const dataDir = mkdtempSync(resolve(tmpdir(), 'ondes-bench-data-'))
   let child: Child | undefined
   try {
-    log(`seeding ${SEED_USERS} users and the login account (${database.name})`)
-    const { loginHash } = await seedUsers(database.url)
-    await markPartners(database.url)
+    let loginHash = ''
+    if (users) {
+      log(`seeding ${SEED_USERS} users and the login account (${database.name})`)
+      ;({ loginHash } = await seedUsers(database.url))
+      await markPartners(database.url)
+    }
     const spawn = (name: string) =>
       startServer(
         name,
-        ['src/main.ts'],
+        // BENCH_PROFILE: a directory the app writes a `--cpu-prof-md` profile to when it stops.
+        [...(process.env.BENCH_PROFILE ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), 'src/main.ts'],
         cleanEnv({
           ...others.env,
           USERS_DATABASE_URL: database.url,

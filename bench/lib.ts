@@ -229,9 +229,32 @@ export async function wrk(
   return result
 }
 
-export type Side = { label: string; url: string; script?: string }
-export type Round = { ondes: WrkResult; baseline: WrkResult; ratio: number }
-export type Comparison = { ondes: WrkResult; baseline: WrkResult; ratio: number; rounds: Round[] }
+/**
+ * CPU seconds `pid` has used (user + system, from /proc): divided by the requests of a run, a
+ * per-request cost that neighbours' load on the shared cores skews far less than a rate.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // utime and stime, fields 14 and 15 of proc(5), in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** `pid`: the server's process, whose CPU per request is then reported beside its rate. */
+export type Side = { label: string; url: string; script?: string; pid?: number }
+export type Measured = WrkResult & { cpuUsPerRequest?: number }
+export type Round = { ondes: Measured; baseline: Measured; ratio: number }
+export type Comparison = { ondes: Measured; baseline: Measured; ratio: number; rounds: Round[] }
+
+/** One wrk run against `side`, with the server's CPU per request when its pid is known. */
+async function measure(side: Side, options: { timeoutSeconds?: number }): Promise<Measured> {
+  const before = side.pid ? cpuSeconds(side.pid) : 0
+  const result = await wrk(side.url, { ...options, script: side.script })
+  if (!side.pid || result.requests === 0) return result
+  return { ...result, cpuUsPerRequest: ((cpuSeconds(side.pid) - before) * 1e6) / result.requests }
+}
+
+const cpu = (m: Measured) => (m.cpuUsPerRequest === undefined ? '' : `, ${m.cpuUsPerRequest.toFixed(0)} µs CPU/req`)
 
 /** The round whose Ondes/baseline ratio is the median: its two rates were measured side by side. */
 export function medianRound<R extends { ratio: number }>(rounds: R[]): R {
@@ -252,12 +275,12 @@ export async function compare(ondes: Side, baseline: Side, options: { timeoutSec
   }
   const rounds: Round[] = []
   for (let round = 1; round <= SETTINGS.rounds; round++) {
-    const b = await wrk(baseline.url, { ...opts, script: baseline.script })
-    const o = await wrk(ondes.url, { ...opts, script: ondes.script })
+    const b = await measure(baseline, opts)
+    const o = await measure(ondes, opts)
     rounds.push({ ondes: o, baseline: b, ratio: o.rps / b.rps })
     log(
-      `round ${round}: ${ondes.label} ${o.rps.toFixed(0)} req/s (p50 ${fmtMs(o.p50ms)}, p99 ${fmtMs(o.p99ms)}) / ` +
-        `${baseline.label} ${b.rps.toFixed(0)} req/s (p50 ${fmtMs(b.p50ms)}, p99 ${fmtMs(b.p99ms)}) = ${pct(o.rps / b.rps)}`,
+      `round ${round}: ${ondes.label} ${o.rps.toFixed(0)} req/s (p50 ${fmtMs(o.p50ms)}, p99 ${fmtMs(o.p99ms)}${cpu(o)}) / ` +
+        `${baseline.label} ${b.rps.toFixed(0)} req/s (p50 ${fmtMs(b.p50ms)}, p99 ${fmtMs(b.p99ms)}${cpu(b)}) = ${pct(o.rps / b.rps)}`,
     )
   }
   const median = medianRound(rounds)
@@ -377,6 +400,9 @@ export function throughputRow(figure: string, c: Comparison, target: number, bas
     notes: [
       `rounds (Ondes / baseline = ratio): ${c.rounds.map((r) => `${r.ondes.rps.toFixed(0)} / ${r.baseline.rps.toFixed(0)} = ${pct(r.ratio)}`).join('; ')}`,
       `median round latency: Ondes p50 ${fmtMs(c.ondes.p50ms)}, p99 ${fmtMs(c.ondes.p99ms)}; baseline p50 ${fmtMs(c.baseline.p50ms)}, p99 ${fmtMs(c.baseline.p99ms)}`,
+      ...(c.ondes.cpuUsPerRequest !== undefined && c.baseline.cpuUsPerRequest !== undefined
+        ? [`server CPU per request, median round: Ondes ${c.ondes.cpuUsPerRequest.toFixed(0)} µs, baseline ${c.baseline.cpuUsPerRequest.toFixed(0)} µs`]
+        : []),
     ],
   }
 }

@@ -19,8 +19,8 @@ export async function streamsDirectory(streams: StreamsApp): Promise<Row> {
   )
   try {
     const c = await compare(
-      { label: 'Ondes GET /api/streams?first=20', url: `${streams.app.url}/api/streams?first=20` },
-      { label: 'Bun.serve + raw postgres.js', url: baseline.url, script: 'stream-by-id.lua' },
+      { label: 'Ondes GET /api/streams?first=20', url: `${streams.app.url}/api/streams?first=20`, pid: streams.app.child.proc.pid },
+      { label: 'Bun.serve + raw postgres.js', url: baseline.url, script: 'stream-by-id.lua', pid: baseline.child.proc.pid },
     )
     return throughputRow('7. GET /api/streams?first=20 (10 000 channels, 1 000 live)', c, TARGET, 'Bun.serve + raw postgres.js PK select')
   } finally {
