@@ -14,5 +14,11 @@ export const chatSettings = z.object({
   CHAT_PING_INTERVAL_SECONDS: seconds('seconds', 1, 3600, 60),
   /** How often accepted messages are written to chat_messages, in one batch. */
   CHAT_STORE_INTERVAL_MS: seconds('milliseconds', 10, 60_000, 250),
+  /** The largest emote image an upload takes (bytes); Twitch's own limit is 1 MB. */
+  CHAT_EMOTE_MAX_BYTES: seconds('bytes', 1024, 1_048_576, 262_144),
+  /** How often the USERNOTICEs of handled events (subs, gifts, raids) are sent to their rooms. */
+  CHAT_NOTICE_INTERVAL_MS: seconds('milliseconds', 10, 60_000, 200),
+  /** How often finished minutes of chat activity are published (chat.activity.v1). */
+  CHAT_ACTIVITY_FLUSH_MS: seconds('milliseconds', 10, 60_000, 5_000),
 })
 export type ChatSettings = z.infer<typeof chatSettings>

@@ -28,6 +28,11 @@ export const CHAT_PROBLEMS = {
   'vip.banned': 422,
   'vip.not_vip': 400,
   'blocked_term.not_found': 404,
+  // Emotes (emotes.ts): an upload is a PNG or GIF whose bytes say so, square, under the size limit.
+  'emote.unsupported_image': 415,
+  'emote.bad_dimensions': 400,
+  'emote.name_taken': 409,
+  'emote.not_found': 404,
   // History and replay (history.ts): a stream chat never saw go live.
   'stream.not_found': 404,
 } as const satisfies ProblemTable

@@ -12,8 +12,14 @@ import { chatSettings } from './environment.ts'
 import { CHAT_PROBLEMS } from './errors.ts'
 import { createFanout } from './fanout.ts'
 import { createMessageStore } from './message-store.ts'
-import { createChatModeration } from './chat-moderation.ts'
-import { followProjection } from './follows.ts'
+import { createActivity } from './activity.ts'
+import { announcementsConsumed, deliverNotices } from './announcements.ts'
+import { createEmotes } from './emotes.ts'
+import { emoteRoutes } from './emotes.routes.ts'
+import { createChatHistory } from './history.ts'
+import { historyRoutes } from './history.routes.ts'
+import { streamSessionsProjection } from './stream-sessions.ts'
+import { createSubscribers, subscribersProjection } from './subscribers.ts'
 
 /** Real-time chat speaking Twitch's IRC over WebSocket at `/`, with its moderation and REST. */
 export const chat = defineModule({
@@ -22,27 +28,23 @@ export const chat = defineModule({
   websocket: '/',
   migrations: resolve(import.meta.dir, '../../../migrations/chat'),
   produces: chatEvents,
-  consumes: { ...chatUsersProjection, ...followProjection },
+  consumes: { ...chatUsersProjection, ...subscribersProjection, ...announcementsConsumed, ...streamSessionsProjection },
   problems: CHAT_PROBLEMS,
   settings: chatSettings,
-  create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, authenticated, rateLimiter }) {
+  create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, authenticated }) {
     const fanout = createFanout(sockets, pubsub, metrics.registry)
     const store = createMessageStore(database, log)
-    const users = createChatUsers(database)
-    const moderation = createChatModeration({
-      database,
-      pubsub,
-      fanout,
-      rateLimiter,
-      users,
-      registry: metrics.registry,
-      authenticated,
-      storeIntervalMs: settings.CHAT_STORE_INTERVAL_MS,
-    })
-    const services: ChatServices = { ...defaultServices, ...moderation.services }
+    const emotes = createEmotes(database, pubsub)
+    const activity = createActivity(database)
+    const services: ChatServices = {
+      ...defaultServices,
+      emotes: emotes.emotesTag,
+      subscriber: createSubscribers(database).subscriberOf,
+      count: activity.count,
+    }
     const server = createChatServer({
       settings,
-      users,
+      users: createChatUsers(database),
       services,
       fanout,
       store,
@@ -52,16 +54,25 @@ export const chat = defineModule({
       accepted: new Counter({ name: 'chat_messages_total', help: 'Chat messages accepted (sent to their room)', registers: [metrics.registry] }),
     })
     return {
-      routes: createRouter().route('/', chatTokenRoutes(authenticated)).route('/', moderation.routes),
+      routes: createRouter()
+        .route('/', chatTokenRoutes(authenticated))
+        .route('/', emoteRoutes(emotes, authenticated, settings.CHAT_EMOTE_MAX_BYTES))
+        .route('/', historyRoutes(createChatHistory(database), authenticated)),
       sockets: server.sockets,
-      jobs: [{ name: 'chat-messages-store', everyMs: settings.CHAT_STORE_INTERVAL_MS, run: () => store.flush() }, ...moderation.jobs],
+      jobs: [
+        { name: 'chat-messages-store', everyMs: settings.CHAT_STORE_INTERVAL_MS, run: () => store.flush() },
+        { name: 'chat-notices', everyMs: settings.CHAT_NOTICE_INTERVAL_MS, run: () => deliverNotices(database, fanout) },
+        { name: 'chat-activity', everyMs: settings.CHAT_ACTIVITY_FLUSH_MS, run: () => activity.flush() },
+      ],
       start: async () => server.keepAlive(),
       // After the sockets closed (RECONNECT sent): the lines under way finish, then the last batch is written.
       stop: async () => {
         server.stop()
         await server.settle()
         await store.flush()
-        moderation.close()
+        // The running minute too: its counts would be lost with the process.
+        await activity.flush({ all: true })
+        emotes.close()
         fanout.close()
       },
     }
