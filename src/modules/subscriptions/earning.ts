@@ -2,10 +2,13 @@ import { streamsEvents, type StreamsEvent } from '../../contracts/streams.ts'
 import { usersEvents } from '../../contracts/users.ts'
 import type { Transaction } from '../../platform/db/database.ts'
 import { consume } from '../../platform/events/consume.ts'
+import { applyFollows } from './follows.ts'
 
 /** Twitch's rates: a one-time bonus for following a channel, and points per 5 minutes watched live. */
 export const FOLLOW_BONUS_POINTS = 300
 export const POINTS_PER_FIVE_MINUTES = 10
+/** Twitch's multipliers of watch points for a tier 1, 2 or 3 subscriber of the channel. */
+export const SUBSCRIBER_MULTIPLIERS = { '1000': 1.2, '2000': 1.4, '3000': 2 } as const
 
 type Credit = { broadcasterId: string; userId: string; delta: number; reason: string; reference: string }
 
@@ -44,29 +47,43 @@ async function countMinutes(tx: Transaction, event: StreamsEvent<'streams.viewer
     select ${event.broadcaster_id}, unnest(${viewers}::bigint[]), 1
     on conflict (broadcaster_id, user_id) do update set minutes = watch_minutes.minutes + 1
     returning user_id::text, minutes::text`
-  return reached
-    .filter((row) => Number(row.minutes) % 5 === 0)
-    .map((row) => ({
+  const earners = reached.filter((row) => Number(row.minutes) % 5 === 0)
+  if (earners.length === 0) return []
+  // The tier a viewer subscribes at when their block completes multiplies its points.
+  const tiers = new Map(
+    (
+      await tx.sql<{ user_id: string; tier: keyof typeof SUBSCRIBER_MULTIPLIERS }[]>`
+        select user_id::text, tier from subscriptions
+        where broadcaster_id = ${event.broadcaster_id} and status = 'active' and user_id = any(${earners.map((row) => row.user_id)}::bigint[])`
+    ).map((row) => [row.user_id, row.tier]),
+  )
+  return earners.map((row) => {
+    const tier = tiers.get(row.user_id)
+    return {
       broadcasterId: event.broadcaster_id,
       userId: row.user_id,
-      delta: POINTS_PER_FIVE_MINUTES,
+      delta: Math.round(POINTS_PER_FIVE_MINUTES * (tier ? SUBSCRIBER_MULTIPLIERS[tier] : 1)),
       reason: 'watch',
       // The 5-minute block: a cause named once per balance.
       reference: String(Number(row.minutes) / 5),
-    }))
+    }
+  })
 }
 
 /**
  * Points earned from other modules' events, exactly once each: the inbox drops a redelivered
  * event, and the ledger names each cause once (a follow's bonus is once per channel and viewer,
  * whatever unfollows and refollows come after). A follow from the users snapshot, when this
- * module joins late, earns its bonus like a live one.
+ * module joins late, earns its bonus like a live one. Follows and unfollows also keep the
+ * follow projection community gifts pick their recipients from.
  */
 export const earning = {
   ...consume(usersEvents, {
     'users.followed.v1': {
-      handleMany: (tx, events) =>
-        creditMany(
+      handleMany: async (tx, events) => {
+        // The follow projection too: community gifts go to the channel's followers.
+        await applyFollows(tx, events.map(({ payload: p }) => ({ followerId: p.follower_id, followedId: p.followed_id, following: true, version: p.version })))
+        await creditMany(
           tx,
           events.map(({ payload }) => ({
             broadcasterId: payload.followed_id,
@@ -75,7 +92,12 @@ export const earning = {
             reason: 'follow',
             reference: 'once',
           })),
-        ),
+        )
+      },
+    },
+    'users.unfollowed.v1': {
+      handleMany: (tx, events) =>
+        applyFollows(tx, events.map(({ payload: p }) => ({ followerId: p.follower_id, followedId: p.followed_id, following: false, version: p.version }))),
     },
   }),
   ...consume(streamsEvents, {

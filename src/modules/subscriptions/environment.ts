@@ -10,6 +10,13 @@ export const subscriptionsSettings = z.object({
     .min(1, 'rewards, 1 to 1000')
     .max(1000, 'rewards, 1 to 1000')
     .default(50),
+  /** How often the renewals job looks for periods that ended (ms): a renewal or an expiry is at most this late. */
+  SUBSCRIPTIONS_RENEWALS_EVERY_MS: z.coerce
+    .number({ error: 'milliseconds, 10 to 3600000' })
+    .int('milliseconds, 10 to 3600000')
+    .min(10, 'milliseconds, 10 to 3600000')
+    .max(3_600_000, 'milliseconds, 10 to 3600000')
+    .default(60_000),
   ...paymentsSettings,
 }).superRefine(checkPaymentsSettings)
 export type SubscriptionsSettings = z.infer<typeof subscriptionsSettings>

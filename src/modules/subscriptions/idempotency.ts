@@ -12,6 +12,9 @@ export const IdempotencyKeyHeader = z.object({
     .openapi({ description: 'Retries with the same key and body get the first answer, not a second effect (kept 24 h)' }),
 })
 
+/** The header where a paid action requires it (subscriptions, gifts): a missing key is a 400. */
+export const RequiredIdempotencyKeyHeader = z.object({ 'idempotency-key': IdempotencyKeyHeader.shape['idempotency-key'].unwrap() })
+
 /** One spending request under a key: who sent it, which operation, and what it asked (hashed). */
 export type IdempotentRequest = { userId: string; operation: string; key: string; request: unknown }
 

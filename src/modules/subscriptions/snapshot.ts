@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres'
 import { subscriptionsEvents } from '../../contracts/subscriptions.ts'
 import { snapshotOf } from '../../platform/events/snapshot.ts'
+import { SUBSCRIPTION_COLUMNS, subscriptionEventView, type SubscriptionRow } from './subscriptions.ts'
 
 const PAGE = 500
 
@@ -22,11 +23,30 @@ const rewardsAfter = (sql: Sql, after: string) => sql<RewardRow[]>`
          is_enabled, is_paused, is_user_input_required, version
   from custom_rewards where id > ${after}::uuid order by id limit ${PAGE}`
 
+const activeAfter = (sql: Sql, after: string) => sql<SubscriptionRow[]>`
+  select ${sql.unsafe(SUBSCRIPTION_COLUMNS)} from subscriptions
+  where status = 'active' and id > ${after}::uuid order by id limit ${PAGE}`
+
 /**
- * The module's current state for a consumer that joins late: every custom reward as it now
- * is, with its version. Redemptions are not replayed: they are moments, shown when they happen.
+ * The module's current state for a consumer that joins late: every active subscription (as
+ * its start, with its months and version: chat's badges, analytics' subscribers) and every
+ * custom reward as it now is, with its version. Redemptions, gifts and payments are not
+ * replayed: they are moments, told when they happen.
  */
 export const subscriptionsSnapshot = snapshotOf(subscriptionsEvents, async function* ({ sql, types }) {
+  if (types.has('subscriptions.subscription_started.v1')) {
+    for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+      const page = await activeAfter(sql, after)
+      const last = page.at(-1)
+      if (!last) break
+      yield page.map((row) => ({
+        type: 'subscriptions.subscription_started.v1' as const,
+        // What was paid is in the events of its time; a snapshot tells the state, not revenue again.
+        payload: { ...subscriptionEventView(row), message: '', amount: 0, currency: 'USD', occurred_at: row.current_period_start.toISOString() },
+      }))
+      after = last.id
+    }
+  }
   if (!types.has('subscriptions.reward_changed.v1')) return
   for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
     const page = await rewardsAfter(sql, after)

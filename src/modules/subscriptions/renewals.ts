@@ -1,0 +1,52 @@
+import type { Logger } from 'pino'
+import type { Clock } from '../../platform/clock.ts'
+import type { ModuleDatabase } from '../../platform/db/database.ts'
+import type { JobRun } from '../../platform/jobs/job.ts'
+import type { Checkout } from './purchases.ts'
+import { endSubscription, SUBSCRIPTION_COLUMNS, type PaidSubscription, type SubscriptionRow } from './subscriptions.ts'
+import type { Tiers } from './tiers.ts'
+
+/** How long a renewal's payment may stay unconfirmed (a Stripe checkout not yet paid) before access ends. */
+export const RENEWAL_GRACE_MS = 3 * 86_400_000
+
+/**
+ * Renewals and expiries, one due subscription per transaction, its row locked with SKIP
+ * LOCKED so replicas (or an overlapping run) never take the same one. A subscription that
+ * renews is charged at its next tier's price as it is now (a price change applies here) through
+ * the checkout, in this transaction: `dev` confirms at once and the fulfilment renews it; a
+ * pending payment is waited for until the grace ends. Canceled ones and gifts not continued end.
+ * @example
+ * jobs: [{ name: 'renewals', everyMs: 60_000, singleton: true, run: renewals({ database, checkout, tiers, clock, log }) }]
+ */
+export function renewals(parts: { database: ModuleDatabase; checkout: Checkout; tiers: Tiers; clock: Clock; log: Logger }) {
+  const { database, checkout, tiers, clock, log } = parts
+  const next = () =>
+    database.transaction(async (tx) => {
+      const now = clock()
+      const [row] = await tx.sql<SubscriptionRow[]>`
+        select ${tx.sql.unsafe(SUBSCRIPTION_COLUMNS)} from subscriptions
+        where status = 'active' and current_period_end <= ${now}
+          and (renewal_requested_at is null or current_period_end <= ${new Date(now.getTime() - RENEWAL_GRACE_MS)})
+        order by current_period_end limit 1 for update skip locked`
+      if (!row) return false
+      if (!row.renews) {
+        await endSubscription(tx, row, row.is_gift ? 'gift_ended' : 'canceled', now)
+      } else if (row.renewal_requested_at) {
+        await endSubscription(tx, row, 'payment_failed', now)
+      } else {
+        await tx.sql`update subscriptions set renewal_requested_at = ${now} where id = ${row.id}`
+        const price = (await tiers.tiersOf(row.broadcaster_id)).find((t) => t.tier === (row.next_tier ?? row.tier))!
+        const details: PaidSubscription = { subscription_id: row.id, renewal: true }
+        const { status } = await checkout(
+          { kind: 'subscription', purchaserId: row.user_id, broadcasterId: row.broadcaster_id, amount: price.price, currency: price.currency, details },
+          tx,
+        )
+        log.debug({ subscriptionId: row.id, status }, 'subscription renewal charged')
+      }
+      return true
+    })
+  return async ({ signal }: JobRun): Promise<void> => {
+    // A failed checkout (the provider down) rolls its renewal back and fails the run: the next run retries it.
+    while (!signal.aborted && (await next())) {}
+  }
+}

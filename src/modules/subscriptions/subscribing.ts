@@ -1,0 +1,84 @@
+import type { ModuleDatabase } from '../../platform/db/database.ts'
+import { subscriptionsError } from './errors.ts'
+import { pay, type PaymentAnswer } from './payments/index.ts'
+import type { Checkout } from './purchases.ts'
+import { lockSubscription, type PaidSubscription, type SubscriptionRow } from './subscriptions.ts'
+import type { Tier, Tiers } from './tiers.ts'
+
+/** What subscribing did: a payment made (a new period), or a subscription that renews again (nothing charged until its period ends). */
+export type Subscribed = { payment: PaymentAnswer; replayed: boolean } | { continued: SubscriptionRow }
+
+/** The checks before anyone pays: not your own channel, and a channel that exists. */
+export async function checkChannel(database: ModuleDatabase, broadcasterId: string, buyerId: string): Promise<void> {
+  if (broadcasterId === buyerId) throw subscriptionsError('subscription.own_channel', 'You cannot subscribe to your own channel')
+  const [known] = await database.sql`select 1 from subscription_users where user_id = ${broadcasterId}`
+  if (!known) throw subscriptionsError('subscription.channel_not_found', 'No channel has this broadcaster_id')
+}
+
+/**
+ * A viewer's own subscription to a channel: subscribe (paid through the checkout under the
+ * request's Idempotency-Key), continue a canceled or gifted one, cancel at the period's end,
+ * change the tier from the next period.
+ * @example
+ * const subscribing = createSubscribing({ database, checkout, tiers })
+ * await subscribing.subscribe('7', { broadcasterId: '42', tier: '1000', message: '' }, key)
+ */
+export function createSubscribing(parts: { database: ModuleDatabase; checkout: Checkout; tiers: Tiers }) {
+  const { database, checkout, tiers } = parts
+
+  /** The active subscription, locked, or `subscription.not_found`. */
+  const activeOf = async (tx: Parameters<typeof lockSubscription>[0], broadcasterId: string, userId: string) => {
+    const row = await lockSubscription(tx, broadcasterId, userId)
+    if (row?.status !== 'active') throw subscriptionsError('subscription.not_found', 'You have no active subscription to this channel')
+    return row
+  }
+
+  return {
+    /**
+     * Subscribes at `tier`. Already subscribed: a canceled or gifted subscription renews again
+     * at its period's end (at `tier` from then on); one that renews already is
+     * `subscription.already_active`.
+     */
+    async subscribe(userId: string, ask: { broadcasterId: string; tier: Tier; message: string }, idempotencyKey: string): Promise<Subscribed> {
+      await checkChannel(database, ask.broadcasterId, userId)
+      const continued = await database.transaction(async (tx) => {
+        const row = await lockSubscription(tx, ask.broadcasterId, userId)
+        if (row?.status !== 'active') return undefined
+        if (row.renews) throw subscriptionsError('subscription.already_active', 'You are subscribed to this channel already; change the tier instead')
+        const next = ask.tier === row.tier ? null : ask.tier
+        await tx.sql`update subscriptions set renews = true, next_tier = ${next} where id = ${row.id}`
+        return { ...row, renews: true, next_tier: next }
+      })
+      if (continued) return { continued }
+      const price = (await tiers.tiersOf(ask.broadcasterId)).find((t) => t.tier === ask.tier)!
+      const details: PaidSubscription = { tier: ask.tier, message: ask.message }
+      return pay(
+        database,
+        checkout,
+        { kind: 'subscription', purchaserId: userId, broadcasterId: ask.broadcasterId, amount: price.price, currency: price.currency, details },
+        idempotencyKey,
+      )
+    },
+
+    /** Stops renewal: access lasts until the period's end, when it ends. */
+    async cancel(userId: string, broadcasterId: string): Promise<SubscriptionRow> {
+      return database.transaction(async (tx) => {
+        const row = await activeOf(tx, broadcasterId, userId)
+        await tx.sql`update subscriptions set renews = false, next_tier = null where id = ${row.id}`
+        return { ...row, renews: false, next_tier: null }
+      })
+    },
+
+    /** Upgrades or downgrades from the next period (the price then is the new tier's); the current tier asks for no change. */
+    async changeTier(userId: string, broadcasterId: string, tier: Tier): Promise<SubscriptionRow> {
+      return database.transaction(async (tx) => {
+        const row = await activeOf(tx, broadcasterId, userId)
+        const next = tier === row.tier ? null : tier
+        await tx.sql`update subscriptions set next_tier = ${next} where id = ${row.id}`
+        return { ...row, next_tier: next }
+      })
+    },
+  }
+}
+
+export type Subscribing = ReturnType<typeof createSubscribing>

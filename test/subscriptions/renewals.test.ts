@@ -1,0 +1,127 @@
+/**
+ * Renewals and expiries on a moved clock, through the real job (every 20 ms here) and the dev
+ * provider's checkout: months as Twitch counts them, cancel at period end, lapses, tier changes
+ * and price changes at the next renewal.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { waitFor } from '../../src/platform/events/test-probe.ts'
+import { problemType } from '../../src/platform/http/problem.ts'
+import { movableClock } from '../../src/platform/testing/clock.ts'
+import type { TestPlatform } from '../../src/platform/testing/harness.ts'
+import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
+import { DAY_MS, outboxOf, register, subscribe, subscribersPlatform, subscriptionRow } from './subscribers.ts'
+
+const clock = movableClock(new Date('2026-01-01T00:00:00Z'))
+let t: TestPlatform
+const tokens: Record<string, string> = {}
+const CHANNEL = '900'
+
+beforeAll(async () => {
+  t = await subscribersPlatform(clock)
+  for (const id of [CHANNEL, '901', '902', '903', '904', '905']) {
+    await register(t, id)
+    tokens[id] = await accessTokenFor(t, id)
+  }
+}, 30_000)
+afterAll(() => t.close())
+
+const sql = () => t.sql.subscriptions!
+const row = (user: string) => subscriptionRow(sql(), CHANNEL, user)
+const paymentsOf = (user: string) =>
+  sql()<{ amount: number; details: { renewal?: boolean } }[]>`
+    select amount::int, details from payments where kind = 'subscription' and purchaser_id = ${user} and status = 'succeeded' order by created_at`
+/** Several runs of the job: whatever it would do at this time, it has done. */
+const settle = () => Bun.sleep(200)
+
+describe('renewals', () => {
+  test('12 monthly renewals across a moved clock give cumulative_months 13, each charged once', async () => {
+    expect((await subscribe(t, tokens['901']!, { broadcaster_id: CHANNEL, tier: '1000', message: 'hi' })).status).toBe(201)
+    expect(await row('901')).toMatchObject({ status: 'active', cumulative_months: 1, streak_months: 1, renews: true })
+    for (let month = 2; month <= 13; month++) {
+      clock.advance(30 * DAY_MS)
+      await waitFor(`month ${month}`, async () => (await row('901'))!.cumulative_months === month)
+    }
+    await settle()
+    const renewed = await row('901')
+    expect(renewed).toMatchObject({ status: 'active', cumulative_months: 13, streak_months: 13 })
+    expect(renewed!.current_period_end.getTime()).toBe(new Date('2026-01-01T00:00:00Z').getTime() + 13 * 30 * DAY_MS)
+    const paid = await paymentsOf('901')
+    expect(paid).toHaveLength(13)
+    expect(paid.filter((p) => p.details.renewal === true)).toHaveLength(12)
+    const events = (await outboxOf<{ user_id: string; cumulative_months: number; version: number }>(sql(), 'subscriptions.subscription_renewed.v1')).filter(
+      (e) => e.user_id === '901',
+    )
+    expect(events.map((e) => e.cumulative_months)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+    expect(events.map((e) => e.version)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+  }, 60_000)
+
+  test('a canceled subscription keeps access until its period ends, then ends (canceled), not before', async () => {
+    expect((await subscribe(t, tokens['902']!, { broadcaster_id: CHANNEL, tier: '1000' })).status).toBe(201)
+    const canceled = await t.request(`/api/subscriptions?broadcaster_id=${CHANNEL}`, { method: 'DELETE', token: tokens['902'] })
+    expect(canceled.status).toBe(200)
+    expect(((await canceled.json()) as { data: { renews: boolean; status: string }[] }).data[0]).toMatchObject({ renews: false, status: 'active' })
+    clock.advance(30 * DAY_MS - 60_000)
+    await settle()
+    expect(await row('902')).toMatchObject({ status: 'active', cumulative_months: 1 })
+    expect((await t.request(`/api/subscriptions/user?broadcaster_id=${CHANNEL}&user_id=902`, { token: tokens['902'] })).status).toBe(200)
+    clock.advance(60_000)
+    await waitFor('the end of the period', async () => (await row('902'))!.status === 'ended')
+    expect(await row('902')).toMatchObject({ end_reason: 'canceled', cumulative_months: 1 })
+    expect(await paymentsOf('902')).toHaveLength(1)
+    const ended = (await outboxOf<{ user_id: string; reason: string }>(sql(), 'subscriptions.subscription_ended.v1')).filter((e) => e.user_id === '902')
+    expect(ended.map((e) => e.reason)).toEqual(['canceled'])
+    expect((await t.request(`/api/subscriptions/user?broadcaster_id=${CHANNEL}&user_id=902`, { token: tokens['902'] })).status).toBe(404)
+  })
+
+  test('the streak starts again after a lapse; cumulative months count on', async () => {
+    expect((await subscribe(t, tokens['903']!, { broadcaster_id: CHANNEL, tier: '1000' })).status).toBe(201)
+    clock.advance(30 * DAY_MS)
+    await waitFor('a renewal', async () => (await row('903'))!.cumulative_months === 2)
+    expect((await t.request(`/api/subscriptions?broadcaster_id=${CHANNEL}`, { method: 'DELETE', token: tokens['903'] })).status).toBe(200)
+    clock.advance(30 * DAY_MS)
+    await waitFor('the lapse', async () => (await row('903'))!.status === 'ended')
+    clock.advance(5 * DAY_MS)
+    const again = await subscribe(t, tokens['903']!, { broadcaster_id: CHANNEL, tier: '1000', message: 'back!' })
+    expect(again.status).toBe(201)
+    expect(await row('903')).toMatchObject({ status: 'active', cumulative_months: 3, streak_months: 1, renews: true })
+    const started = (await outboxOf<{ user_id: string; cumulative_months: number; streak_months: number; message: string }>(
+      sql(),
+      'subscriptions.subscription_started.v1',
+    )).filter((e) => e.user_id === '903')
+    expect(started.map((e) => [e.cumulative_months, e.streak_months, e.message])).toEqual([
+      [1, 1, ''],
+      [3, 1, 'back!'],
+    ])
+  })
+
+  test('a tier change and a price change apply at the next renewal, not before', async () => {
+    expect((await subscribe(t, tokens['904']!, { broadcaster_id: CHANNEL, tier: '1000' })).status).toBe(201)
+    const changed = await t.request(`/api/subscriptions?broadcaster_id=${CHANNEL}`, { method: 'PATCH', token: tokens['904'], json: { tier: '3000' } })
+    expect(changed.status).toBe(200)
+    expect(((await changed.json()) as { data: { tier: string; next_tier: string }[] }).data[0]).toMatchObject({ tier: '1000', next_tier: '3000' })
+    const priced = await t.request(`/api/subscriptions/tiers?broadcaster_id=${CHANNEL}&tier=3000`, {
+      method: 'PATCH',
+      token: tokens[CHANNEL],
+      json: { price: 1999 },
+    })
+    expect(priced.status).toBe(200)
+    expect(await row('904')).toMatchObject({ tier: '1000', next_tier: '3000' })
+    clock.advance(30 * DAY_MS)
+    await waitFor('the renewal', async () => (await row('904'))!.cumulative_months === 2)
+    expect(await row('904')).toMatchObject({ tier: '3000', next_tier: null, streak_months: 2 })
+    expect((await paymentsOf('904')).map((p) => p.amount)).toEqual([499, 1999])
+    const tierChanges = (await outboxOf<{ user_id: string; tier: string; from_tier: string }>(sql(), 'subscriptions.subscription_tier_changed.v1')).filter(
+      (e) => e.user_id === '904',
+    )
+    expect(tierChanges.map((e) => [e.from_tier, e.tier])).toEqual([['1000', '3000']])
+  })
+
+  test('subscribing to yourself is refused, and so is a second subscription that renews already', async () => {
+    const self = await subscribe(t, tokens[CHANNEL]!, { broadcaster_id: CHANNEL, tier: '1000' })
+    expect(self.status).toBe(400)
+    expect(((await self.json()) as { type: string }).type).toBe(problemType('subscription.own_channel'))
+    expect((await subscribe(t, tokens['905']!, { broadcaster_id: CHANNEL, tier: '2000' })).status).toBe(201)
+    expect((await subscribe(t, tokens['905']!, { broadcaster_id: CHANNEL, tier: '2000' })).status).toBe(409)
+    expect(await paymentsOf('905')).toHaveLength(1)
+  })
+})
