@@ -14,7 +14,7 @@ let f: ChatFixture
 beforeAll(async () => {
   f = await startChat({ CHAT_EMOTE_MAX_BYTES: String(MAX_BYTES) })
 }, 60_000)
-afterAll(() => f.close())
+afterAll(() => f.close(), 30_000)
 
 /** A real PNG of `width`×`height` transparent pixels. */
 function png(width: number, height = width, padding = 0): Uint8Array {
