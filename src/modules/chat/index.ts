@@ -20,6 +20,8 @@ import { createChatHistory } from './history.ts'
 import { historyRoutes } from './history.routes.ts'
 import { streamSessionsProjection } from './stream-sessions.ts'
 import { createSubscribers, subscribersProjection } from './subscribers.ts'
+import { createChatModeration } from './chat-moderation.ts'
+import { followProjection } from './follows.ts'
 
 /** Real-time chat speaking Twitch's IRC over WebSocket at `/`, with its moderation and REST. */
 export const chat = defineModule({
@@ -28,23 +30,35 @@ export const chat = defineModule({
   websocket: '/',
   migrations: resolve(import.meta.dir, '../../../migrations/chat'),
   produces: chatEvents,
-  consumes: { ...chatUsersProjection, ...subscribersProjection, ...announcementsConsumed, ...streamSessionsProjection },
+  consumes: { ...chatUsersProjection, ...subscribersProjection, ...announcementsConsumed, ...streamSessionsProjection, ...followProjection },
   problems: CHAT_PROBLEMS,
   settings: chatSettings,
-  create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, authenticated }) {
+  create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, authenticated, rateLimiter }) {
     const fanout = createFanout(sockets, pubsub, metrics.registry)
     const store = createMessageStore(database, log)
     const emotes = createEmotes(database, pubsub)
     const activity = createActivity(database)
+    const users = createChatUsers(database)
+    const moderation = createChatModeration({
+      database,
+      pubsub,
+      fanout,
+      rateLimiter,
+      users,
+      registry: metrics.registry,
+      authenticated,
+      storeIntervalMs: settings.CHAT_STORE_INTERVAL_MS,
+    })
     const services: ChatServices = {
       ...defaultServices,
+      ...moderation.services,
       emotes: emotes.emotesTag,
       subscriber: createSubscribers(database).subscriberOf,
       count: activity.count,
     }
     const server = createChatServer({
       settings,
-      users: createChatUsers(database),
+      users,
       services,
       fanout,
       store,
@@ -57,12 +71,14 @@ export const chat = defineModule({
       routes: createRouter()
         .route('/', chatTokenRoutes(authenticated))
         .route('/', emoteRoutes(emotes, authenticated, settings.CHAT_EMOTE_MAX_BYTES))
-        .route('/', historyRoutes(createChatHistory(database), authenticated)),
+        .route('/', historyRoutes(createChatHistory(database), authenticated))
+        .route('/', moderation.routes),
       sockets: server.sockets,
       jobs: [
         { name: 'chat-messages-store', everyMs: settings.CHAT_STORE_INTERVAL_MS, run: () => store.flush() },
         { name: 'chat-notices', everyMs: settings.CHAT_NOTICE_INTERVAL_MS, run: () => deliverNotices(database, fanout) },
         { name: 'chat-activity', everyMs: settings.CHAT_ACTIVITY_FLUSH_MS, run: () => activity.flush() },
+        ...moderation.jobs,
       ],
       start: async () => server.keepAlive(),
       // After the sockets closed (RECONNECT sent): the lines under way finish, then the last batch is written.
@@ -73,6 +89,7 @@ export const chat = defineModule({
         // The running minute too: its counts would be lost with the process.
         await activity.flush({ all: true })
         emotes.close()
+        moderation.close()
         fanout.close()
       },
     }
