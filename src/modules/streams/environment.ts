@@ -62,8 +62,6 @@ export const streamsSettings = z.object({
   STREAMS_THUMBNAIL_INTERVAL_MS: wholeNumber('milliseconds', 200, 3_600_000).default(180_000),
   /** A raid's countdown, during which it can be canceled (Twitch: about 90 s). */
   STREAMS_RAID_COUNTDOWN_SECONDS: wholeNumber('seconds', 0, 600).default(90),
-  /** Where viewers fetch HLS: `<base>/<login>/index.m3u8`. */
-  STREAMS_HLS_BASE_URL: z.string().min(1).default('/hls'),
 })
 export type StreamsSettings = z.infer<typeof streamsSettings>
 
