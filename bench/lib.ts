@@ -218,7 +218,8 @@ export async function wrk(
     ...(options.script ? ['-s', resolve(BENCH, 'wrk', options.script)] : []),
     url,
   ]
-  const proc = Bun.spawn(args, { stdout: 'pipe', stderr: 'pipe' })
+  // The environment as it is now: the wrk scripts read what a figure set in it (seed sizes, files).
+  const proc = Bun.spawn(args, { stdout: 'pipe', stderr: 'pipe', env: { ...process.env } })
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()])
   await proc.exited
   if (proc.exitCode !== 0) throw new Error(`wrk failed (${proc.exitCode}): ${err}\n${out}`)
