@@ -4,7 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { subscriptions } from '../../src/modules/subscriptions/index.ts'
+import { pruneWebhookEvents } from '../../src/modules/subscriptions/payments/webhook.ts'
+import { createModuleDatabase } from '../../src/platform/db/database.ts'
 import { problemType } from '../../src/platform/http/problem.ts'
+import { createMetrics } from '../../src/platform/metrics.ts'
 import { databaseDigest } from '../../src/platform/testing/database-digest.ts'
 import { publishedEvents } from '../../src/platform/testing/events.ts'
 import type { TestPlatform } from '../../src/platform/testing/harness.ts'
@@ -221,5 +224,22 @@ describe('the Stripe webhook', () => {
     }
     expect(await databaseDigest(t.sql.subscriptions!)).toBe(before)
     expect((await paymentOf(s)).status).toBe('pending')
+  })
+
+  test('event ids are kept 30 days (Stripe retries for 3), then pruned', async () => {
+    const s = await checkout()
+    const old = stripeEvents.completed(s)
+    expect(await send(old)).toBe('applied')
+    await t.sql.subscriptions!`update stripe_webhook_events set received_at = now() - interval '31 days' where event_id = ${old.id}`
+    const database = createModuleDatabase({ module: 'subscriptions', url: t.databaseUrls.subscriptions!, poolMax: 1, queryDuration: createMetrics().queryDuration })
+    try {
+      expect(await pruneWebhookEvents(database)).toBe(1)
+    } finally {
+      await database.close()
+    }
+    const [left] = await t.sql.subscriptions!<{ n: number }[]>`select count(*)::int as n from stripe_webhook_events where event_id = ${old.id}`
+    expect(left!.n).toBe(0)
+    const [kept] = await t.sql.subscriptions!<{ n: number }[]>`select count(*)::int as n from stripe_webhook_events`
+    expect(kept!.n).toBeGreaterThan(0)
   })
 })

@@ -58,6 +58,7 @@ export const subscriptions = defineModule({
           singleton: true,
           run: renewals({ ...sales, clock, log: log.child({ job: 'renewals' }) }),
         },
+        ...payments.jobs,
       ],
     }
   },

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { Logger } from 'pino'
 import type { ModuleDatabase } from '../../../platform/db/database.ts'
 import type { AppEnv } from '../../../platform/http/env.ts'
+import type { Job } from '../../../platform/jobs/job.ts'
 import { createRouter } from '../../../platform/http/router.ts'
 import type { SubscriptionsSettings } from '../environment.ts'
 import type { Checkout, Fulfilments } from '../purchases.ts'
@@ -10,7 +11,7 @@ import { createDonations, donationFulfilment } from './donations.ts'
 import { donationRoutes } from './donations.routes.ts'
 import { createPaymentLedger } from './payments.ts'
 import { stripeClient } from './stripe-client.ts'
-import { stripeWebhook } from './webhook.ts'
+import { pruneWebhookEvents, stripeWebhook } from './webhook.ts'
 import { webhookRoutes } from './webhook.routes.ts'
 
 export { pay, PaymentView, type PaymentAnswer } from './pay.ts'
@@ -29,9 +30,9 @@ type PaymentsContext = {
  * the module), Stripe's webhook, and the donation routes.
  * @example
  * const payments = createPayments({ settings, database, log, authenticated, fulfilments: { subscription, gift } })
- * routes.route('/', payments.routes); sell(payments.checkout)
+ * routes.route('/', payments.routes); jobs.push(...payments.jobs); sell(payments.checkout)
  */
-export function createPayments(context: PaymentsContext): { checkout: Checkout; routes: ReturnType<typeof createRouter> } {
+export function createPayments(context: PaymentsContext): { checkout: Checkout; routes: ReturnType<typeof createRouter>; jobs: Job[] } {
   const { settings, database, log, authenticated } = context
   const ledger = createPaymentLedger({ ...context.fulfilments, donation: donationFulfilment })
   const checkout =
@@ -47,5 +48,6 @@ export function createPayments(context: PaymentsContext): { checkout: Checkout; 
   const routes = createRouter()
     .route('/', webhookRoutes(webhook, authenticated))
     .route('/', donationRoutes({ database, checkout, donations: createDonations(database) }, authenticated))
-  return { checkout, routes }
+  const jobs: Job[] = [{ name: 'stripe-webhook-events', everyMs: 3_600_000, singleton: true, run: async () => void (await pruneWebhookEvents(database)) }]
+  return { checkout, routes, jobs }
 }

@@ -122,3 +122,12 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, o
 }
 
 export type StripeWebhook = ReturnType<typeof stripeWebhook>
+
+/**
+ * Forgets Stripe event ids older than 30 days, ten times the 3 days Stripe keeps retrying a
+ * delivery, so a redelivery always finds its id; a job of the module's.
+ */
+export async function pruneWebhookEvents(database: ModuleDatabase): Promise<number> {
+  const pruned = await database.sql`delete from stripe_webhook_events where received_at < now() - interval '30 days'`
+  return pruned.count
+}
