@@ -9,6 +9,7 @@ import tmi from 'tmi.js'
 import type { SubscriptionsEvent } from '../../src/contracts/subscriptions.ts'
 import { chat } from '../../src/modules/chat/index.ts'
 import { deliver } from '../../src/platform/testing/events.ts'
+import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { startChat, type ChatFixture } from './core-fixture.ts'
 
 let f: ChatFixture
@@ -29,7 +30,7 @@ beforeAll(async () => {
   f = await startChat({ CHAT_NOTICE_INTERVAL_MS: '50' })
   caster = await f.user('noticecaster', 'NoticeCaster')
   reader = new tmi.Client(options('noticecaster'))
-  for (const event of ['subscription', 'resub', 'subgift', 'submysterygift', 'raided', 'redeem', 'message'] as const) {
+  for (const event of ['subscription', 'resub', 'subgift', 'submysterygift', 'raided', 'redeem', 'message', 'usernotice'] as const) {
     reader.on(event as 'message', (...args: unknown[]) => void heard.push({ event, args }))
   }
   await reader.connect()
@@ -229,4 +230,35 @@ describe('the subscribers projection, as badges show it', () => {
       await sender.disconnect().catch(() => {})
     }
   }, 30_000)
+})
+
+describe('POST /api/chat/announcements (Helix "Send Chat Announcement")', () => {
+  test("the broadcaster's announcement is a USERNOTICE announcement in the room, in its colour; others are refused", async () => {
+    const token = await accessTokenFor(f.t, caster, [], { login: 'noticecaster' })
+    const announce = (as: string, moderatorId: string, json: unknown) =>
+      f.t.request(`/api/chat/announcements?broadcaster_id=${caster}&moderator_id=${moderatorId}`, { method: 'POST', token: as, json })
+    expect((await announce(token, caster, { message: 'Stream starts in 5!', color: 'blue' })).status).toBe(204)
+    const [msgId, channel, tags, message] = (await next('usernotice')) as [string, string, Record<string, string>, string]
+    expect({ msgId, channel, message, color: tags['msg-param-color'], login: tags.login }).toEqual({
+      msgId: 'announcement',
+      channel: '#noticecaster',
+      message: 'Stream starts in 5!',
+      color: 'BLUE',
+      login: 'noticecaster',
+    })
+
+    const viewer = await f.user('plainviewer')
+    const viewerToken = await accessTokenFor(f.t, viewer, [], { login: 'plainviewer' })
+    for (const [as, moderatorId, json, status] of [
+      [viewerToken, viewer, { message: 'hi' }, 403],
+      [viewerToken, caster, { message: 'hi' }, 403],
+      [token, caster, { message: '' }, 400],
+      [token, caster, { message: 'x'.repeat(501) }, 400],
+      [token, caster, { message: 'hi', color: 'pink' }, 400],
+      [token, caster, { message: 'hi', extra: 1 }, 400],
+    ] as const) {
+      const res = await announce(as, moderatorId, json)
+      expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({ status, type: 'application/problem+json' })
+    }
+  })
 })

@@ -75,6 +75,8 @@ export function createChatModeration(deps: {
     services,
     routes,
     jobs,
+    /** For other chat routes that only moderators may call (announcements). */
+    requireModerator: moderation.requireModerator,
     close: () => {
       roles.close()
       settings.close()

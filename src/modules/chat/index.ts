@@ -14,6 +14,7 @@ import { createFanout } from './fanout.ts'
 import { createMessageStore } from './message-store.ts'
 import { createActivity } from './activity.ts'
 import { announcementsConsumed, deliverNotices } from './announcements.ts'
+import { announcementRoutes } from './announcements.routes.ts'
 import { createEmotes } from './emotes.ts'
 import { emoteRoutes } from './emotes.routes.ts'
 import { createChatHistory } from './history.ts'
@@ -72,7 +73,8 @@ export const chat = defineModule({
         .route('/', chatTokenRoutes(authenticated))
         .route('/', emoteRoutes(emotes, authenticated, settings.CHAT_EMOTE_MAX_BYTES))
         .route('/', historyRoutes(createChatHistory(database), authenticated))
-        .route('/', moderation.routes),
+        .route('/', moderation.routes)
+        .route('/', announcementRoutes({ users, moderation, fanout }, authenticated)),
       sockets: server.sockets,
       jobs: [
         { name: 'chat-messages-store', everyMs: settings.CHAT_STORE_INTERVAL_MS, run: () => store.flush() },
