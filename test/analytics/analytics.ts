@@ -27,9 +27,10 @@ export async function analyticsPlatform(env: Record<string, string> = {}): Promi
   })
 }
 
-/** Analytics' inbox and its sessions and rollups, on a pool of the test's own. */
-export function analyticsParts(t: TestPlatform) {
-  const database: ModuleDatabase = createModuleDatabase({ module: 'analytics', url: t.databaseUrls.analytics!, poolMax: 4, queryDuration: createMetrics().queryDuration })
+/** Analytics' inbox and its sessions and rollups, on a pool of the test's own (on a test platform's database, or at `url`). */
+export function analyticsParts(source: TestPlatform | string) {
+  const url = typeof source === 'string' ? source : source.databaseUrls.analytics!
+  const database: ModuleDatabase = createModuleDatabase({ module: 'analytics', url, poolMax: 4, queryDuration: createMetrics().queryDuration })
   const inbox = createInbox({
     module: 'analytics',
     database,
