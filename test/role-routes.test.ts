@@ -24,6 +24,8 @@ const ROLE_POLICY: Record<string, Role[]> = {
   createGame: ['admin'],
   updateGame: ['admin'],
   deleteGame: ['admin'],
+  getPlatformAnalytics: ['admin'],
+  getPlatformRevenue: ['admin'],
 }
 
 type Parameter = { name: string; in: string; schema?: { enum?: string[] } }
