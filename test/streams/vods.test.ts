@@ -85,6 +85,19 @@ describe.skipIf(!tools)('remuxing', () => {
     expect(listed.data).toEqual([expect.objectContaining({ duration: '3s' })])
     const id = listed.data[0]!.id
 
+    // Its thumbnail: a JPEG of the size asked for, from the VOD's first frame.
+    const thumbnailUrl = (listed.data[0] as unknown as { thumbnail_url: string }).thumbnail_url
+    expect(thumbnailUrl).toBe(`/api/videos/${id}/thumbnails/%{width}x%{height}.jpg`)
+    const jpeg = await t.request(thumbnailUrl.replace('%{width}', '120').replace('%{height}', '90'))
+    expect(jpeg.status).toBe(200)
+    expect(jpeg.headers.get('content-type')).toBe('image/jpeg')
+    const thumbnailFile = join(root, 'thumbnail.jpg')
+    await Bun.write(thumbnailFile, await jpeg.arrayBuffer())
+    const probedSize = Bun.spawnSync([tools!.ffprobe, '-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', thumbnailFile])
+    expect(probedSize.stdout.toString().trim()).toBe('120,90')
+    expect((await t.request(`/api/videos/${id}/thumbnails/8x8.jpg`)).status).toBe(400)
+    expect((await t.request(`/api/videos/99999/thumbnails/120x90.jpg`)).status).toBe(404)
+
     // Players seek with Range: the bytes asked for, 206 with Content-Range.
     const url = `/api/videos/${id}/file`
     const whole = await t.request(url)
@@ -118,6 +131,7 @@ describe.skipIf(!tools)('remuxing', () => {
     expect(readdirSync(join(root, 'media', 'vods'))).toEqual([])
     expect(existsSync(join(root, 'recordings', bobFile))).toBe(false)
     expect((await t.request(`/api/videos/${id}/file`)).status).toBe(404)
+    expect((await t.request(`/api/videos/${id}/thumbnails/120x90.jpg`)).status).toBe(404)
   }, 30_000)
 })
 

@@ -9,7 +9,8 @@ import { createRouter } from '../../platform/http/router.ts'
 import type { Directory, LiveStream } from './directory.ts'
 import { streamsError } from './errors.ts'
 import { Id } from './ids.ts'
-import { MAX_THUMBNAIL_SIDE, type Thumbnails } from './thumbnails.ts'
+import { jpegResponse, ThumbnailFile, thumbnailSize } from './thumbnail-size.ts'
+import type { Thumbnails } from './thumbnails.ts'
 
 /** A live stream with Helix's field names ("Get Streams"). */
 const StreamView = z
@@ -105,24 +106,17 @@ export function streamRoutes(directory: Directory, thumbnails: Thumbnails, authe
       tags: ['streams'],
       summary: 'A live stream’s thumbnail at the size asked for (`thumbnail_url` with {width} and {height} filled in)',
       request: {
-        params: z.object({
-          login: z.string().regex(/^[a-z0-9_]{1,25}$/, 'a login'),
-          size: z.string().regex(/^[1-9][0-9]{0,3}x[1-9][0-9]{0,3}\.jpg$/, '<width>x<height>.jpg').openapi({ example: '440x248.jpg' }),
-        }),
+        params: z.object({ login: z.string().regex(/^[a-z0-9_]{1,25}$/, 'a login'), size: ThumbnailFile }),
       },
       responses: { 200: { description: 'image/jpeg', content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problemResponses(400, 404) },
     }),
     async (c) => {
       const { login, size } = c.req.valid('param')
-      const [, width, height] = /^(\d+)x(\d+)\.jpg$/.exec(size)!
-      const [w, h] = [Number(width), Number(height)]
-      if (w > MAX_THUMBNAIL_SIDE || h > MAX_THUMBNAIL_SIDE || w < 16 || h < 16) {
-        throw new Problem(400, `Invalid path parameter: file: width and height are 16 to ${MAX_THUMBNAIL_SIDE}`, { code: 'request.invalid' })
-      }
-      const path = await thumbnails.file(login, w, h)
+      const { width, height } = thumbnailSize(size)
+      const path = await thumbnails.file(login, width, height)
       if (!path) throw streamsError('thumbnail.not_found', 'No thumbnail for this stream yet')
-      const file = Bun.file(path)
-      return c.body(file.stream(), 200, { 'content-type': 'image/jpeg', 'content-length': String(file.size), 'cache-control': 'max-age=60' })
+      const jpeg = jpegResponse(path)
+      return c.body(jpeg.body, 200, jpeg.headers)
     },
   )
 

@@ -4,9 +4,6 @@ import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { playlistSegments } from './clips.ts'
 import type { Media } from './media.ts'
 
-/** The largest side a thumbnail may be asked for. */
-export const MAX_THUMBNAIL_SIDE = 1920
-
 export type Thumbnails = {
   /** Takes a still of every live stream from its newest HLS segment; how many. */
   capture: () => Promise<number>
@@ -50,13 +47,22 @@ export function createThumbnails(database: ModuleDatabase, media: Media, dirs: {
       if (failed.length > 0) throw new Error(`thumbnails failed for ${failed.join('; ')}`)
       return taken
     },
-    file: async (login, width, height) => {
-      const source = await stat(still(login)).catch(() => undefined)
-      if (!source) return undefined
-      const sized = join(dir, `${login}-${width}x${height}.jpg`)
-      const made = await stat(sized).catch(() => undefined)
-      if (!made || made.mtimeMs < source.mtimeMs) await media.still(still(login), sized, { width, height })
-      return sized
-    },
+    file: (login, width, height) => sizedStill(media, still(login), { width, height }),
   }
+}
+
+/**
+ * The JPEG `still` scaled to `size`, beside it as `<still>-<w>x<h>.jpg`, made again only when
+ * the still is newer; undefined when there is no still.
+ *
+ * @example
+ * await sizedStill(media, 'media/vods/7.jpg', { width: 320, height: 180 }) // 'media/vods/7-320x180.jpg'
+ */
+export async function sizedStill(media: Media, still: string, size: { width: number; height: number }): Promise<string | undefined> {
+  const source = await stat(still).catch(() => undefined)
+  if (!source) return undefined
+  const sized = `${still.replace(/\.jpg$/, '')}-${size.width}x${size.height}.jpg`
+  const made = await stat(sized).catch(() => undefined)
+  if (!made || made.mtimeMs < source.mtimeMs) await media.still(still, sized, size)
+  return sized
 }

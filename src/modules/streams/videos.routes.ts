@@ -9,6 +9,7 @@ import { createRouter } from '../../platform/http/router.ts'
 import { streamsError } from './errors.ts'
 import { Id } from './ids.ts'
 import { MP4_RESPONSES, servedMp4 } from './media-file.ts'
+import { jpegResponse, ThumbnailFile, thumbnailSize } from './thumbnail-size.ts'
 import type { Vod, Vods } from './vods.ts'
 
 /** Helix's duration text: `1h2m3s`, `3m21s`, `8s`. */
@@ -31,7 +32,7 @@ const VideoView = z
     created_at: z.string().openapi({ format: 'date-time' }),
     published_at: z.string().openapi({ format: 'date-time' }),
     url: z.string().openapi({ description: 'The MP4 (faststart), served here' }),
-    thumbnail_url: z.string(),
+    thumbnail_url: z.string().openapi({ example: '/api/videos/7/thumbnails/%{width}x%{height}.jpg', description: 'Helix’s %{width} and %{height} to fill in' }),
     viewable: z.literal('public'),
     view_count: z.number().int(),
     language: z.string(),
@@ -52,7 +53,7 @@ const toView = (vod: Vod): z.infer<typeof VideoView> => ({
   created_at: vod.createdAt.toISOString(),
   published_at: (vod.publishedAt ?? vod.createdAt).toISOString(),
   url: `/api/videos/${vod.id}/file`,
-  thumbnail_url: '',
+  thumbnail_url: `/api/videos/${vod.id}/thumbnails/%{width}x%{height}.jpg`,
   viewable: 'public',
   view_count: vod.viewCount,
   language: vod.language,
@@ -130,6 +131,26 @@ export function videoRoutes(vods: Vods, authenticated: MiddlewareHandler<AppEnv>
       const answer = await servedMp4(await vods.fileOf(id), c.req.header('range'), () => vods.played(id))
       if (!answer) throw streamsError('video.not_found', 'No ready VOD with this id')
       return c.body(answer.body, answer.status, answer.headers)
+    },
+  )
+
+  router.openapi(
+    route({
+      auth: 'none',
+      operationId: 'getVideoThumbnail',
+      method: 'get',
+      path: '/api/videos/{id}/thumbnails/{size}',
+      tags: ['videos'],
+      summary: 'The VOD’s thumbnail at the size asked for (`thumbnail_url` with %{width} and %{height} filled in)',
+      request: { params: z.object({ id: Id, size: ThumbnailFile }) },
+      responses: { 200: { description: 'image/jpeg', content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problemResponses(400, 404) },
+    }),
+    async (c) => {
+      const { id, size } = c.req.valid('param')
+      const path = await vods.thumbnail(id, thumbnailSize(size))
+      if (!path) throw streamsError('thumbnail.not_found', 'No thumbnail for this VOD')
+      const jpeg = jpegResponse(path)
+      return c.body(jpeg.body, 200, jpeg.headers)
     },
   )
 

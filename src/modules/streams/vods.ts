@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { streamsError } from './errors.ts'
 import type { Media } from './media.ts'
+import { sizedStill } from './thumbnails.ts'
 import { publish } from './publish.ts'
 
 /** A VOD as routes show it. */
@@ -73,6 +74,8 @@ export type Vods = {
   list: (query: { ids: string[]; userId?: string }, first: number, after?: string) => Promise<Vod[]>
   /** The MP4's path, for a ready VOD. */
   fileOf: (id: string) => Promise<string | undefined>
+  /** The VOD's thumbnail at `size` (scaled from the still taken at its remux); undefined without one. */
+  thumbnail: (id: string, size: { width: number; height: number }) => Promise<string | undefined>
   /** A playback of the VOD began: its view_count goes up by one. */
   played: (id: string) => Promise<void>
   /** Deletes the owner's VODs (and their files); the ids that were deleted. */
@@ -96,6 +99,7 @@ export function createVods(
 ): Vods {
   const { sql } = database
   const vodsDir = join(dirs.mediaDir, 'vods')
+  const stillOf = (id: string) => join(vodsDir, `${id}.jpg`)
   const select = sql`
     select v.id::text as id, v.stream_id::text as stream_id, v.broadcaster_id::text as user_id, b.login, b.display_name,
            v.title, v.language, v.status, v.duration_seconds, v.view_count, v.created_at, v.published_at, v.file
@@ -161,6 +165,8 @@ export function createVods(
         await mkdir(vodsDir, { recursive: true })
         await media.remux(join(dirs.recordingsDir, next.recording), output, signal)
         const seconds = Math.round(await media.duration(output))
+        // Its thumbnail: the first frame. A recording without video (audio only) is a VOD all the same.
+        await media.still(output, stillOf(next.id)).catch(() => undefined)
         await database.transaction(async (tx) => {
           const [vod] = await tx.sql<{ stream_id: string; broadcaster_id: string; created_at: Date }[]>`
             update vods set status = 'ready', file = ${file}, duration_seconds = ${seconds}, published_at = now(), failure = null
@@ -177,6 +183,7 @@ export function createVods(
         })
       } catch (error) {
         await rm(output, { force: true })
+        await rm(stillOf(next.id), { force: true })
         if (signal?.aborted) throw error
         await fail(next.id, error)
         return 'failed'
@@ -193,6 +200,10 @@ export function createVods(
             ${after ? sql`and v.id < ${after}::bigint` : sql``}
           order by v.id desc limit ${first + 1}`
       ).map(toVod),
+    thumbnail: async (id, size) => {
+      const [ready] = await sql`select 1 from vods where id = ${id}::bigint and status = 'ready'`
+      return ready ? sizedStill(media, stillOf(id), size) : undefined
+    },
     played: async (id) => {
       await sql`update vods set view_count = view_count + 1 where id = ${id}::bigint`
     },
@@ -204,8 +215,11 @@ export function createVods(
       const rows = await sql<{ id: string; file: string | null; recording: string }[]>`
         delete from vods where id = any(${ids}::bigint[]) and broadcaster_id = ${ownerId}::bigint
         returning id::text as id, file, recording`
+      const files = rows.length > 0 ? await readdir(vodsDir).catch(() => [] as string[]) : []
       for (const row of rows) {
         if (row.file) await rm(join(vodsDir, row.file), { force: true })
+        // The still and the sizes scaled from it.
+        for (const name of files.filter((n) => n === `${row.id}.jpg` || n.startsWith(`${row.id}-`))) await rm(join(vodsDir, name), { force: true })
         await rm(join(dirs.recordingsDir, row.recording), { force: true })
       }
       return rows.map((r) => r.id)
