@@ -7,6 +7,7 @@ import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { subscriptions } from '../../src/modules/subscriptions/index.ts'
 import { subscriptionsPlatform } from './channel-points.ts'
 import { signatureOf } from './payments-stripe.ts'
+import { register } from './subscribers.ts'
 
 let t: TestPlatform
 let owner = ''
@@ -31,6 +32,7 @@ beforeAll(async () => {
   owner = await accessTokenFor(t, '700')
   fan = await accessTokenFor(t, '701')
   other = await accessTokenFor(t, '702')
+  await register(t, '700')
 })
 afterAll(() => t.close())
 
@@ -54,6 +56,14 @@ describe('donations (dev provider)', () => {
     expect(events.at(-1)!.payload).toMatchObject({ user_id: null, amount: 2000 })
     const page = (await (await t.request('/api/subscriptions/donations?broadcaster_id=700', { token: owner })).json()) as Page
     expect(page.data[0]).toMatchObject({ user_id: null, amount: 2000, status: 'received' })
+  })
+
+  test('a channel nobody knows is a 404 that writes nothing', async () => {
+    const before = [await count('payments'), await count('donations'), await count('outbox')]
+    const res = await donate(fan, { amount: 500, currency: 'USD' }, undefined, '799')
+    expect(res.status).toBe(404)
+    expect(((await res.json()) as { type: string }).type).toBe(problemType('subscription.channel_not_found'))
+    expect([await count('payments'), await count('donations'), await count('outbox')]).toEqual(before)
   })
 
   test('bounds per currency, a message of at most 500 visible characters, known currencies only: 400s that write nothing', async () => {

@@ -9,6 +9,7 @@ import { harmOf } from '../../src/platform/testing/harm.ts'
 import type { TestPlatform } from '../../src/platform/testing/harness.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { subscriptionsPlatform } from './channel-points.ts'
+import { register } from './subscribers.ts'
 import { signatureOf, stripeSettings, stripeStandIn } from './payments-stripe.ts'
 
 let t: TestPlatform
@@ -20,6 +21,7 @@ beforeAll(async () => {
   stripe = stripeStandIn()
   t = await subscriptionsPlatform({ ...stripeSettings(stripe.url) })
   fan = await accessTokenFor(t, '901')
+  await register(t, '900')
   const res = await t.request('/api/subscriptions/donations?broadcaster_id=900', { method: 'POST', token: fan, json: { amount: 500, currency: 'USD' } })
   paymentId = ((await res.json()) as { data: { payment_id: string }[] }).data[0]!.payment_id
 }, 30_000)

@@ -15,6 +15,7 @@ import { subscriptions } from '../../src/modules/subscriptions/index.ts'
 import { loadOrCreateSigningKeys } from '../../src/platform/auth/keys.ts'
 import { createAccessTokenSigner } from '../../src/platform/auth/tokens.ts'
 import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
+import { deliver as deliverEvent } from '../../src/platform/testing/events.ts'
 import { startPrivateRedis, type PrivateRedis } from '../../src/platform/testing/private-redis.ts'
 import { freePort, startApp, type AppProcess } from '../../src/platform/testing/processes.ts'
 import { signatureOf, stripeEvents, stripeSettings, stripeStandIn } from './payments-stripe.ts'
@@ -63,6 +64,9 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     ...stripeSettings(stripe.url),
   }
+  // The channel, as users' registration reaches subscriptions.
+  const registered = { user_id: '1000', login: 'channel', display_name: 'Channel', created_at: new Date().toISOString(), version: 1 }
+  await deliverEvent({ databaseUrls: { subscriptions: database.url } }, subscriptions, 'users.registered.v1', registered)
   app = await start()
   cleanups.push(() => app && kill(app))
 }, 60_000)

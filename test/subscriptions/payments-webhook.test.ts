@@ -13,6 +13,7 @@ import { publishedEvents } from '../../src/platform/testing/events.ts'
 import type { TestPlatform } from '../../src/platform/testing/harness.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { subscriptionsPlatform } from './channel-points.ts'
+import { register } from './subscribers.ts'
 import { signatureOf, stripeEvents, stripeSettings, stripeStandIn, type StandInSession } from './payments-stripe.ts'
 
 let t: TestPlatform
@@ -70,6 +71,7 @@ beforeAll(async () => {
   t = await subscriptionsPlatform({ DB_POOL_MAX: '20', ...stripeSettings(stripe.url) })
   fan = await accessTokenFor(t, '801')
   owner = await accessTokenFor(t, '800')
+  await register(t, '800')
 }, 30_000)
 afterAll(async () => {
   await t.close()

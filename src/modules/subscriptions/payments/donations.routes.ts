@@ -89,11 +89,12 @@ export function donationRoutes(
         headers: IdempotencyKeyHeader,
         body: { content: { 'application/json': { schema: Donate } }, required: true },
       },
-      responses: { 201: json(data(PaymentView), 'The payment (the first one, for a retried Idempotency-Key)'), ...problemResponses(400, 422, 502) },
+      responses: { 201: json(data(PaymentView), 'The payment (the first one, for a retried Idempotency-Key)'), ...problemResponses(400, 404, 422, 502) },
     }),
     async (c) => {
       const body = c.req.valid('json')
       checkDonationAmount(body.amount, body.currency)
+      await donations.requireChannel(c.req.valid('query').broadcaster_id)
       const details: DonationDetails = { message: body.message, is_anonymous: body.is_anonymous }
       const { payment, replayed } = await pay(
         database,

@@ -88,6 +88,12 @@ export type LeaderboardEntry = { user_id: string; rank: number; score: number }
 export function createDonations(database: ModuleDatabase) {
   const { sql } = database
   return {
+    /** `subscription.channel_not_found` unless the users projection knows the broadcaster: nobody is paid who does not exist. */
+    async requireChannel(broadcasterId: string): Promise<void> {
+      const [known] = await sql`select 1 from subscription_users where user_id = ${broadcasterId}`
+      if (!known) throw subscriptionsError('subscription.channel_not_found', 'No channel has this broadcaster_id')
+    },
+
     /** `first + 1` rows after `cursor` (`[received_at::text, id]`), newest first, refunds beside. */
     async listOf(broadcasterId: string, first: number, cursor: readonly [string, string] | undefined): Promise<DonationRow[]> {
       return sql<DonationRow[]>`
