@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { parseLine } from '../../src/modules/chat/irc/message.ts'
-import { connectSocket, rawUpgrade } from '../../src/platform/testing/ws-client.ts'
+import { connectSocket, rawUpgrade, type TestSocket } from '../../src/platform/testing/ws-client.ts'
 import { linesOf, startChat, type ChatFixture } from './core-fixture.ts'
 
 let f: ChatFixture
@@ -11,6 +11,12 @@ afterAll(async () => {
   await f.close()
 })
 
+/** The next frame, which must hold exactly one line (ended with CRLF, as every frame is). */
+async function lineOf(ws: TestSocket): Promise<string> {
+  const frame = String(await ws.next())
+  expect(frame.endsWith('\r\n')).toBe(true)
+  return frame.slice(0, -2)
+}
 const has = (text: string) => (frame: unknown) => String(frame).includes(text)
 
 describe('chat over raw IRC lines', () => {
@@ -27,10 +33,10 @@ describe('chat over raw IRC lines', () => {
     const id = await f.user('ada', 'Ada')
     const ws = await connectSocket(`ws://127.0.0.1:${f.port}/`, { protocols: ['irc'] })
     ws.send('CAP LS 302\r\nCAP REQ :twitch.tv/tags twitch.tv/commands\r\n')
-    expect(await ws.next()).toBe(':tmi.twitch.tv CAP * LS :twitch.tv/tags twitch.tv/commands twitch.tv/membership')
-    expect(await ws.next()).toBe(':tmi.twitch.tv CAP * ACK :twitch.tv/tags twitch.tv/commands')
+    expect(await lineOf(ws)).toBe(':tmi.twitch.tv CAP * LS :twitch.tv/tags twitch.tv/commands twitch.tv/membership')
+    expect(await lineOf(ws)).toBe(':tmi.twitch.tv CAP * ACK :twitch.tv/tags twitch.tv/commands')
     ws.send('CAP REQ :twitch.tv/unknown')
-    expect(await ws.next()).toBe(':tmi.twitch.tv CAP * NAK :twitch.tv/unknown')
+    expect(await lineOf(ws)).toBe(':tmi.twitch.tv CAP * NAK :twitch.tv/unknown')
     // tmi.js lowercases the password: so does this client.
     ws.send(`CAP END\r\nPASS ${(await f.password(id, 'ada')).toLowerCase()}\r\nNICK ada\r\nUSER ada 8 * :ada`)
     const lines = linesOf(await ws.next())
@@ -45,7 +51,7 @@ describe('chat over raw IRC lines', () => {
     for (const pass of ['oauth:nonsense', 'oauth:', undefined]) {
       const ws = await connectSocket(`ws://127.0.0.1:${f.port}/`, { protocols: ['irc'] })
       ws.send(`${pass === undefined ? '' : `PASS ${pass}\r\n`}NICK ada`)
-      expect(await ws.next()).toBe(':tmi.twitch.tv NOTICE * :Login authentication failed')
+      expect(await lineOf(ws)).toBe(':tmi.twitch.tv NOTICE * :Login authentication failed')
       expect((await ws.closed).code).toBe(1000)
     }
   })
@@ -53,11 +59,11 @@ describe('chat over raw IRC lines', () => {
   test('PING and PONG exactly as Twitch', async () => {
     const ws = await f.irc('justinfan123')
     ws.send('PING')
-    expect(await ws.next()).toBe('PONG :tmi.twitch.tv')
+    expect(await lineOf(ws)).toBe('PONG :tmi.twitch.tv')
     ws.send('PING :hello there')
-    expect(await ws.next()).toBe(':tmi.twitch.tv PONG tmi.twitch.tv :hello there')
+    expect(await lineOf(ws)).toBe(':tmi.twitch.tv PONG tmi.twitch.tv :hello there')
     ws.send('FROB x')
-    expect(await ws.next()).toBe(':tmi.twitch.tv 421 justinfan123 FROB :Unknown command')
+    expect(await lineOf(ws)).toBe(':tmi.twitch.tv 421 justinfan123 FROB :Unknown command')
   })
 
   test('JOIN: echo, names from <nick>.tmi.twitch.tv, USERSTATE before the full ROOMSTATE; PART; unknown channels', async () => {
@@ -76,8 +82,8 @@ describe('chat over raw IRC lines', () => {
     expect(roomstate.command).toBe('ROOMSTATE')
     expect(roomstate.tags).toMatchObject({ 'room-id': owner, 'subs-only': '0', slow: '0' })
     ws.send('PART #bea\r\nJOIN #nobody_here')
-    expect(await ws.next()).toBe(':cat!cat@cat.tmi.twitch.tv PART #bea')
-    expect(await ws.next()).toBe('@msg-id=msg_channel_suspended :tmi.twitch.tv NOTICE #nobody_here :This channel does not exist or has been suspended.')
+    expect(await lineOf(ws)).toBe(':cat!cat@cat.tmi.twitch.tv PART #bea')
+    expect(await lineOf(ws)).toBe('@msg-id=msg_channel_suspended :tmi.twitch.tv NOTICE #nobody_here :This channel does not exist or has been suspended.')
     // Anonymous: no USERSTATE.
     const anonymous = await f.irc('justinfan9')
     anonymous.send('JOIN #bea')
@@ -91,6 +97,6 @@ describe('chat over raw IRC lines', () => {
     ws.send(`PRIVMSG #a :${'y'.repeat(10_000)}`)
     ws.send('@\r\n:\r\n@a=b\r\n \r\n\u0000\r\n:prefix-only')
     ws.send('PING :still')
-    expect(await ws.waitFor(has('PONG'))).toBe(':tmi.twitch.tv PONG tmi.twitch.tv :still')
+    expect(String(await ws.waitFor(has('PONG'))).trimEnd()).toBe(':tmi.twitch.tv PONG tmi.twitch.tv :still')
   })
 })

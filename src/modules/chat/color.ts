@@ -1,5 +1,5 @@
 import type { ChatContext, ChatSocket } from './chat-context.ts'
-import { noticeLine } from './irc/replies.ts'
+import { noticeLine, send } from './irc/replies.ts'
 
 // The colours Twitch names (any user), as #RRGGBB; hex is open to everyone here (Twitch: Turbo/Prime).
 const NAMED: Record<string, string> = {
@@ -26,10 +26,10 @@ export async function changeColor(context: ChatContext, ws: ChatSocket, channel:
   const wanted = args[0] ?? ''
   const color = NAMED[wanted.toLowerCase()] ?? (/^#[0-9a-f]{6}$/i.test(wanted) ? wanted.toUpperCase() : undefined)
   if (color === undefined) {
-    ws.send(noticeLine(channel, `Usage: "/color <color>" - Change your username color. Color must be in hex (#000000) or one of the following: ${Object.keys(NAMED).join(', ')}.`, 'usage_color'))
+    send(ws, noticeLine(channel, `Usage: "/color <color>" - Change your username color. Color must be in hex (#000000) or one of the following: ${Object.keys(NAMED).join(', ')}.`, 'usage_color'))
     return
   }
   await context.users.setColor(user.id, color)
   user.color = color
-  ws.send(noticeLine(channel, 'Your color has been changed.', 'color_changed'))
+  send(ws, noticeLine(channel, 'Your color has been changed.', 'color_changed'))
 }

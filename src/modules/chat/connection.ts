@@ -1,7 +1,7 @@
 import type { ModuleSockets } from '../../platform/sockets/types.ts'
 import type { ChatConnection, ChatContext, ChatSocket } from './chat-context.ts'
 import { parseLine, type IrcMessage } from './irc/message.ts'
-import { pongLine, serverLine } from './irc/replies.ts'
+import { pongLine, send, serverLine } from './irc/replies.ts'
 import { privmsg } from './messages.ts'
 import { capability, nick, password } from './registration.ts'
 import { join, part } from './rooms.ts'
@@ -18,7 +18,7 @@ const BEFORE_REGISTRATION: Record<string, Handler> = {
   PASS: (_, ws, message) => password(ws, message),
   NICK: nick,
   USER: () => {},
-  PING: (_, ws, message) => void ws.send(pongLine(message.params[0])),
+  PING: (_, ws, message) => send(ws, pongLine(message.params[0])),
   PONG: () => {},
   QUIT: (_, ws) => ws.close(1000, 'quit'),
 }
@@ -53,7 +53,7 @@ async function handle(context: ChatContext, ws: ChatSocket, line: string): Promi
   const handler = (ws.data.registered ? REGISTERED : BEFORE_REGISTRATION)[command]
   if (handler) return handler(context, ws, message)
   // Twitch answers an unknown command with 421 once registered, and ignores it before.
-  if (ws.data.registered) ws.send(serverLine('421', [ws.data.nick!, command, 'Unknown command']))
+  if (ws.data.registered) send(ws, serverLine('421', [ws.data.nick!, command, 'Unknown command']))
 }
 
 export type ChatServer = {
@@ -105,7 +105,7 @@ export function createChatServer(context: ChatContext): ChatServer {
       else if (silent >= 2 * intervalMs) ws.close(1001, 'ping timeout')
       else if (silent >= intervalMs && !ws.data.pinged) {
         ws.data.pinged = true
-        ws.send('PING :tmi.twitch.tv')
+        send(ws, 'PING :tmi.twitch.tv')
       }
     }
   }
@@ -124,7 +124,7 @@ export function createChatServer(context: ChatContext): ChatServer {
           if (line !== '' && line.length <= MAX_LINE_LENGTH) enqueue(ws, line)
         }
       },
-      goingAway: (ws) => ws.send(serverLine('RECONNECT', [])),
+      goingAway: (ws) => send(ws, serverLine('RECONNECT', [])),
     },
     keepAlive() {
       const tickMs = Math.min(5000, (context.settings.CHAT_PING_INTERVAL_SECONDS * 1000) / 4)

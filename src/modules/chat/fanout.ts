@@ -1,6 +1,7 @@
 import { Histogram, type Registry } from 'prom-client'
 import type { ModulePubSub } from '../../platform/pubsub/types.ts'
 import type { ModuleSocket, SocketServer } from '../../platform/sockets/types.ts'
+import { CRLF } from './irc/replies.ts'
 
 /** Where chat lines go: every connection in a room, or every connection of a user, on every replica. */
 export type Fanout = {
@@ -42,8 +43,10 @@ export function createFanout(sockets: SocketServer, pubsub: ModulePubSub, regist
 
   const local = (topic: string, line: string, except: ModuleSocket<unknown> | undefined) => {
     const started = performance.now()
-    if (except) except.publish(topic, line)
-    else sockets.publish(topic, line)
+    // Ended with CRLF, as every frame chat sends (twurple waits for it).
+    const frame = line + CRLF
+    if (except) except.publish(topic, frame)
+    else sockets.publish(topic, frame)
     duration.observe((performance.now() - started) / 1000)
   }
   const send = (topic: string, line: string, except?: ModuleSocket<unknown>) => {

@@ -3,7 +3,7 @@ import type { ChatContext, ChatSocket, Room } from './chat-context.ts'
 import type { AcceptedMessage } from './chat-services.ts'
 import { changeColor } from './color.ts'
 import { formatLine, type IrcMessage } from './irc/message.ts'
-import { noticeLine, userPrefix } from './irc/replies.ts'
+import { noticeLine, send, userPrefix } from './irc/replies.ts'
 import { channelLogin, roomOf, userstateLine } from './rooms.ts'
 import { whisper } from './whispers.ts'
 
@@ -39,12 +39,12 @@ function limited(ws: ChatSocket, room: Room, text: string, moderator: boolean, n
   const connection = ws.data
   while (connection.sent.length > 0 && connection.sent[0]! <= now - RATE_WINDOW_MS) connection.sent.shift()
   if (connection.sent.length >= (moderator ? MODERATOR_RATE_LIMIT : RATE_LIMIT)) {
-    ws.send(noticeLine(`#${room.login}`, 'Your message was not sent because you are sending messages too quickly.', 'msg_ratelimit'))
+    send(ws, noticeLine(`#${room.login}`, 'Your message was not sent because you are sending messages too quickly.', 'msg_ratelimit'))
     return true
   }
   const last = connection.lastText.get(room.login)
   if (last !== undefined && last.text === text && now - last.at < DUPLICATE_WINDOW_MS) {
-    ws.send(noticeLine(`#${room.login}`, 'Your message was not sent because it is identical to the previous one you sent, less than 30 seconds ago.', 'msg_duplicate'))
+    send(ws, noticeLine(`#${room.login}`, 'Your message was not sent because it is identical to the previous one you sent, less than 30 seconds ago.', 'msg_duplicate'))
     return true
   }
   return false
@@ -73,7 +73,7 @@ export async function privmsg(context: ChatContext, ws: ChatSocket, message: Irc
     if (command === 'color') return changeColor(context, ws, `#${login}`, args)
     const room = await roomOf(context, ws, login)
     if (room === undefined) {
-      ws.send(noticeLine(`#${login}`, 'This channel does not exist or has been suspended.', 'msg_channel_suspended'))
+      send(ws, noticeLine(`#${login}`, 'This channel does not exist or has been suspended.', 'msg_channel_suspended'))
       return
     }
     if (command !== 'me') {
@@ -83,7 +83,7 @@ export async function privmsg(context: ChatContext, ws: ChatSocket, message: Irc
         sender: user,
         name: command,
         args,
-        reply: (line) => ws.send(line),
+        reply: (line) => send(ws, line),
         fanout: context.fanout,
       })
     }
@@ -91,12 +91,12 @@ export async function privmsg(context: ChatContext, ws: ChatSocket, message: Irc
   }
   const room = connection.rooms.get(login) ?? (await roomOf(context, ws, login))
   if (room === undefined) {
-    ws.send(noticeLine(`#${login}`, 'This channel does not exist or has been suspended.', 'msg_channel_suspended'))
+    send(ws, noticeLine(`#${login}`, 'This channel does not exist or has been suspended.', 'msg_channel_suspended'))
     return
   }
   const spoken = spokenText(text)
   if ([...spoken].length > MAX_MESSAGE_LENGTH) {
-    ws.send(noticeLine(`#${login}`, `Your message was not sent because it is more than ${MAX_MESSAGE_LENGTH} characters long.`, 'msg_too_long'))
+    send(ws, noticeLine(`#${login}`, `Your message was not sent because it is more than ${MAX_MESSAGE_LENGTH} characters long.`, 'msg_too_long'))
     return
   }
   const [roles, subscriber] = await Promise.all([context.services.roles(room.broadcasterId, user.id), context.services.subscriber(room.broadcasterId, user.id)])
@@ -114,7 +114,7 @@ export async function privmsg(context: ChatContext, ws: ChatSocket, message: Irc
     now,
   })
   if (refusal) {
-    ws.send(noticeLine(`#${login}`, refusal.text, refusal.msgId))
+    send(ws, noticeLine(`#${login}`, refusal.text, refusal.msgId))
     return
   }
   const [flags, parent] = await Promise.all([context.chatters.chatted(room.broadcasterId, user.id, now), replyParent(context, room, message.tags['reply-parent-msg-id'])])
@@ -151,7 +151,7 @@ export async function privmsg(context: ChatContext, ws: ChatSocket, message: Irc
     ...(state.vip ? { vip: '1' } : {}),
   }
   context.fanout.toRoom(room.broadcasterId, formatLine({ tags, prefix: userPrefix(user.login), command: 'PRIVMSG', params: [`#${login}`, text] }), { except: ws })
-  ws.send(await userstateLine(context, room, user, id))
+  send(ws, await userstateLine(context, room, user, id))
   const accepted: AcceptedMessage = { id, broadcasterId: room.broadcasterId, userId: user.id, login: user.login, text, sentAt: now, ...(parent && { replyParentId: parent.id }) }
   context.store.add(accepted)
   context.services.remember(accepted)

@@ -2,7 +2,7 @@ import { accessTokenOf } from '../../platform/auth/chat-token.ts'
 import type { ChatContext, ChatSocket } from './chat-context.ts'
 import { userTopic } from './fanout.ts'
 import type { IrcMessage } from './irc/message.ts'
-import { CAPABILITIES, noticeLine, serverLine, welcomeLines } from './irc/replies.ts'
+import { CAPABILITIES, noticeLine, send, serverLine, welcomeLines } from './irc/replies.ts'
 
 const ANONYMOUS = /^justinfan\d+$/
 const LOGIN_FAILED = 'Login authentication failed'
@@ -12,12 +12,12 @@ export function capability(ws: ChatSocket, message: IrcMessage): void {
   const [sub = '', list = ''] = message.params
   switch (sub.toUpperCase()) {
     case 'LS':
-      ws.send(serverLine('CAP', ['*', 'LS', CAPABILITIES.join(' ')], {}, { trailing: true }))
+      send(ws, serverLine('CAP', ['*', 'LS', CAPABILITIES.join(' ')], {}, { trailing: true }))
       return
     case 'REQ': {
       const requested = list.split(' ').filter(Boolean)
       const known = requested.every((cap) => (CAPABILITIES as readonly string[]).includes(cap))
-      ws.send(serverLine('CAP', ['*', known ? 'ACK' : 'NAK', list], {}, { trailing: true }))
+      send(ws, serverLine('CAP', ['*', known ? 'ACK' : 'NAK', list], {}, { trailing: true }))
       return
     }
     // END, LIST and the rest need no answer from a server that never holds registration back.
@@ -41,14 +41,14 @@ export async function nick(context: ChatContext, ws: ChatSocket, message: IrcMes
   if (ANONYMOUS.test(nick)) {
     connection.nick = nick
     connection.registered = true
-    ws.send(welcomeLines(nick).join('\r\n'))
+    send(ws, welcomeLines(nick))
     return
   }
   const token = connection.password === undefined ? undefined : accessTokenOf(connection.password)
   connection.password = undefined
   const claims = token === undefined ? undefined : await context.verifyAccessToken(token).catch(() => undefined)
   if (claims === undefined) {
-    ws.send(noticeLine('*', LOGIN_FAILED))
+    send(ws, noticeLine('*', LOGIN_FAILED))
     ws.close(1000, 'login failed')
     return
   }
@@ -68,5 +68,5 @@ export async function nick(context: ChatContext, ws: ChatSocket, message: IrcMes
     'user-id': user.id,
     'user-type': '',
   })
-  ws.send([...welcomeLines(user.login), globalState].join('\r\n'))
+  send(ws, [...welcomeLines(user.login), globalState])
 }

@@ -3,7 +3,7 @@ import type { ChatContext, ChatSocket, Room } from './chat-context.ts'
 import type { ChatUser } from './chat-users.ts'
 import { roomTopic } from './fanout.ts'
 import { formatLine, type IrcMessage } from './irc/message.ts'
-import { joinedLines, noticeLine, serverLine, userPrefix } from './irc/replies.ts'
+import { joinedLines, noticeLine, send, serverLine, userPrefix } from './irc/replies.ts'
 
 /** Rooms one connection may be in at once; Twitch's clients join far fewer. */
 export const MAX_ROOMS = 100
@@ -56,12 +56,12 @@ export async function join(context: ChatContext, ws: ChatSocket, message: IrcMes
     const login = channelLogin(param)
     if (login === undefined || connection.rooms.has(login)) continue
     if (connection.rooms.size >= MAX_ROOMS) {
-      ws.send(noticeLine(`#${login}`, `You may be in at most ${MAX_ROOMS} channels at once.`, 'msg_room_limit'))
+      send(ws, noticeLine(`#${login}`, `You may be in at most ${MAX_ROOMS} channels at once.`, 'msg_room_limit'))
       continue
     }
     const room = await roomOf(context, ws, login)
     if (room === undefined) {
-      ws.send(noticeLine(`#${login}`, 'This channel does not exist or has been suspended.', 'msg_channel_suspended'))
+      send(ws, noticeLine(`#${login}`, 'This channel does not exist or has been suspended.', 'msg_channel_suspended'))
       continue
     }
     connection.rooms.set(login, room)
@@ -70,7 +70,7 @@ export async function join(context: ChatContext, ws: ChatSocket, message: IrcMes
     if (connection.user) lines.push(await userstateLine(context, room, connection.user))
     lines.push(await context.services.roomstate(login, room.broadcasterId))
     // The socket may have closed while the room was looked up.
-    ws.send(lines.join('\r\n'))
+    send(ws, lines)
   }
 }
 
@@ -84,6 +84,6 @@ export function part(ws: ChatSocket, message: IrcMessage): void {
     connection.rooms.delete(room.login)
     connection.lastText.delete(room.login)
     ws.unsubscribe(roomTopic(room.broadcasterId))
-    ws.send(formatLine({ tags: {}, prefix: userPrefix(connection.nick!), command: 'PART', params: [`#${room.login}`] }))
+    send(ws, formatLine({ tags: {}, prefix: userPrefix(connection.nick!), command: 'PART', params: [`#${room.login}`] }))
   }
 }

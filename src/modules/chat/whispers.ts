@@ -1,6 +1,6 @@
 import type { ChatContext, ChatSocket } from './chat-context.ts'
 import { formatLine } from './irc/message.ts'
-import { noticeLine, userPrefix } from './irc/replies.ts'
+import { noticeLine, send, userPrefix } from './irc/replies.ts'
 
 /**
  * `/w <login> <text>` (tmi.js sends it to `#tmijs`, a channel nobody has): a WHISPER to every
@@ -12,16 +12,16 @@ export async function whisper(context: ChatContext, ws: ChatSocket, channel: str
   const [login = '', ...words] = args
   const text = words.join(' ')
   if (login === '' || text === '') {
-    ws.send(noticeLine(channel, 'Usage: "/w <login> <message>"', 'usage_whisper'))
+    send(ws, noticeLine(channel, 'Usage: "/w <login> <message>"', 'usage_whisper'))
     return
   }
   const recipient = await context.users.byLogin(login.replace(/^@/, ''))
   if (recipient === undefined) {
-    ws.send(noticeLine(channel, 'No user matching that username.', 'whisper_invalid_login'))
+    send(ws, noticeLine(channel, 'No user matching that username.', 'whisper_invalid_login'))
     return
   }
   if (recipient.id === sender.id) {
-    ws.send(noticeLine(channel, 'You cannot whisper to yourself.', 'whisper_invalid_self'))
+    send(ws, noticeLine(channel, 'You cannot whisper to yourself.', 'whisper_invalid_self'))
     return
   }
   const [low, high] = BigInt(sender.id) < BigInt(recipient.id) ? [sender.id, recipient.id] : [recipient.id, sender.id]

@@ -3,6 +3,17 @@ import { formatLine } from './message.ts'
 /** The prefix of every server line: tmi.js and twurple only recognise Twitch's own (`376` must come from it). */
 export const SERVER = 'tmi.twitch.tv'
 
+/** Every frame ends its lines with CRLF, as Twitch's do: twurple (ircv3) holds a line back until its CRLF arrives. */
+export const CRLF = '\r\n'
+
+/**
+ * Sends one frame of one or more lines, each ended with CRLF.
+ * @example send(ws, [joinLine, namesLine, endOfNamesLine])
+ */
+export function send(ws: { send: (data: string) => number }, lines: string | string[]): void {
+  ws.send(typeof lines === 'string' ? lines + CRLF : lines.join(CRLF) + CRLF)
+}
+
 /** The capabilities Twitch offers; `CAP REQ` acknowledges exactly what was asked of these. */
 export const CAPABILITIES = ['twitch.tv/tags', 'twitch.tv/commands', 'twitch.tv/membership'] as const
 
