@@ -176,8 +176,15 @@ describe.skipIf(!tools)('nginx-rtmp ingest', () => {
       const seek = await fetch(`${appUrl}${ready.url}`, { headers: { range: 'bytes=8-15' } })
       expect(seek.status).toBe(206)
       expect(new Uint8Array(await seek.arrayBuffer())).toEqual((await Bun.file(file).bytes()).slice(8, 16))
-      const [seen] = ((await (await fetch(`${appUrl}/api/clips?id=${id}`)).json()) as { data: { view_count: number }[] }).data
+      const [seen] = ((await (await fetch(`${appUrl}/api/clips?id=${id}`)).json()) as { data: { view_count: number; thumbnail_url: string }[] }).data
       expect(seen?.view_count).toBe(1)
+      // Its preview, as Helix sizes one.
+      const preview = await fetch(`${appUrl}${seen!.thumbnail_url}`)
+      expect(preview.headers.get('content-type')).toBe('image/jpeg')
+      const previewFile = join(mediaRoot, `clip-${id}.jpg`)
+      await Bun.write(previewFile, await preview.arrayBuffer())
+      const previewSize = Bun.spawnSync([tools!.ffprobe, '-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', previewFile])
+      expect(previewSize.stdout.toString().trim()).toBe('480,272')
     }
   }, 45_000)
 

@@ -10,6 +10,7 @@ import type { Clip, Clips } from './clips.ts'
 import { streamsError } from './errors.ts'
 import { BroadcasterId, Id } from './ids.ts'
 import { MP4_RESPONSES, servedMp4 } from './media-file.ts'
+import { jpegResponse } from './thumbnail-size.ts'
 
 const ClipId = z.string().regex(/^[A-Za-z0-9_-]{16}$/, 'a clip id')
 
@@ -27,7 +28,7 @@ const ClipView = z
     title: z.string(),
     view_count: z.number().int(),
     created_at: z.string().openapi({ format: 'date-time' }),
-    thumbnail_url: z.string(),
+    thumbnail_url: z.string().openapi({ description: 'Its 480×272 preview once ready, else ""' }),
     duration: z.number(),
     vod_offset: z.number().int().nullable(),
     is_featured: z.boolean(),
@@ -49,7 +50,7 @@ const toView = (clip: Clip): z.infer<typeof ClipView> => ({
   title: clip.title,
   view_count: clip.viewCount,
   created_at: clip.createdAt.toISOString(),
-  thumbnail_url: '',
+  thumbnail_url: clip.status === 'ready' ? `/api/clips/${clip.id}/preview-480x272.jpg` : '',
   duration: clip.duration,
   vod_offset: clip.vodOffset,
   is_featured: false,
@@ -141,6 +142,25 @@ export function clipRoutes(clips: Clips, authenticated: MiddlewareHandler<AppEnv
       const answer = await servedMp4(await clips.fileOf(id), c.req.header('range'), () => clips.played(id))
       if (!answer) throw streamsError('clip.not_found', 'No ready clip with this id')
       return c.body(answer.body, answer.status, answer.headers)
+    },
+  )
+
+  router.openapi(
+    route({
+      auth: 'none',
+      operationId: 'getClipPreview',
+      method: 'get',
+      path: '/api/clips/{id}/preview-480x272.jpg',
+      tags: ['clips'],
+      summary: 'The clip’s preview (its `thumbnail_url`)',
+      request: { params: z.object({ id: ClipId }) },
+      responses: { 200: { description: 'image/jpeg', content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problemResponses(400, 404) },
+    }),
+    async (c) => {
+      const path = await clips.thumbnailOf(c.req.valid('param').id)
+      if (!path) throw streamsError('thumbnail.not_found', 'No preview for this clip')
+      const jpeg = jpegResponse(path)
+      return c.body(jpeg.body, 200, jpeg.headers)
     },
   )
 

@@ -83,9 +83,14 @@ export type Clips = {
   cutNext: (signal?: AbortSignal) => Promise<'none' | 'ready' | 'failed'>
   list: (query: { ids: string[]; broadcasterId?: string }, first: number, after?: string) => Promise<Clip[]>
   fileOf: (id: string) => Promise<string | undefined>
+  /** The clip's preview JPEG (Helix's 480×272), for a ready clip that has one. */
+  thumbnailOf: (id: string) => Promise<string | undefined>
   /** A playback of the clip began: its view_count goes up by one. */
   played: (id: string) => Promise<void>
 }
+
+/** Helix's clip preview size (`…-preview-480x272.jpg`). */
+const PREVIEW_SIZE = { width: 480, height: 272 }
 
 /**
  * Clips, cut by ffmpeg in a background job from the live HLS output or from a VOD.
@@ -97,6 +102,7 @@ export type Clips = {
 export function createClips(database: ModuleDatabase, media: Media, dirs: { hlsDir: string; mediaDir: string }): Clips {
   const { sql } = database
   const clipsDir = join(dirs.mediaDir, 'clips')
+  const previewOf = (id: string) => join(clipsDir, `${id}-preview.jpg`)
   const vodsDir = join(dirs.mediaDir, 'vods')
   const newId = () => randomBytes(12).toString('base64url')
 
@@ -166,6 +172,8 @@ export function createClips(database: ModuleDatabase, media: Media, dirs: { hlsD
           throw new Error('its VOD was deleted')
         }
         await media.duration(output)
+        // Its preview, as Helix sizes one; a clip without video (audio only) is a clip all the same.
+        await media.still(output, previewOf(next.id), PREVIEW_SIZE).catch(() => undefined)
         await database.transaction(async (tx) => {
           const [clip] = await tx.sql<{ broadcaster_id: string; created_at: Date }[]>`
             update clips set status = 'ready', file = ${file}, failure = null where id = ${next.id} and status = 'processing'
@@ -181,6 +189,7 @@ export function createClips(database: ModuleDatabase, media: Media, dirs: { hlsD
         return 'ready'
       } catch (error) {
         await rm(output, { force: true })
+        await rm(previewOf(next.id), { force: true })
         if (signal?.aborted) throw error
         await fail(next.id, error)
         return 'failed'
@@ -199,6 +208,10 @@ export function createClips(database: ModuleDatabase, media: Media, dirs: { hlsD
             ${after ? sql`and c.id < ${after}` : sql``}
           order by c.id desc limit ${first + 1}`
       ).map(toClip),
+    thumbnailOf: async (id) => {
+      const [ready] = await sql`select 1 from clips where id = ${id} and status = 'ready'`
+      return ready && (await Bun.file(previewOf(id)).exists()) ? previewOf(id) : undefined
+    },
     played: async (id) => {
       await sql`update clips set view_count = view_count + 1 where id = ${id}`
     },
