@@ -43,10 +43,13 @@ const routes: { method: string; path: (id: string) => string }[] = [
   { method: 'GET', path: (id) => `/api/videos?user_id=${id}&first=${id}` },
   { method: 'DELETE', path: (id) => `/api/videos?id=${id}` },
   { method: 'GET', path: (id) => `/api/videos/${id}/file` },
+  { method: 'GET', path: (id) => `/api/videos/${id}/thumbnails/${id}x${id}.jpg` },
+  { method: 'GET', path: (id) => `/api/videos/1/thumbnails/${id}` },
   { method: 'POST', path: (id) => `/api/clips?broadcaster_id=${id}&duration=${id}` },
   { method: 'POST', path: (id) => `/api/clips?broadcaster_id=301&vod_id=${id}&vod_offset=${id}` },
   { method: 'GET', path: (id) => `/api/clips?id=${id}&broadcaster_id=${id}&after=${id}` },
   { method: 'GET', path: (id) => `/api/clips/${id}/file` },
+  { method: 'GET', path: (id) => `/api/clips/${id}/preview-480x272.jpg` },
   { method: 'POST', path: (id) => `/api/raids?from_broadcaster_id=${id}&to_broadcaster_id=302` },
   { method: 'POST', path: (id) => `/api/raids?from_broadcaster_id=301&to_broadcaster_id=${id}` },
   { method: 'DELETE', path: (id) => `/api/raids?broadcaster_id=${id}` },
@@ -119,9 +122,12 @@ describe('streams routes and callbacks under random input', () => {
           body,
           fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', undefined),
           fc.constantFrom<'owner' | 'admin' | 'garbage' | 'none'>('owner', 'admin', 'garbage', 'none'),
-          async (route, idValue, payload, contentType, who) => {
+          // Players' Range headers, and broken ones.
+          fc.option(fc.oneof(fc.constantFrom('bytes=0-', 'bytes=-5', 'bytes=5-1', 'bytes=0-1,4-9', 'bytes=99999999999999999999-'), fc.string({ maxLength: 40 }))),
+          async (route, idValue, payload, contentType, who, range) => {
             const headers: Record<string, string> = {}
             if (contentType) headers['content-type'] = contentType
+            if (range !== null) headers.range = range
             const token = { owner: owner.token, admin, garbage: 'a.b.c', none: undefined }[who]
             if (token) headers.authorization = `Bearer ${token}`
             const body = route.method === 'GET' ? undefined : payload.replace('KEY', encodeURIComponent(key))
