@@ -14,7 +14,7 @@ import { stripeClient } from './stripe-client.ts'
 import { pruneWebhookEvents, stripeWebhook } from './webhook.ts'
 import { webhookRoutes } from './webhook.routes.ts'
 
-export { pay, PaymentView, type PaymentAnswer } from './pay.ts'
+export { pay, paymentAnswer, PaymentView, type PaymentAnswer } from './pay.ts'
 
 type PaymentsContext = {
   settings: SubscriptionsSettings

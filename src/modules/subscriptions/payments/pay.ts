@@ -17,6 +17,22 @@ export const PaymentView = z
 export type PaymentAnswer = z.infer<typeof PaymentView>
 
 /**
+ * A paid action's answer from its purchase and what its checkout started.
+ * @example
+ * const payment = paymentAnswer(purchase, await checkout(purchase, tx))
+ */
+export function paymentAnswer(purchase: Purchase, started: Awaited<ReturnType<Checkout>>): PaymentAnswer {
+  return {
+    payment_id: started.paymentId,
+    kind: purchase.kind,
+    status: started.status,
+    amount: purchase.amount,
+    currency: purchase.currency,
+    checkout_url: started.checkoutUrl,
+  }
+}
+
+/**
  * Checks a purchase out under its `Idempotency-Key` (when given): the first request makes the
  * payment, in the transaction that claims the key; its retries get that answer (`replayed`),
  * even while it still runs; the key with another purchase is `idempotency.mismatch`.
@@ -30,17 +46,7 @@ export async function pay(
   purchase: Purchase,
   idempotencyKey: string | undefined,
 ): Promise<{ payment: PaymentAnswer; replayed: boolean }> {
-  const answerOf = async (tx?: Parameters<Checkout>[1]): Promise<PaymentAnswer> => {
-    const started = await checkout(purchase, tx)
-    return {
-      payment_id: started.paymentId,
-      kind: purchase.kind,
-      status: started.status,
-      amount: purchase.amount,
-      currency: purchase.currency,
-      checkout_url: started.checkoutUrl,
-    }
-  }
+  const answerOf = async (tx?: Parameters<Checkout>[1]) => paymentAnswer(purchase, await checkout(purchase, tx))
   if (idempotencyKey === undefined) return { payment: await answerOf(), replayed: false }
   const { answer, replayed } = await once(
     database,
