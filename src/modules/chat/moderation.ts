@@ -38,20 +38,22 @@ export type Moderation = {
 }
 
 /** Actions counted in chat_moderation_actions_total{action}: a closed set, never an id. */
-export type ModerationAction =
-  | 'ban'
-  | 'timeout'
-  | 'unban'
-  | 'untimeout'
-  | 'delete'
-  | 'clear'
-  | 'mode'
-  | 'mod'
-  | 'unmod'
-  | 'vip'
-  | 'unvip'
-  | 'blocked_term_add'
-  | 'blocked_term_remove'
+const ACTIONS = [
+  'ban',
+  'timeout',
+  'unban',
+  'untimeout',
+  'delete',
+  'clear',
+  'mode',
+  'mod',
+  'unmod',
+  'vip',
+  'unvip',
+  'blocked_term_add',
+  'blocked_term_remove',
+] as const
+export type ModerationAction = (typeof ACTIONS)[number]
 
 /** Helix refuses deleting messages older than this. */
 const DELETABLE_FOR_MS = 6 * 3600 * 1000
@@ -87,6 +89,8 @@ export function createModeration(deps: {
     labelNames: ['action'],
     registers: deps.registry ? [deps.registry] : [],
   })
+  // Every series from the start, so the dashboard's increase() sees the first action of each.
+  for (const action of ACTIONS) actions.inc({ action }, 0)
   const count = (action: ModerationAction) => actions.inc({ action })
 
   // To everyone in the room, on every replica, the moderator included when they joined it (as on Twitch).
