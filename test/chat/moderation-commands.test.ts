@@ -150,6 +150,20 @@ describe('bans, timeouts, deletions', () => {
     expect(rows[0]?.deleted_at).toBeInstanceOf(Date)
   })
 
+  test('a message not yet stored is deleted from memory, and stays deleted once its batch is written', async () => {
+    const heard = messageOn(host.client, 'gone before stored')
+    await mod.client.say(CHANNEL, 'gone before stored')
+    const [, tags] = await heard
+    expect(await host.client.deletemessage(CHANNEL, tags.id!)).toEqual([CHANNEL])
+    const broadcasters = messageOn(mod.client, 'untouchable')
+    await host.client.say(CHANNEL, 'untouchable')
+    const [, hostTags] = await broadcasters
+    await expect(mod.client.deletemessage(CHANNEL, hostTags.id!)).rejects.toBe('bad_delete_message_broadcaster')
+    await Bun.sleep(600)
+    const rows = await f.t.sql.chat!`select id::text, deleted_at from chat_messages where id in (${tags.id!}::uuid, ${hostTags.id!}::uuid)`
+    expect(Object.fromEntries(rows.map((row) => [row.id, row.deleted_at !== null]))).toEqual({ [tags.id!]: true, [hostTags.id!]: false })
+  })
+
   test('/clear clears the room on both replicas', async () => {
     const cleared = next(other.client, 'clearchat')
     expect(await mod.client.clear(CHANNEL)).toEqual([CHANNEL])
