@@ -80,4 +80,14 @@ describe('embeddedIngest', () => {
     expect(probe.lines().filter((line) => line.level === 40).map((line) => line.msg)).toEqual([expect.stringContaining('nginx-rtmp exited')])
     await ingest.stop()
   })
+
+  test.skipIf(!tools)('Ctrl+C reaching nginx-rtmp with the app (one process group) is no warning', async () => {
+    const probe = options({ rtmpPort: freePort() })
+    const ingest = (await embeddedIngest(always, probe.options))!
+    process.kill(ingest.pid, 'SIGINT')
+    expect(await ingest.exited).toBe(0)
+    await Bun.sleep(50)
+    expect(probe.lines().filter((line) => line.level >= 40)).toEqual([])
+    await ingest.stop()
+  })
 })

@@ -80,7 +80,8 @@ export async function embeddedIngest(
     const ingest = await startEmbeddedIngest({ ...options, nginx })
     let stopping = false
     void ingest.exited.then((code) => {
-      if (!stopping) options.log.warn({ code }, 'live ingest: nginx-rtmp exited; restart Ondes to start it again')
+      // Exit 0 is a shutdown it was asked for: Ctrl+C in a terminal signals the app and it alike.
+      if (!stopping && code !== 0) options.log.warn({ code }, 'live ingest: nginx-rtmp exited; restart Ondes to start it again')
     })
     return {
       ...ingest,

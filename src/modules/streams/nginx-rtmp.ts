@@ -14,7 +14,9 @@ export type NginxRtmp = {
   recordPath: string
   /** Its own temporary prefix: the pid file, `error.log`, nginx's temporary files. */
   prefix: string
-  /** Resolves with nginx's exit code, whenever it exits. */
+  /** nginx's master process. */
+  pid: number
+  /** Resolves with nginx's exit code (128 + the signal's number when a signal killed it), whenever it exits. */
   exited: Promise<number>
   /** SIGKILL: the media server dies without a word to Ondes. */
   kill: () => Promise<void>
@@ -79,6 +81,7 @@ export async function startNginxRtmp(nginx: string, options: NginxRtmpOptions): 
     hlsPath: options.hlsPath,
     recordPath: options.recordPath,
     prefix,
+    pid: proc.pid,
     exited: proc.exited,
     kill: () => signalled('SIGKILL'),
     stop: () =>
