@@ -225,7 +225,7 @@ describe('the subscribers projection, as badges show it', () => {
       await handled('subscriptions.subscription_renewed.v1', { ...started, version: started.version, message: '' })
       await sender.say('noticecaster', 'without one')
       const [, after, text] = (await next('message')) as [string, tmi.ChatUserstate, string]
-      expect({ text, badges: after.badges, subscriber: after.subscriber }).toEqual({ text: 'without one', badges: null, subscriber: false })
+      expect({ text, badges: after.badges ?? null, subscriber: after.subscriber }).toEqual({ text: 'without one', badges: null, subscriber: false })
     } finally {
       await sender.disconnect().catch(() => {})
     }

@@ -81,7 +81,7 @@ describe('GET /api/chat/messages', () => {
 
     const bad = await f.t.request(`/api/chat/messages?broadcaster_id=${casterId}&before=not-a-cursor`)
     expect(bad.status).toBe(400)
-    expect(((await bad.json()) as { errors: { field: string }[] }).errors).toEqual([{ field: 'before', message: 'not a cursor this list issued' }])
+    expect(((await bad.json()) as { errors: { field: string; message: string }[] }).errors).toEqual([{ field: 'before', message: 'not a cursor this list issued' }])
     expect((await f.t.request('/api/chat/messages?broadcaster_id=0')).status).toBe(400)
     expect((await get<Page>('/api/chat/messages?broadcaster_id=987654321')).body).toEqual({ data: [], pagination: {} })
   }, 30_000)
