@@ -115,6 +115,18 @@ describe('the Stripe webhook', () => {
     expect(await effects(s)).toEqual({ donations: 1, refunds: 0, received: 1, refunded: 0 })
   })
 
+  test('the buyer reads their payment: pending with its page, then succeeded; nobody else sees it', async () => {
+    const s = await checkout()
+    const read = (token: string, id = s.paymentId) => t.request(`/api/subscriptions/payments?id=${id}`, { token })
+    const state = async () => ((await (await read(fan)).json()) as { data: { status: string; checkout_url: string | null }[] }).data[0]
+    expect(await state()).toMatchObject({ status: 'pending', checkout_url: `https://checkout.stripe.com/c/pay/${s.id}` })
+    await send(stripeEvents.completed(s))
+    expect(await state()).toMatchObject({ status: 'succeeded', checkout_url: null, confirmed_at: expect.any(String) })
+    expect((await read(owner)).status).toBe(404)
+    expect((await read(fan, crypto.randomUUID())).status).toBe(404)
+    expect((await read(fan, 'not-a-uuid')).status).toBe(400)
+  })
+
   test('reordered: payment_intent.succeeded first, the session’s completion after: one activation', async () => {
     const s = await checkout()
     expect(await send(stripeEvents.intentSucceeded(s))).toBe('applied')

@@ -11,6 +11,7 @@ export const SUBSCRIPTIONS_PROBLEMS = {
   'gift.recipient_subscribed': 409,
   'gift.self': 400, // a gift to yourself
   'idempotency.mismatch': 422, // the same Idempotency-Key with another request
+  'payment.not_found': 404, // none of the caller's payments has this id
   'payment.provider_unavailable': 502, // Stripe did not open a checkout: nothing was charged
   'payment.signature_invalid': 400, // a webhook delivery Stripe did not sign with the endpoint's secret
   'redemption.input_required': 400,

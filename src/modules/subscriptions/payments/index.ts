@@ -10,6 +10,7 @@ import { devCheckout, stripeCheckout } from './checkout.ts'
 import { createDonations, donationFulfilment } from './donations.ts'
 import { donationRoutes } from './donations.routes.ts'
 import { createPaymentLedger } from './payments.ts'
+import { paymentRoutes } from './payments.routes.ts'
 import { stripeClient } from './stripe-client.ts'
 import { pruneWebhookEvents, stripeWebhook } from './webhook.ts'
 import { webhookRoutes } from './webhook.routes.ts'
@@ -47,6 +48,7 @@ export function createPayments(context: PaymentsContext): { checkout: Checkout; 
   const webhook = stripeWebhook(database, ledger, { secret: settings.STRIPE_WEBHOOK_SECRET, log })
   const routes = createRouter()
     .route('/', webhookRoutes(webhook, authenticated))
+    .route('/', paymentRoutes(database, authenticated))
     .route('/', donationRoutes({ database, checkout, donations: createDonations(database) }, authenticated))
   const jobs: Job[] = [{ name: 'stripe-webhook-events', everyMs: 3_600_000, singleton: true, run: async () => void (await pruneWebhookEvents(database)) }]
   return { checkout, routes, jobs }

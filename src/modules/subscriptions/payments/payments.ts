@@ -1,4 +1,4 @@
-import type { Transaction } from '../../../platform/db/database.ts'
+import type { ModuleDatabase, Transaction } from '../../../platform/db/database.ts'
 import type { ConfirmedPayment, Fulfilments, Purchase, PurchaseKind } from '../purchases.ts'
 
 export type Provider = 'dev' | 'stripe'
@@ -12,6 +12,20 @@ type PaymentRow = {
   currency: string
   details: Record<string, unknown>
   confirmed_at: Date
+}
+
+/** A payment as its purchaser reads it. */
+export type PaymentState = {
+  id: string
+  kind: PurchaseKind
+  status: 'pending' | 'succeeded' | 'failed' | 'refunded'
+  amount: string
+  currency: string
+  checkout_url: string | null
+  created_at: Date
+  confirmed_at: Date | null
+  failed_at: Date | null
+  refunded_at: Date | null
 }
 
 const confirmed = (row: PaymentRow): ConfirmedPayment => ({
@@ -109,3 +123,11 @@ export function createPaymentLedger(fulfilments: Partial<Fulfilments>) {
 }
 
 export type PaymentLedger = ReturnType<typeof createPaymentLedger>
+
+/** A purchaser's own payment as it now is; undefined for anyone else's (or none). */
+export async function paymentOf(database: ModuleDatabase, purchaserId: string, paymentId: string): Promise<PaymentState | undefined> {
+  const [row] = await database.sql<PaymentState[]>`
+    select id, kind, status, amount, currency, checkout_url, created_at, confirmed_at, failed_at, refunded_at
+    from payments where id = ${paymentId} and purchaser_id = ${purchaserId}`
+  return row
+}
