@@ -108,7 +108,7 @@ describe('USERNOTICEs from events, as tmi.js 1.8.5 reads them', () => {
     expect({ renewedMonths, renewedMessage }).toEqual({ renewedMonths: 5, renewedMessage: 'nine!' })
   })
 
-  test('an older version or a redelivery of a subscription announces nothing again', async () => {
+  test('an older version, a redelivery or a long-past subscription announces nothing', async () => {
     const fan = await f.user('oncefan', 'OnceFan')
     const started = subscription(fan, { message: 'once' })
     await handled('subscriptions.subscription_started.v1', started)
@@ -116,6 +116,8 @@ describe('USERNOTICEs from events, as tmi.js 1.8.5 reads them', () => {
     // The same change under another event id (a republished fact), then an older one.
     await handled('subscriptions.subscription_started.v1', started)
     await handled('subscriptions.subscription_started.v1', { ...started, version: started.version - 1 })
+    // A sub paid an hour ago (a snapshot replayed to chat joining late) is projected, not announced.
+    await handled('subscriptions.subscription_started.v1', subscription(await f.user('pastfan'), { occurred_at: new Date(Date.now() - 3_600_000).toISOString() }))
     const marker = await f.user('markerfan', 'MarkerFan')
     await handled('subscriptions.subscription_started.v1', subscription(marker, { message: 'marker' }))
     const [, username] = (await next('subscription')) as [string, string]

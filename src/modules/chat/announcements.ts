@@ -27,6 +27,13 @@ export const ANNOUNCEMENT_COLORS = ['PRIMARY', 'BLUE', 'GREEN', 'ORANGE', 'PURPL
 export type AnnouncementColor = (typeof ANNOUNCEMENT_COLORS)[number]
 
 const TIER_NAMES: Record<Subscriber['tier'], string> = { '1000': 'Tier 1', '2000': 'Tier 2', '3000': 'Tier 3' }
+/**
+ * A moment told this long after it happened is noise, not news: a snapshot replayed to chat
+ * joining late, or a backlog after an outage. It is still projected, just not announced.
+ */
+export const NOTICE_STALE_AFTER_MS = 10 * 60_000
+const fresh = (at: string) => Date.now() - Date.parse(at) < NOTICE_STALE_AFTER_MS
+
 /** Who Twitch names the sender of an anonymous gift. */
 const ANONYMOUS: NoticeUser = { id: '274598607', login: 'ananonymousgifter', displayName: 'AnAnonymousGifter', color: '' }
 
@@ -190,22 +197,22 @@ async function announceSubscription(tx: Transaction, s: Subscription): Promise<v
 export const announcementsConsumed = {
   ...consume(subscriptionsEvents, {
     'subscriptions.subscription_started.v1': async (tx, { payload }) => {
-      if (await projectSubscription(tx, payload)) await announceSubscription(tx, payload)
+      if ((await projectSubscription(tx, payload)) && fresh(payload.occurred_at)) await announceSubscription(tx, payload)
     },
     // A renewal is announced (as a resub) only when the subscriber shares a message.
     'subscriptions.subscription_renewed.v1': async (tx, { payload }) => {
-      if ((await projectSubscription(tx, payload)) && payload.message.trim() !== '') await announceSubscription(tx, payload)
+      if ((await projectSubscription(tx, payload)) && fresh(payload.occurred_at) && payload.message.trim() !== '') await announceSubscription(tx, payload)
     },
     'subscriptions.gift_sent.v1': async (tx, { payload }) => {
       // A gift to one named user is said by that user's subgift alone, as on Twitch.
-      if (!payload.is_community) return
+      if (!payload.is_community || !fresh(payload.occurred_at)) return
       const users = await usersIn(tx, [payload.broadcaster_id, payload.gifter_id])
       const room = users.get(payload.broadcaster_id)
       const gifter = payload.is_anonymous || payload.gifter_id === null ? undefined : users.get(payload.gifter_id)
       if (room) await queue(tx, room.id, communityGiftNotice(room, gifter, payload))
     },
     'subscriptions.redemption_added.v1': async (tx, { payload, occurredAt }) => {
-      if (payload.user_input.trim() === '') return
+      if (payload.user_input.trim() === '' || !fresh(payload.redeemed_at)) return
       const users = await usersIn(tx, [payload.broadcaster_id, payload.user_id])
       const room = users.get(payload.broadcaster_id)
       const user = users.get(payload.user_id)
