@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { harmOf } from '../../src/platform/testing/harm.ts'
+import { hostileBody, hostileId } from '../../src/platform/testing/hostile-input.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { startChat, type ChatFixture } from './core-fixture.ts'
 
@@ -240,18 +241,8 @@ describe('every moderation route under random input', () => {
         },
         { requiredKeys: [] },
       )
-      const body = fc.oneof(
-        nearMiss.map((value) => JSON.stringify(value)),
-        jsonValue.map((value) => JSON.stringify(value)),
-        fc.string({ maxLength: 200 }),
-        fc.constant(''),
-      )
-      const id = fc.oneof(
-        fc.string({ maxLength: 30 }).map(encodeURIComponent),
-        fc.bigInt({ min: -10n, max: 10n ** 20n }).map(String),
-        fc.uuid(),
-        fc.constantFrom(host.id, viewer.id, modder.id, '0', '-1', '1e3', '%00', 'NaN', '9223372036854775808'),
-      )
+      const body = hostileBody(nearMiss)
+      const id = hostileId(host.id, viewer.id, modder.id)
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom(...routes),
