@@ -30,7 +30,7 @@ afterAll(async () => {
   await Promise.all(clients.map((client) => client.disconnect().catch(() => {})))
   await replicaB.stop()
   await f.close()
-})
+}, 30_000)
 
 type Person = { id: string; login: string; client: tmi.Client }
 

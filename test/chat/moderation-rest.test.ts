@@ -23,7 +23,8 @@ beforeAll(async () => {
   viewer = await make('restviewer')
   stranger = await make('reststranger')
 }, 60_000)
-afterAll(() => f.close())
+// Stopping the platform (sockets, jobs, the last batch) can take seconds on a loaded machine.
+afterAll(() => f.close(), 30_000)
 
 type Init = { method?: string; token?: string; json?: unknown }
 const call = async (path: string, init: Init = {}) => {
