@@ -141,11 +141,11 @@ describe('payments routes under random input', () => {
   const id = fc.oneof(fc.constantFrom('900', '0', '-1', '1e3', '9223372036854775808', '%00'), fc.string({ maxLength: 20 }).map(encodeURIComponent))
 
   test(
-    'the donation routes: never a 5xx, and a refused donation writes nothing',
+    'the donation and payment routes: never a 5xx, and a refused donation writes nothing',
     async () => {
       await fc.assert(
         fc.asyncProperty(
-          fc.constantFrom('POST', 'GET', 'GET leaderboard'),
+          fc.constantFrom('POST', 'GET', 'GET leaderboard', 'GET payment'),
           id,
           fc.oneof(donation.map((value) => JSON.stringify(value)), jsonValue.map((value) => JSON.stringify(value)), fc.string({ maxLength: 100 })),
           fc.option(fc.string({ maxLength: 300 }), { nil: undefined }),
@@ -163,7 +163,12 @@ describe('payments routes under random input', () => {
               .filter(([, value]) => value !== null)
               .map(([name, value]) => `${name}=${value}`)
               .join('&')
-            const path = route === 'GET leaderboard' ? `/api/subscriptions/donations/leaderboard?${params}` : `/api/subscriptions/donations?${params}`
+            const path = {
+              POST: `/api/subscriptions/donations?${params}`,
+              GET: `/api/subscriptions/donations?${params}`,
+              'GET leaderboard': `/api/subscriptions/donations/leaderboard?${params}`,
+              'GET payment': `/api/subscriptions/payments?id=${broadcaster}`,
+            }[route]
             const method = route === 'POST' ? 'POST' : 'GET'
             expect(await harmOf(t, t.sql.subscriptions!, path, { method, headers, body: method === 'POST' ? body : undefined })).toBeUndefined()
           },
