@@ -19,7 +19,7 @@ const tools = testIngestTools('bun start with the embedded nginx-rtmp')
 const cleanups: (() => unknown)[] = []
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+}, 30_000)
 
 /** `bun src/main.ts` on fresh databases, its media under a directory of its own, until ready. */
 async function start(env: Record<string, string> = {}): Promise<AppProcess> {
@@ -48,7 +48,8 @@ const messages = (app: AppProcess) => app.stdout.flatMap((line) => (line.startsW
 test.skipIf(!tools)('bun start runs nginx-rtmp: ffmpeg pushes to the printed URL with the key, and the stream is live', async () => {
   // A port of the test's own rather than 1935, which another run on this machine may hold.
   const rtmpPort = freePort()
-  const app = await start({ STREAMS_RTMP_PORT: String(rtmpPort) })
+  // A short timeout: the embedded nginx-rtmp updates a few times within it (every 2 s here).
+  const app = await start({ STREAMS_RTMP_PORT: String(rtmpPort), STREAMS_UPDATE_TIMEOUT_SECONDS: '6' })
   const printed = messages(app).find((msg) => msg.startsWith('live ingest: nginx-rtmp started'))
   expect(printed).toContain('stream key: GET /api/streams/key')
   const rtmpUrl = /Server (rtmp:\/\/\S+),/.exec(printed ?? '')?.[1]
@@ -81,6 +82,9 @@ test.skipIf(!tools)('bun start runs nginx-rtmp: ffmpeg pushes to the printed URL
     10_000,
   )
   expect(live).toMatchObject({ type: 'live', user_id: userId })
+  // Past the timeout, the updates keep it live.
+  await Bun.sleep(8000)
+  expect(((await (await fetch(`${app.baseUrl}/api/streams?user_login=obs_newcomer`)).json()) as { data: unknown[] }).data).toHaveLength(1)
 
   // A reset key cuts the push at once, through the embedded nginx-rtmp's control API (its
   // updates come every 30 s: a cut by update would not be this quick).

@@ -22,6 +22,7 @@ function options(overrides: Partial<EmbeddedIngestOptions> = {}): { options: Emb
       rtmpPort: 1935,
       hlsDir: join(root, 'hls'),
       recordingsDir: join(root, 'recordings'),
+      updateTimeoutSeconds: 90,
       log,
       ...overrides,
     },

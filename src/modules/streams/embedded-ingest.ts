@@ -12,7 +12,7 @@ export const INGEST_HINT =
  * The nginx binary, by name on PATH or by path, when Debian's rtmp module is installed too.
  * Debian installs nginx in /usr/sbin, which is not on a user's PATH: it is looked for there as well.
  */
-export function findNginxRtmp(nginx: string): string | undefined {
+function findNginxRtmp(nginx: string): string | undefined {
   const found = Bun.which(nginx, { PATH: `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin` })
   return found && existsSync(RTMP_MODULE) ? found : undefined
 }
@@ -43,28 +43,25 @@ export type EmbeddedIngestOptions = {
   rtmpPort: number
   hlsDir: string
   recordingsDir: string
+  /** STREAMS_UPDATE_TIMEOUT_SECONDS: nginx-rtmp updates a few times within it (every 30 s at most). */
+  updateTimeoutSeconds: number
   log: Logger
 }
 
-// nginx-rtmp updates every 30 s; Ondes ends a session after STREAMS_UPDATE_TIMEOUT_SECONDS (90) without one.
-const UPDATE_INTERVAL = '30s'
 // Between the check that a port is free and nginx binding it, another process may take it.
 const ATTEMPTS = 3
 
 /**
- * `bun start`'s ingest: nginx-rtmp as a child process, on loopback, calling this process back,
- * writing HLS and recordings where the module reads them. Says where OBS publishes, in one
- * line; the caller stops it with the module.
+ * `bun start`'s ingest when this process may start one (`bun start`, STREAMS_EMBEDDED_INGEST
+ * `auto`, no media server of its own configured) and nginx-rtmp is installed: nginx-rtmp as a
+ * child process, on loopback, calling this process back, writing HLS and recordings where the
+ * module reads them, and one line saying where OBS publishes; the caller stops it with the
+ * module. Otherwise undefined, having said in one line how to get live ingest when that is what
+ * is missing. A failed start is a warning: the app serves on without live ingest.
  *
  * @example
- * const ingest = await startEmbeddedIngest({ nginx: '/usr/sbin/nginx', app: { host: '0.0.0.0', port: 3000 }, secret, rtmpPort: 1935, hlsDir, recordingsDir, log })
- * await ingest.stop()
- */
-/**
- * The embedded ingest when this process may start one (`bun start`, STREAMS_EMBEDDED_INGEST
- * `auto`, no media server of its own configured) and nginx-rtmp is installed; otherwise
- * undefined, having said in one line how to get live ingest when that is what is missing. A
- * failed start is a warning: the app serves on without live ingest.
+ * const ingest = await embeddedIngest({ companions: true, mode: 'auto', externalServer: false }, { nginx: 'nginx', app: { host: '0.0.0.0', port: 3000 }, secret, rtmpPort: 1935, hlsDir, recordingsDir, updateTimeoutSeconds: 90, log })
+ * await ingest?.stop()
  */
 export async function embeddedIngest(
   when: { companions: boolean; mode: 'auto' | 'off'; externalServer: boolean },
@@ -95,6 +92,8 @@ export async function embeddedIngest(
     return undefined
   }
 }
+
+/** Starts it on the ports asked for, or on free ones when another process took them meanwhile. */
 async function startEmbeddedIngest(options: EmbeddedIngestOptions): Promise<NginxRtmp> {
   const { host, port } = options.app
   // A wildcard listener is reached on loopback; a named address as it is.
@@ -109,7 +108,7 @@ async function startEmbeddedIngest(options: EmbeddedIngestOptions): Promise<Ngin
         httpPort: portFrom(attempt === 0 ? 8088 : undefined),
         hlsPath: resolve(options.hlsDir),
         recordPath: resolve(options.recordingsDir),
-        updateInterval: UPDATE_INTERVAL,
+        updateInterval: `${Math.max(1, Math.min(30, Math.floor(options.updateTimeoutSeconds / 3)))}s`,
       })
       options.log.info(
         { rtmp: ingest.rtmpUrl, hls: `${ingest.httpUrl}/hls/` },

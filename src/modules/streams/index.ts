@@ -103,6 +103,7 @@ export const streams = defineModule({
             rtmpPort: settings.STREAMS_RTMP_PORT,
             hlsDir: settings.STREAMS_HLS_DIR,
             recordingsDir: settings.STREAMS_RECORDINGS_DIR,
+            updateTimeoutSeconds: settings.STREAMS_UPDATE_TIMEOUT_SECONDS,
             log,
           },
         )
