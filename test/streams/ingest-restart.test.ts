@@ -19,7 +19,7 @@ const redisUrl = testRedisUrl('streams: the app restarted mid-stream')
 const cleanups: (() => unknown)[] = []
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+}, 30_000)
 
 test.skipIf(!tools || !redisUrl)('the live session survives a restart and its recording becomes a VOD', async () => {
   const [usersDb, streamsDb] = await Promise.all(['users', 'streams'].map((m) => createDatabaseFromTemplate(m, resolve(REPO_ROOT, `migrations/${m}`))))
