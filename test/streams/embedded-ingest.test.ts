@@ -101,6 +101,15 @@ test.skipIf(!tools)('bun start runs nginx-rtmp: ffmpeg pushes to the printed URL
   expect(await accepts(rtmpPort)).toBe(false)
 }, 120_000)
 
+test.skipIf(!tools)('the app killed (SIGKILL, no shutdown): its nginx-rtmp goes with it, freeing the RTMP port', async () => {
+  const rtmpPort = freePort()
+  const app = await start({ STREAMS_RTMP_PORT: String(rtmpPort) })
+  expect(await accepts(rtmpPort)).toBe(true)
+  app.child.kill('SIGKILL')
+  await app.exited
+  await waitFor('the RTMP port freed', async () => !(await accepts(rtmpPort)), 5000)
+}, 60_000)
+
 test('without nginx-rtmp, start-up says in one line how to get live ingest, and serves', async () => {
   const app = await start({ STREAMS_NGINX: '/nonexistent/nginx' })
   expect(messages(app).filter((msg) => msg.includes('live ingest'))).toEqual([INGEST_HINT])

@@ -50,7 +50,11 @@ export async function startNginxRtmp(nginx: string, options: NginxRtmpOptions): 
   const conf = join(prefix, 'nginx.conf')
   const errorLog = join(prefix, 'error.log')
   await Bun.write(conf, renderIngestConfig({ ...options, loopback: true, prefix }))
-  const proc = Bun.spawn([nginx, '-p', prefix, '-c', conf, '-e', errorLog, '-g', 'daemon off;'], {
+  // With util-linux's setpriv (Debian's essential), nginx gets SIGTERM when this process dies,
+  // even by SIGKILL: no orphan keeps the RTMP port and calls a dead app back.
+  const setpriv = Bun.which('setpriv')
+  const orphanless = setpriv ? [setpriv, '--pdeathsig', 'TERM', '--'] : []
+  const proc = Bun.spawn([...orphanless, nginx, '-p', prefix, '-c', conf, '-e', errorLog, '-g', 'daemon off;'], {
     stdin: 'ignore',
     stdout: 'ignore',
     stderr: 'ignore',
