@@ -264,3 +264,29 @@ describe('POST /api/chat/announcements (Helix "Send Chat Announcement")', () => 
     }
   })
 })
+
+describe('/announce in chat', () => {
+  test("a moderator's /announceblue is the room's announcement; a viewer's is refused with no_permission", async () => {
+    const ws = await f.irc('noticecaster', await f.password(caster, 'noticecaster'))
+    ws.send('JOIN #noticecaster')
+    await ws.waitFor((frame) => String(frame).includes(' ROOMSTATE '))
+    ws.send('PRIVMSG #noticecaster :/announceblue Giveaway at the top of the hour')
+    const [msgId, , tags, message] = (await next('usernotice')) as [string, string, Record<string, string>, string]
+    expect({ msgId, message, color: tags['msg-param-color'], login: tags.login }).toEqual({
+      msgId: 'announcement',
+      message: 'Giveaway at the top of the hour',
+      color: 'BLUE',
+      login: 'noticecaster',
+    })
+
+    const viewer = await f.user('announceviewer')
+    const other = await f.irc('announceviewer', await f.password(viewer, 'announceviewer'))
+    other.send('JOIN #noticecaster')
+    await other.waitFor((frame) => String(frame).includes(' ROOMSTATE '))
+    other.send('PRIVMSG #noticecaster :/announce me too')
+    expect(String(await other.waitFor((frame) => String(frame).includes(' NOTICE ')))).toContain('@msg-id=no_permission ')
+    other.send('PRIVMSG #noticecaster :/announce')
+    ws.send('PRIVMSG #noticecaster :/announce')
+    expect(String(await ws.waitFor((frame) => String(frame).includes('usage_announce')))).toContain('NOTICE #noticecaster :Usage:')
+  })
+})

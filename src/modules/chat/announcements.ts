@@ -11,10 +11,11 @@
 import { streamsEvents } from '../../contracts/streams.ts'
 import { subscriptionsEvents, type SubscriptionsEvent } from '../../contracts/subscriptions.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
+import { DomainError } from '../../platform/errors.ts'
 import { consume } from '../../platform/events/consume.ts'
 import type { Transaction } from '../../platform/events/types.ts'
 import { senderState } from './badges.ts'
-import type { Subscriber } from './chat-services.ts'
+import type { CommandContext, Subscriber } from './chat-services.ts'
 import type { Fanout } from './fanout.ts'
 import { formatLine } from './irc/message.ts'
 import { projectSubscription } from './subscribers.ts'
@@ -253,5 +254,42 @@ export async function deliverNotices(database: ModuleDatabase, fanout: Fanout): 
       return rows.length
     })
     if (sent < 500) return
+  }
+}
+
+/** Twitch's `/announce` and its coloured forms. */
+const ANNOUNCE_COMMANDS: Record<string, AnnouncementColor> = {
+  announce: 'PRIMARY',
+  announceblue: 'BLUE',
+  announcegreen: 'GREEN',
+  announceorange: 'ORANGE',
+  announcepurple: 'PURPLE',
+}
+
+/**
+ * Moderation's `runCommand` with `/announce` (and `/announceblue` …) in front: a moderator's
+ * announcement in the room; anyone else gets Twitch's `no_permission`.
+ *
+ * @example
+ * services.runCommand = withAnnounce(moderation.services.runCommand, moderation.requireModerator)
+ */
+export function withAnnounce(
+  runCommand: (context: CommandContext) => Promise<void>,
+  requireModerator: (broadcasterId: string, userId: string) => Promise<unknown>,
+): (context: CommandContext) => Promise<void> {
+  return async (context) => {
+    const color = ANNOUNCE_COMMANDS[context.name]
+    if (color === undefined) return runCommand(context)
+    const notice = (msgId: string, text: string) => context.reply(`@msg-id=${msgId} :tmi.twitch.tv NOTICE #${context.channelLogin} :${text}`)
+    const message = context.args.join(' ').trim()
+    if (message === '') return notice('usage_announce', `Usage: "/${context.name} <message>" - Call attention to your message with a highlight.`)
+    try {
+      await requireModerator(context.broadcasterId, context.sender.id)
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'chat.not_moderator') return notice('no_permission', "You don't have permission to perform that action.")
+      throw error
+    }
+    const room = { id: context.broadcasterId, login: context.channelLogin, displayName: context.channelLogin, color: '' }
+    context.fanout.toRoom(context.broadcasterId, announcementNotice(room, context.sender, message, color))
   }
 }

@@ -13,7 +13,7 @@ import { CHAT_PROBLEMS } from './errors.ts'
 import { createFanout } from './fanout.ts'
 import { createMessageStore } from './message-store.ts'
 import { createActivity } from './activity.ts'
-import { announcementsConsumed, deliverNotices } from './announcements.ts'
+import { announcementsConsumed, deliverNotices, withAnnounce } from './announcements.ts'
 import { announcementRoutes } from './announcements.routes.ts'
 import { createEmotes } from './emotes.ts'
 import { emoteRoutes } from './emotes.routes.ts'
@@ -53,6 +53,7 @@ export const chat = defineModule({
     const services: ChatServices = {
       ...defaultServices,
       ...moderation.services,
+      runCommand: withAnnounce(moderation.services.runCommand, moderation.requireModerator),
       emotes: emotes.emotesTag,
       subscriber: createSubscribers(database).subscriberOf,
       count: activity.count,
