@@ -11,6 +11,12 @@ export const POINTS_PER_FIVE_MINUTES = 10
 export const SUBSCRIBER_MULTIPLIERS = { '1000': 1.2, '2000': 1.4, '3000': 2 } as const
 
 type Credit = { broadcasterId: string; userId: string; delta: number; reason: string; reference: string }
+type Balance = { broadcasterId: string; userId: string }
+
+/** (channel, user) order: every batch locks balances and watch minutes in it, so concurrent batches never deadlock. */
+const byBalance = (a: Balance, b: Balance) =>
+  a.broadcasterId === b.broadcasterId ? (BigInt(a.userId) < BigInt(b.userId) ? -1 : 1) : BigInt(a.broadcasterId) < BigInt(b.broadcasterId) ? -1 : 1
+const balanceKey = (broadcasterId: string, userId: string) => `${BigInt(broadcasterId)}:${BigInt(userId)}`
 
 /**
  * Credits many entries in one round trip each for the ledger and the balances; an entry whose
@@ -19,9 +25,7 @@ type Credit = { broadcasterId: string; userId: string; delta: number; reason: st
  */
 async function creditMany(tx: Transaction, credits: Credit[]): Promise<void> {
   if (credits.length === 0) return
-  const sorted = [...credits].sort((a, b) =>
-    a.broadcasterId === b.broadcasterId ? (BigInt(a.userId) < BigInt(b.userId) ? -1 : 1) : BigInt(a.broadcasterId) < BigInt(b.broadcasterId) ? -1 : 1,
-  )
+  const sorted = [...credits].sort(byBalance)
   await tx.sql`
     with entries as (
       select * from unnest(${sorted.map((c) => c.broadcasterId)}::bigint[], ${sorted.map((c) => c.userId)}::bigint[],
@@ -37,35 +41,56 @@ async function creditMany(tx: Transaction, credits: Credit[]): Promise<void> {
     on conflict (broadcaster_id, user_id) do update set balance = channel_points.balance + excluded.balance`
 }
 
-/** A minute for each viewer of the event; those reaching a multiple of 5 earn points for those 5. */
-async function countMinutes(tx: Transaction, event: StreamsEvent<'streams.viewer_minutes.v1'>): Promise<Credit[]> {
-  // A viewer twice in one event is one minute; sorted, so batches lock rows in one order.
-  const viewers = [...new Set(event.user_ids)].filter((id) => id !== event.broadcaster_id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
-  if (viewers.length === 0) return []
-  const reached = await tx.sql<{ user_id: string; minutes: string }[]>`
+/**
+ * A minute for each viewer of each event of the batch, in one statement for all of them (one
+ * per event had made a batch of 100 events 100 round trips: bench/points-accrual.ts); every
+ * block of 5 minutes a viewer completes earns points, multiplied by the tier they subscribe at.
+ */
+async function countMinutes(tx: Transaction, events: StreamsEvent<'streams.viewer_minutes.v1'>[]): Promise<Credit[]> {
+  const watched = new Map<string, Balance & { minutes: number }>()
+  for (const event of events) {
+    // A viewer twice in one event is one minute; the broadcaster earns nothing in their own channel.
+    for (const userId of new Set(event.user_ids)) {
+      if (userId === event.broadcaster_id) continue
+      const key = balanceKey(event.broadcaster_id, userId)
+      const seen = watched.get(key)
+      if (seen) seen.minutes++
+      else watched.set(key, { broadcasterId: event.broadcaster_id, userId, minutes: 1 })
+    }
+  }
+  if (watched.size === 0) return []
+  const rows = [...watched.values()].sort(byBalance)
+  const reached = await tx.sql<{ broadcaster_id: string; user_id: string; minutes: string }[]>`
     insert into watch_minutes (broadcaster_id, user_id, minutes)
-    select ${event.broadcaster_id}, unnest(${viewers}::bigint[]), 1
-    on conflict (broadcaster_id, user_id) do update set minutes = watch_minutes.minutes + 1
-    returning user_id::text, minutes::text`
-  const earners = reached.filter((row) => Number(row.minutes) % 5 === 0)
-  if (earners.length === 0) return []
+    select * from unnest(${rows.map((r) => r.broadcasterId)}::bigint[], ${rows.map((r) => r.userId)}::bigint[], ${rows.map((r) => r.minutes)}::bigint[])
+    on conflict (broadcaster_id, user_id) do update set minutes = watch_minutes.minutes + excluded.minutes
+    returning broadcaster_id::text, user_id::text, minutes::text`
+  const blocks = reached.flatMap((row) => {
+    const total = Number(row.minutes)
+    const before = total - watched.get(balanceKey(row.broadcaster_id, row.user_id))!.minutes
+    const first = Math.floor(before / 5) + 1
+    return Array.from({ length: Math.floor(total / 5) - first + 1 }, (_, i) => ({ broadcasterId: row.broadcaster_id, userId: row.user_id, block: first + i }))
+  })
+  if (blocks.length === 0) return []
   // The tier a viewer subscribes at when their block completes multiplies its points.
   const tiers = new Map(
     (
-      await tx.sql<{ user_id: string; tier: keyof typeof SUBSCRIBER_MULTIPLIERS }[]>`
-        select user_id::text, tier from subscriptions
-        where broadcaster_id = ${event.broadcaster_id} and status = 'active' and user_id = any(${earners.map((row) => row.user_id)}::bigint[])`
-    ).map((row) => [row.user_id, row.tier]),
+      await tx.sql<{ broadcaster_id: string; user_id: string; tier: keyof typeof SUBSCRIBER_MULTIPLIERS }[]>`
+        select s.broadcaster_id::text, s.user_id::text, s.tier from subscriptions s
+        join unnest(${blocks.map((b) => b.broadcasterId)}::bigint[], ${blocks.map((b) => b.userId)}::bigint[]) as e(broadcaster_id, user_id)
+          on s.broadcaster_id = e.broadcaster_id and s.user_id = e.user_id
+        where s.status = 'active'`
+    ).map((row) => [balanceKey(row.broadcaster_id, row.user_id), row.tier]),
   )
-  return earners.map((row) => {
-    const tier = tiers.get(row.user_id)
+  return blocks.map(({ broadcasterId, userId, block }) => {
+    const tier = tiers.get(balanceKey(broadcasterId, userId))
     return {
-      broadcasterId: event.broadcaster_id,
-      userId: row.user_id,
+      broadcasterId,
+      userId,
       delta: Math.round(POINTS_PER_FIVE_MINUTES * (tier ? SUBSCRIBER_MULTIPLIERS[tier] : 1)),
       reason: 'watch',
       // The 5-minute block: a cause named once per balance.
-      reference: String(Number(row.minutes) / 5),
+      reference: String(block),
     }
   })
 }
@@ -102,11 +127,7 @@ export const earning = {
   }),
   ...consume(streamsEvents, {
     'streams.viewer_minutes.v1': {
-      handleMany: async (tx, events) => {
-        const credits: Credit[] = []
-        for (const { payload } of events) credits.push(...(await countMinutes(tx, payload)))
-        await creditMany(tx, credits)
-      },
+      handleMany: async (tx, events) => creditMany(tx, await countMinutes(tx, events.map(({ payload }) => payload))),
     },
     // A new stream: the per-stream limits count from zero again.
     'streams.online.v1': async (tx, { payload }) => {
