@@ -37,7 +37,7 @@ import postgres, { type Sql } from 'postgres'
 import { OUTBOX_CHANNEL } from '../src/platform/events/publish.ts'
 import { PROBE_TYPE, probeProducer } from '../src/platform/events/test-probe.ts'
 import { createDatabaseFromTemplate } from '../src/platform/testing/databases.ts'
-import { cleanEnv, fmtMs, LOG_DIR, log, pct, SETTINGS, spawnBun, startServer, table, tail, type Child, type Row } from './lib.ts'
+import { cleanEnv, finished, fmtMs, LOG_DIR, log, pct, SETTINGS, spawnBun, startServer, table, tail, type Child, type Row } from './lib.ts'
 
 export const THROUGHPUT_TARGET = 5_000
 export const LATENCY_TARGET_MS = 50
@@ -116,15 +116,6 @@ function percentiles(values: number[]): Latencies {
 }
 
 /** A child run to completion whose last stdout line is its JSON result. */
-async function finished<T>(child: Child, timeoutMs: number): Promise<T> {
-  const exited = await Promise.race([child.proc.exited.then(() => true), Bun.sleep(timeoutMs).then(() => false)])
-  await child.stop()
-  if (!exited || child.proc.exitCode !== 0) {
-    throw new Error(`${child.name} ${exited ? `exited with ${child.proc.exitCode}` : 'ran too long'}:\n${tail(child.logPath)}`)
-  }
-  return JSON.parse(tail(child.logPath, 1)) as T
-}
-
 let client: Redis | undefined
 /** The bench's own connection, made on first use so that importing this file opens nothing. */
 const redis = () => (client ??= new Redis(REDIS_URL, { maxRetriesPerRequest: 1 }))

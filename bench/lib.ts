@@ -112,6 +112,16 @@ export function tail(path: string, lines = 20): string {
   }
 }
 
+/** Waits for a child that prints its result as one JSON line last, and returns that result. */
+export async function finished<T>(child: Child, timeoutMs: number): Promise<T> {
+  const exited = await Promise.race([child.proc.exited.then(() => true), Bun.sleep(timeoutMs).then(() => false)])
+  await child.stop()
+  if (!exited || child.proc.exitCode !== 0) {
+    throw new Error(`${child.name} ${exited ? `exited with ${child.proc.exitCode}` : 'ran too long'}:\n${tail(child.logPath)}`)
+  }
+  return JSON.parse(tail(child.logPath, 1)) as T
+}
+
 /** Polls `url` until it answers `status`; returns the milliseconds since `since`. */
 export async function waitFor(
   url: string,

@@ -60,10 +60,10 @@ export function startRtmpRelay(targetPort: number): RtmpRelay {
             },
             data: (_, chunk) => send(client, new Uint8Array(chunk)),
             drain: flush,
-            close: () => client.end(),
-            error: () => client.end(),
+            close: () => void client.end(),
+            error: () => void client.end(),
           },
-        }).catch(() => client.end())
+        }).catch(() => void client.end())
       },
       data(client, chunk) {
         const now = performance.now()
@@ -80,7 +80,7 @@ export function startRtmpRelay(targetPort: number): RtmpRelay {
         client.data.peer?.end()
         client.data.connection?.close()
       },
-      error: (client) => client.end(),
+      error: (client) => void client.end(),
     },
   })
   return { port: listener.port, connections, stop: () => listener.stop(true) }
