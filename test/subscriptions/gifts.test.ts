@@ -46,7 +46,7 @@ describe('gift subs to a named user', () => {
     clock.advance(30 * DAY_MS)
     await waitFor('the gift to end', async () => (await subscriptionRow(sql(), '1000', '1002'))!.status === 'ended')
     expect(await subscriptionRow(sql(), '1000', '1002')).toMatchObject({ end_reason: 'gift_ended', cumulative_months: 1 })
-    const [{ n }] = await sql()<{ n: number }[]>`select count(*)::int as n from payments where purchaser_id = 1002`
+    const { n } = (await sql()<{ n: number }[]>`select count(*)::int as n from payments where purchaser_id = 1002`)[0]!
     expect(n).toBe(0)
   })
 
@@ -59,7 +59,7 @@ describe('gift subs to a named user', () => {
     clock.advance(30 * DAY_MS)
     await waitFor('the renewal', async () => (await subscriptionRow(sql(), '1010', '1012'))!.cumulative_months === 2)
     expect(await subscriptionRow(sql(), '1010', '1012')).toMatchObject({ status: 'active', is_gift: false, renews: true, streak_months: 2 })
-    const [{ n }] = await sql()<{ n: number }[]>`select count(*)::int as n from payments where purchaser_id = 1012 and status = 'succeeded'`
+    const { n } = (await sql()<{ n: number }[]>`select count(*)::int as n from payments where purchaser_id = 1012 and status = 'succeeded'`)[0]!
     expect(n).toBe(1)
   })
 
@@ -88,6 +88,20 @@ describe('gift subs to a named user', () => {
     ])
   })
 
+  test("a gift retried with its key gets the first answer, though its recipient now subscribes; another body is a 422", async () => {
+    for (const id of ['1040', '1041', '1042']) await register(t, id)
+    const gifter = await token('1041')
+    const body = { broadcaster_id: '1040', tier: '1000', user_id: '1042' }
+    const first = await gift(t, gifter, body, 'gift-key')
+    const again = await gift(t, gifter, body, 'gift-key')
+    expect([first.status, again.status]).toEqual([201, 201])
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(await again.json()).toEqual(await first.json())
+    expect((await gift(t, gifter, { ...body, tier: '2000' }, 'gift-key')).status).toBe(422)
+    const { n } = (await sql()<{ n: number }[]>`select count(*)::int as n from payments where purchaser_id = 1041`)[0]!
+    expect(n).toBe(1)
+  })
+
   test('refused before anyone pays: yourself, the broadcaster, an unknown user, a subscriber, both or neither of user_id and count', async () => {
     for (const id of ['1030', '1031', '1032']) await register(t, id)
     expect((await subscribe(t, await token('1032'), { broadcaster_id: '1030', tier: '1000' })).status).toBe(201)
@@ -109,7 +123,7 @@ describe('gift subs to a named user', () => {
     }
     const noKey = await t.request('/api/subscriptions/gifts', { method: 'POST', token: gifter, json: { broadcaster_id: '1030', tier: '1000', user_id: '1032' } })
     expect(noKey.status).toBe(400)
-    const [{ n }] = await sql()<{ n: number }[]>`select count(*)::int as n from payments where purchaser_id = 1031`
+    const { n } = (await sql()<{ n: number }[]>`select count(*)::int as n from payments where purchaser_id = 1031`)[0]!
     expect(n).toBe(0)
   })
 })
@@ -164,7 +178,7 @@ describe('community gifts', () => {
     const tooMany = await gift(t, await token('2002'), { broadcaster_id: CHANNEL, tier: '1000', count: 3 })
     expect(tooMany.status).toBe(409)
     expect(((await tooMany.json()) as { type: string }).type).toBe(problemType('gift.not_enough_recipients'))
-    const [{ n }] = await sql()<{ n: number }[]>`select count(*)::int as n from payments where purchaser_id = 2002`
+    const { n } = (await sql()<{ n: number }[]>`select count(*)::int as n from payments where purchaser_id = 2002`)[0]!
     expect(n).toBe(1)
   })
 

@@ -4,6 +4,8 @@
  * and price changes at the next renewal.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { subscriptionsEvents } from '../../src/contracts/subscriptions.ts'
+import { subscriptions } from '../../src/modules/subscriptions/index.ts'
 import { waitFor } from '../../src/platform/events/test-probe.ts'
 import { problemType } from '../../src/platform/http/problem.ts'
 import { movableClock } from '../../src/platform/testing/clock.ts'
@@ -123,5 +125,33 @@ describe('renewals', () => {
     expect((await subscribe(t, tokens['905']!, { broadcaster_id: CHANNEL, tier: '2000' })).status).toBe(201)
     expect((await subscribe(t, tokens['905']!, { broadcaster_id: CHANNEL, tier: '2000' })).status).toBe(409)
     expect(await paymentsOf('905')).toHaveLength(1)
+  })
+
+  test('one Idempotency-Key fired 30 times at once: one payment, one subscription, one answer', async () => {
+    await register(t, '906')
+    tokens['906'] = await accessTokenFor(t, '906')
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => subscribe(t, tokens['906']!, { broadcaster_id: CHANNEL, tier: '1000' }, 'one-key')),
+    )
+    expect(new Set(answers.map((res) => res.status))).toEqual(new Set([201]))
+    const bodies = await Promise.all(answers.map((res) => res.json() as Promise<{ data: { payment_id: string }[] }>))
+    expect(new Set(bodies.map((b) => b.data[0]!.payment_id)).size).toBe(1)
+    expect(await paymentsOf('906')).toHaveLength(1)
+    expect(await row('906')).toMatchObject({ status: 'active', cumulative_months: 1 })
+  }, 30_000)
+})
+
+describe('the snapshot', () => {
+  test('tells a late consumer every active subscription as its start, with months and version, and no ended one', async () => {
+    const events: { type: string; payload: unknown }[] = []
+    for await (const page of subscriptions.snapshot!({ sql: sql(), types: new Set(['subscriptions.subscription_started.v1']) })) events.push(...page)
+    const active = await sql()<{ user_id: string; cumulative_months: number; version: number }[]>`
+      select user_id::text, cumulative_months, version from subscriptions where status = 'active' order by user_id`
+    const told = events
+      .map((e) => subscriptionsEvents['subscriptions.subscription_started.v1'].parse(e.payload))
+      .map((p) => ({ user_id: p.user_id, cumulative_months: p.cumulative_months, version: p.version }))
+      .sort((a, b) => a.user_id.localeCompare(b.user_id))
+    expect(told).toEqual([...active])
+    expect(told.map((p) => p.user_id)).not.toContain('902')
   })
 })

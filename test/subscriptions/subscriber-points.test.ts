@@ -34,7 +34,7 @@ test('five minutes earn 12, 14 and 20 points for tier 1, 2 and 3 subscribers, 10
   }
   const balances = await t.sql.subscriptions!<{ user_id: string; balance: number }[]>`
     select user_id::text, balance::int from channel_points where broadcaster_id = 4000 order by user_id`
-  expect(balances).toEqual([
+  expect([...balances]).toEqual([
     { user_id: '4001', balance: 12 },
     { user_id: '4002', balance: 14 },
     { user_id: '4003', balance: 20 },

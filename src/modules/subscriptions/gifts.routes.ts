@@ -7,7 +7,7 @@ import { createRouter } from '../../platform/http/router.ts'
 import type { Gifting } from './gifts.ts'
 import { RequiredIdempotencyKeyHeader } from './idempotency.ts'
 import { UserId } from './ids.ts'
-import { PaymentView } from './payments/index.ts'
+import { PaymentView, type PaymentAnswer } from './payments/index.ts'
 import { data, json } from './responses.ts'
 import { TIERS } from './tiers.ts'
 
@@ -44,13 +44,13 @@ export function giftRoutes(gifting: Gifting, authenticated: MiddlewareHandler<Ap
     async (c) => {
       const body = c.req.valid('json')
       const ask = { broadcasterId: body.broadcaster_id, tier: body.tier, isAnonymous: body.is_anonymous }
-      const { payment, replayed } = await gifting.give(
+      const { answer, replayed } = await gifting.give(
         c.var.auth.userId,
         body.user_id !== undefined ? { ...ask, recipientId: body.user_id } : { ...ask, count: body.count! },
         c.req.valid('header')['idempotency-key'],
       )
       if (replayed) c.header('Idempotent-Replayed', 'true')
-      return c.json({ data: [payment] }, 201)
+      return c.json(answer.body as { data: PaymentAnswer[] }, 201)
     },
   )
 

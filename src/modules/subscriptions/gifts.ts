@@ -3,9 +3,10 @@ import { z } from 'zod'
 import type { Clock } from '../../platform/clock.ts'
 import type { ModuleDatabase, Transaction } from '../../platform/db/database.ts'
 import { subscriptionsError } from './errors.ts'
-import { pay, type PaymentAnswer } from './payments/index.ts'
+import type { StoredAnswer } from './idempotency.ts'
 import { publish } from './publish.ts'
-import type { ConfirmedPayment, Fulfilment } from './purchases.ts'
+import type { Checkout, ConfirmedPayment, Fulfilment } from './purchases.ts'
+import { sell } from './selling.ts'
 import { checkChannel } from './subscribing.ts'
 import {
   endSubscription,
@@ -139,39 +140,39 @@ export type GiftAsk = { broadcasterId: string; tier: Tier; isAnonymous: boolean 
  * const gifting = createGifting({ database, checkout, tiers })
  * await gifting.give('7', { broadcasterId: '42', tier: '1000', isAnonymous: false, count: 5 }, key)
  */
-export function createGifting(parts: { database: ModuleDatabase; checkout: Parameters<typeof pay>[1]; tiers: Tiers }) {
+export function createGifting(parts: { database: ModuleDatabase; checkout: Checkout; tiers: Tiers }) {
   const { database, checkout, tiers } = parts
   return {
-    async give(gifterId: string, ask: GiftAsk, idempotencyKey: string): Promise<{ payment: PaymentAnswer; replayed: boolean }> {
-      await checkChannel(database, ask.broadcasterId, gifterId)
-      if ('recipientId' in ask) {
-        if (ask.recipientId === gifterId) throw subscriptionsError('gift.self', 'Gift subs go to someone else; subscribe yourself instead')
-        if (ask.recipientId === ask.broadcasterId) throw subscriptionsError('subscription.own_channel', 'A broadcaster cannot subscribe to their own channel')
-        const [recipient] = await database.sql<{ active: boolean }[]>`
-          select exists (select 1 from subscriptions where broadcaster_id = ${ask.broadcasterId} and user_id = u.user_id and status = 'active') as active
-          from subscription_users u where u.user_id = ${ask.recipientId}`
-        if (!recipient) throw subscriptionsError('gift.recipient_not_found', 'No user has this user_id')
-        if (recipient.active) throw subscriptionsError('gift.recipient_subscribed', 'This user is subscribed to the channel already')
-      } else {
-        const candidates = await eligible(database.sql, ask.broadcasterId, gifterId, [], ask.count, false)
-        if (candidates.length < ask.count) {
-          throw subscriptionsError('gift.not_enough_recipients', `Only ${candidates.length} followers of the channel can receive a gift sub`)
+    /** Checks and pays a gift under its Idempotency-Key (`sell`): `201` with the payment. */
+    async give(gifterId: string, ask: GiftAsk, idempotencyKey: string): Promise<{ answer: StoredAnswer; replayed: boolean }> {
+      return sell(database, checkout, { userId: gifterId, operation: 'gift', key: idempotencyKey, request: ask }, async (tx) => {
+        await checkChannel(tx.sql, ask.broadcasterId, gifterId)
+        if ('recipientId' in ask) {
+          if (ask.recipientId === gifterId) throw subscriptionsError('gift.self', 'Gift subs go to someone else; subscribe yourself instead')
+          if (ask.recipientId === ask.broadcasterId) throw subscriptionsError('subscription.own_channel', 'A broadcaster cannot subscribe to their own channel')
+          const [recipient] = await tx.sql<{ active: boolean }[]>`
+            select exists (select 1 from subscriptions where broadcaster_id = ${ask.broadcasterId} and user_id = u.user_id and status = 'active') as active
+            from subscription_users u where u.user_id = ${ask.recipientId}`
+          if (!recipient) throw subscriptionsError('gift.recipient_not_found', 'No user has this user_id')
+          if (recipient.active) throw subscriptionsError('gift.recipient_subscribed', 'This user is subscribed to the channel already')
+        } else {
+          const candidates = await eligible(tx.sql, ask.broadcasterId, gifterId, [], ask.count, false)
+          if (candidates.length < ask.count) {
+            throw subscriptionsError('gift.not_enough_recipients', `Only ${candidates.length} followers of the channel can receive a gift sub`)
+          }
         }
-      }
-      const count = 'count' in ask ? ask.count : 1
-      const price = (await tiers.tiersOf(ask.broadcasterId)).find((t) => t.tier === ask.tier)!
-      const details: GiftDetails = {
-        tier: ask.tier,
-        recipient_id: 'recipientId' in ask ? ask.recipientId : null,
-        count,
-        is_anonymous: ask.isAnonymous,
-      }
-      return pay(
-        database,
-        checkout,
-        { kind: 'gift', purchaserId: gifterId, broadcasterId: ask.broadcasterId, amount: price.price * count, currency: price.currency, details },
-        idempotencyKey,
-      )
+        const count = 'count' in ask ? ask.count : 1
+        const price = (await tiers.tiersOf(ask.broadcasterId, tx.sql)).find((t) => t.tier === ask.tier)!
+        const details: GiftDetails = {
+          tier: ask.tier,
+          recipient_id: 'recipientId' in ask ? ask.recipientId : null,
+          count,
+          is_anonymous: ask.isAnonymous,
+        }
+        return {
+          purchase: { kind: 'gift', purchaserId: gifterId, broadcasterId: ask.broadcasterId, amount: price.price * count, currency: price.currency, details },
+        }
+      })
     },
   }
 }

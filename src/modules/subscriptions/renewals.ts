@@ -35,7 +35,7 @@ export function renewals(parts: { database: ModuleDatabase; checkout: Checkout; 
         await endSubscription(tx, row, 'payment_failed', now)
       } else {
         await tx.sql`update subscriptions set renewal_requested_at = ${now} where id = ${row.id}`
-        const price = (await tiers.tiersOf(row.broadcaster_id)).find((t) => t.tier === (row.next_tier ?? row.tier))!
+        const price = (await tiers.tiersOf(row.broadcaster_id, tx.sql)).find((t) => t.tier === (row.next_tier ?? row.tier))!
         const details: PaidSubscription = { subscription_id: row.id, renewal: true }
         const { status } = await checkout(
           { kind: 'subscription', purchaserId: row.user_id, broadcasterId: row.broadcaster_id, amount: price.price, currency: price.currency, details },

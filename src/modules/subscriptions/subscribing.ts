@@ -1,19 +1,21 @@
+import type { Sql, TransactionSql } from 'postgres'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { subscriptionsError } from './errors.ts'
-import { pay, type PaymentAnswer } from './payments/index.ts'
+import type { StoredAnswer } from './idempotency.ts'
 import type { Checkout } from './purchases.ts'
+import { sell } from './selling.ts'
 import { lockSubscription, type PaidSubscription, type SubscriptionRow } from './subscriptions.ts'
 import type { Tier, Tiers } from './tiers.ts'
 
-/** What subscribing did: a payment made (a new period), or a subscription that renews again (nothing charged until its period ends). */
-export type Subscribed = { payment: PaymentAnswer; replayed: boolean } | { continued: SubscriptionRow }
-
 /** The checks before anyone pays: not your own channel, and a channel that exists. */
-export async function checkChannel(database: ModuleDatabase, broadcasterId: string, buyerId: string): Promise<void> {
+export async function checkChannel(sql: Sql | TransactionSql, broadcasterId: string, buyerId: string): Promise<void> {
   if (broadcasterId === buyerId) throw subscriptionsError('subscription.own_channel', 'You cannot subscribe to your own channel')
-  const [known] = await database.sql`select 1 from subscription_users where user_id = ${broadcasterId}`
+  const [known] = await sql`select 1 from subscription_users where user_id = ${broadcasterId}`
   if (!known) throw subscriptionsError('subscription.channel_not_found', 'No channel has this broadcaster_id')
 }
+
+/** The answer of a subscribe that continued a subscription (nothing charged): the route shows it as it now is. */
+export const CONTINUED = 200
 
 /**
  * A viewer's own subscription to a channel: subscribe (paid through the checkout under the
@@ -35,29 +37,29 @@ export function createSubscribing(parts: { database: ModuleDatabase; checkout: C
 
   return {
     /**
-     * Subscribes at `tier`. Already subscribed: a canceled or gifted subscription renews again
-     * at its period's end (at `tier` from then on); one that renews already is
-     * `subscription.already_active`.
+     * Subscribes at `tier`: `201` with the payment. Already subscribed: a canceled or gifted
+     * subscription renews again at its period's end (at `tier` from then on), `CONTINUED`; one
+     * that renews already is `subscription.already_active`.
      */
-    async subscribe(userId: string, ask: { broadcasterId: string; tier: Tier; message: string }, idempotencyKey: string): Promise<Subscribed> {
-      await checkChannel(database, ask.broadcasterId, userId)
-      const continued = await database.transaction(async (tx) => {
+    async subscribe(
+      userId: string,
+      ask: { broadcasterId: string; tier: Tier; message: string },
+      idempotencyKey: string,
+    ): Promise<{ answer: StoredAnswer; replayed: boolean }> {
+      return sell(database, checkout, { userId, operation: 'subscribe', key: idempotencyKey, request: ask }, async (tx) => {
+        await checkChannel(tx.sql, ask.broadcasterId, userId)
         const row = await lockSubscription(tx, ask.broadcasterId, userId)
-        if (row?.status !== 'active') return undefined
-        if (row.renews) throw subscriptionsError('subscription.already_active', 'You are subscribed to this channel already; change the tier instead')
-        const next = ask.tier === row.tier ? null : ask.tier
-        await tx.sql`update subscriptions set renews = true, next_tier = ${next} where id = ${row.id}`
-        return { ...row, renews: true, next_tier: next }
+        if (row?.status === 'active') {
+          if (row.renews) throw subscriptionsError('subscription.already_active', 'You are subscribed to this channel already; change the tier instead')
+          await tx.sql`update subscriptions set renews = true, next_tier = ${ask.tier === row.tier ? null : ask.tier} where id = ${row.id}`
+          return { answer: { status: CONTINUED, body: { subscription_id: row.id } } }
+        }
+        const price = (await tiers.tiersOf(ask.broadcasterId, tx.sql)).find((t) => t.tier === ask.tier)!
+        const details: PaidSubscription = { tier: ask.tier, message: ask.message }
+        return {
+          purchase: { kind: 'subscription', purchaserId: userId, broadcasterId: ask.broadcasterId, amount: price.price, currency: price.currency, details },
+        }
       })
-      if (continued) return { continued }
-      const price = (await tiers.tiersOf(ask.broadcasterId)).find((t) => t.tier === ask.tier)!
-      const details: PaidSubscription = { tier: ask.tier, message: ask.message }
-      return pay(
-        database,
-        checkout,
-        { kind: 'subscription', purchaserId: userId, broadcasterId: ask.broadcasterId, amount: price.price, currency: price.currency, details },
-        idempotencyKey,
-      )
     },
 
     /** Stops renewal: access lasts until the period's end, when it ends. */

@@ -10,10 +10,10 @@ import { subscriptionsError } from './errors.ts'
 import { RequiredIdempotencyKeyHeader } from './idempotency.ts'
 import { UserId } from './ids.ts'
 import { ownChannel } from './ownership.ts'
-import { PaymentView } from './payments/index.ts'
+import { PaymentView, type PaymentAnswer } from './payments/index.ts'
 import { data, json } from './responses.ts'
 import type { Subscribers } from './subscribers.ts'
-import type { Subscribing } from './subscribing.ts'
+import { CONTINUED, type Subscribing } from './subscribing.ts'
 import {
   BroadcasterSubscriptionView,
   broadcasterSubscriptionView,
@@ -67,14 +67,14 @@ export function subscriptionRoutes(
     async (c) => {
       const body = c.req.valid('json')
       const userId = c.var.auth.userId
-      const done = await subscribing.subscribe(
+      const { answer, replayed } = await subscribing.subscribe(
         userId,
         { broadcasterId: body.broadcaster_id, tier: body.tier, message: body.message },
         c.req.valid('header')['idempotency-key'],
       )
-      if ('continued' in done) return c.json({ data: [await own(body.broadcaster_id, userId)] }, 200)
-      if (done.replayed) c.header('Idempotent-Replayed', 'true')
-      return c.json({ data: [done.payment] }, 201)
+      if (replayed) c.header('Idempotent-Replayed', 'true')
+      if (answer.status === CONTINUED) return c.json({ data: [await own(body.broadcaster_id, userId)] }, 200)
+      return c.json(answer.body as { data: PaymentAnswer[] }, 201)
     },
   )
 

@@ -1,3 +1,4 @@
+import type { Sql, TransactionSql } from 'postgres'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { subscriptionsError } from './errors.ts'
 
@@ -30,8 +31,9 @@ type TierRow = { tier: Tier; name: string; price_minor: number; currency: Curren
 /** A channel's three tiers: its own price and name where its broadcaster set one, the defaults elsewhere. */
 export function createTiers(database: ModuleDatabase) {
   const { sql } = database
-  const tiersOf = async (broadcasterId: string): Promise<TierPrice[]> => {
-    const rows = await sql<TierRow[]>`
+  /** `within`: a transaction's connection, so a caller holding one (a paid action under its key) needs no second. */
+  const tiersOf = async (broadcasterId: string, within: Sql | TransactionSql = sql): Promise<TierPrice[]> => {
+    const rows = await within<TierRow[]>`
       select tier, name, price_minor, currency from subscription_tiers where broadcaster_id = ${broadcasterId}`
     const own = new Map(rows.map((row) => [row.tier, { tier: row.tier, name: row.name, price: row.price_minor, currency: row.currency }]))
     return TIERS.map((tier) => own.get(tier) ?? DEFAULTS[tier])
