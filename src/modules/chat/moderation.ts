@@ -115,14 +115,19 @@ export function createModeration(deps: {
     return row
   }
 
-  /** The message from this process's memory or the store; once more after a batch interval for one accepted elsewhere. */
+  /**
+   * The message from this process's memory or the store. One accepted on another replica is
+   * stored within that replica's batch interval: the store is asked again until then (and a
+   * little after, for a busy replica), within tmi.js's 600 ms.
+   */
   async function findMessage(messageId: string): Promise<RecentMessage | undefined> {
     if (!UUID.test(messageId)) return undefined
     const local = recent.find(messageId)
     if (local) return local
+    const deadline = performance.now() + deps.storeIntervalMs + 200
     let row = await storedMessage(messageId)
-    if (!row) {
-      await Bun.sleep(deps.storeIntervalMs + 50)
+    while (!row && performance.now() < deadline) {
+      await Bun.sleep(50)
       row = await storedMessage(messageId)
     }
     return row && { id: messageId, broadcasterId: row.broadcaster_id, userId: row.user_id, login: row.login ?? '', text: row.text, sentAt: row.sent_at }
