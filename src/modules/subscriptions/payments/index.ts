@@ -23,7 +23,7 @@ type PaymentsContext = {
   log: Logger
   authenticated: MiddlewareHandler<AppEnv>
   /** What the module's other parts sell (subscriptions, gifts); donations are this part's own. */
-  fulfilments: Partial<Omit<Fulfilments, 'donation'>>
+  fulfilments: Omit<Fulfilments, 'donation'>
 }
 
 /**

@@ -45,12 +45,7 @@ const confirmed = (row: PaymentRow): ConfirmedPayment => ({
  * refund) running its kind's fulfilment in that same transaction. A move that finds the
  * payment already past it changes nothing and fulfils nothing, whatever order events come in.
  */
-export function createPaymentLedger(fulfilments: Partial<Fulfilments>) {
-  const fulfilmentOf = (kind: PurchaseKind) => {
-    const fulfilment = fulfilments[kind]
-    if (!fulfilment) throw new Error(`no fulfilment for ${kind} payments is wired in`)
-    return fulfilment
-  }
+export function createPaymentLedger(fulfilments: Fulfilments) {
 
   /** Confirms a payment once (a failed one too: the provider says it was paid after all) and fulfils it; false when it was already. */
   const confirm = async (tx: Transaction, paymentId: string): Promise<boolean> => {
@@ -58,14 +53,13 @@ export function createPaymentLedger(fulfilments: Partial<Fulfilments>) {
       update payments set status = 'succeeded', confirmed_at = now(), failed_at = null
       where id = ${paymentId} and status in ('pending', 'failed') returning *`
     if (!row) return false
-    await fulfilmentOf(row.kind).fulfil(tx, confirmed(row))
+    await fulfilments[row.kind].fulfil(tx, confirmed(row))
     return true
   }
 
   return {
     /** Records a purchase as `pending` with `provider`; its id is what the provider's events name. */
     async record(tx: Transaction, purchase: Purchase, provider: Provider): Promise<string> {
-      fulfilmentOf(purchase.kind)
       const [row] = await tx.sql<{ id: string }[]>`
         insert into payments (kind, purchaser_id, broadcaster_id, amount, currency, details, provider)
         values (${purchase.kind}, ${purchase.purchaserId}, ${purchase.broadcasterId}, ${purchase.amount}, ${purchase.currency},
@@ -116,7 +110,7 @@ export function createPaymentLedger(fulfilments: Partial<Fulfilments>) {
       const [row] = await tx.sql<PaymentRow[]>`
         update payments set status = 'refunded', refunded_at = now() where id = ${paymentId} and status = 'succeeded' returning *`
       if (!row) return false
-      await fulfilmentOf(row.kind).refund(tx, confirmed(row))
+      await fulfilments[row.kind].refund(tx, confirmed(row))
       return true
     },
   }
