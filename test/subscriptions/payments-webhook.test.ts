@@ -134,6 +134,31 @@ describe('the Stripe webhook', () => {
     expect(await effects(s)).toEqual({ donations: 1, refunds: 0, received: 1, refunded: 0 })
   })
 
+  test('a subscription bought through Stripe: duplicated and reordered deliveries start it once, with one event', async () => {
+    const res = await t.request('/api/subscriptions', {
+      method: 'POST',
+      token: fan,
+      json: { broadcaster_id: '800', tier: '1000' },
+      headers: { 'idempotency-key': crypto.randomUUID() },
+    })
+    expect(res.status).toBe(201)
+    const [payment] = ((await res.json()) as { data: { payment_id: string; status: string }[] }).data
+    expect(payment!.status).toBe('pending')
+    const s = stripe.sessions.find((session) => session.paymentId === payment!.payment_id)!
+    const active = async () => {
+      const [row] = await t.sql.subscriptions!<{ n: number }[]>`
+        select count(*)::int as n from subscriptions where broadcaster_id = 800 and user_id = 801 and status = 'active'`
+      return row!.n
+    }
+    expect(await active()).toBe(0)
+    const completed = stripeEvents.completed(s)
+    expect(await Promise.all([send(stripeEvents.intentSucceeded(s)), send(completed), send(completed)])).toContain('applied')
+    expect(await send(completed)).toBe('duplicate')
+    expect(await active()).toBe(1)
+    const started = await publishedEvents(t, subscriptions, { type: 'subscriptions.subscription_started.v1' })
+    expect(started.filter((e) => (e.payload as { user_id: string }).user_id === '801')).toHaveLength(1)
+  })
+
   test('a completed session of a delayed method waits for async_payment_succeeded', async () => {
     const s = await checkout()
     expect(await send(stripeEvents.completed(s, false))).toBe('ignored')
