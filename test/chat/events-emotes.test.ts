@@ -81,6 +81,7 @@ describe('emotes over REST', () => {
       expect([...new Uint8Array(await image.arrayBuffer()).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47])
     }
     expect((await f.t.request('/api/chat/emotes/0e5a0000-0000-4000-8000-00000000ffff/static/dark/1.0')).status).toBe(404)
+    expect((await f.t.request('/api/chat/emotes/global?broadcaster_id=1')).status).toBe(400)
   })
 
   test('a broadcaster adds sub emotes and free ones to their channel; an admin adds global ones', async () => {

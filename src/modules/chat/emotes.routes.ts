@@ -80,7 +80,12 @@ export function emoteRoutes(emotes: Emotes, authenticated: MiddlewareHandler<App
       path: '/api/chat/emotes/global',
       tags: ['chat'],
       summary: 'The emotes anyone may use in any channel (Helix "Get Global Emotes")',
-      responses: { 200: { description: 'The global emotes', content: { 'application/json': { schema: EmoteList } } } },
+      // Helix takes no parameters here: one given is a mistake worth a 400, not silence.
+      request: { query: z.strictObject({}) },
+      responses: {
+        200: { description: 'The global emotes', content: { 'application/json': { schema: EmoteList } } },
+        ...problemResponses(400),
+      },
     }),
     async (c) => c.json(listOf(origin(c.req.url), await emotes.global()), 200),
   )
