@@ -2,18 +2,26 @@
  * All four figures, each beside its baseline measured in this run, as one Markdown table.
  *
  *   bun bench/run.ts                    # every figure
- *   bun bench/run.ts users login        # some: users, middleware, login, startup
+ *   bun bench/run.ts users login        # some: users, middleware, login, startup, streams-directory,
+ *                                       # heartbeats, ingest, redemptions, points-accrual
  *
  * See bench/README.md for what each compares and the knobs (BENCH_DURATION, BENCH_ROUNDS…).
  */
 import { startOndesApp, type OndesApp } from './fixture.ts'
+import { heartbeats } from './heartbeats.ts'
+import { ingest } from './ingest.ts'
 import { describeRun, log, report, table, type Row } from './lib.ts'
 import { login } from './login.ts'
 import { middleware } from './middleware.ts'
+import { pointsAccrual } from './points-accrual.ts'
+import { redemptions } from './redemptions.ts'
 import { startup } from './startup.ts'
+import { streamsDirectory } from './streams-directory.ts'
+import { startStreamsApp } from './streams-fixture.ts'
 import { userById } from './user-by-id.ts'
 
-const ALL = ['users', 'middleware', 'login', 'startup'] as const
+const ALL = ['users', 'middleware', 'login', 'startup', 'streams-directory', 'heartbeats', 'ingest', 'redemptions', 'points-accrual'] as const
+const STREAMS: readonly Figure[] = ['streams-directory', 'heartbeats', 'ingest']
 type Figure = (typeof ALL)[number]
 const wanted = process.argv.slice(2)
 const unknown = wanted.filter((w) => !(ALL as readonly string[]).includes(w))
@@ -26,7 +34,7 @@ const figures: Figure[] = wanted.length ? (wanted as Figure[]) : [...ALL]
 const rows: Row[] = []
 let app: OndesApp | undefined
 try {
-  if (figures.some((f) => f !== 'startup')) app = await startOndesApp()
+  if (figures.some((f) => f === 'users' || f === 'middleware' || f === 'login')) app = await startOndesApp()
   for (const figure of figures) {
     if (figure === 'users') rows.push(await userById(app!))
     if (figure === 'middleware') rows.push(...(await middleware(app!)))
@@ -35,6 +43,26 @@ try {
 } finally {
   await app?.stop()
 }
+// Each group on an app of its own, started when the one before is gone.
+if (figures.some((f) => STREAMS.includes(f))) {
+  const streams = await startStreamsApp()
+  try {
+    if (figures.includes('streams-directory')) rows.push(await streamsDirectory(streams))
+    if (figures.includes('heartbeats')) rows.push(await heartbeats(streams))
+    if (figures.includes('ingest')) rows.push(...(await ingest(streams)))
+  } finally {
+    await streams.stop()
+  }
+}
+if (figures.includes('redemptions')) {
+  const points = await startOndesApp({ users: false })
+  try {
+    rows.push(await redemptions(points))
+  } finally {
+    await points.stop()
+  }
+}
+if (figures.includes('points-accrual')) rows.push(await pointsAccrual())
 // Last and on its own: no other server is running while start-up is timed.
 if (figures.includes('startup')) rows.push(await startup())
 
