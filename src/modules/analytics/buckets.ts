@@ -40,6 +40,62 @@ export type RevenueSource = 'subscription' | 'gift' | 'donation' | 'refund'
 /** Money one fact brought a channel in one minute (negative for a refund). */
 export type RevenueDelta = { broadcasterId: string; minute: string; source: RevenueSource; tier: string; currency: string; amount: number }
 
+/** A signed-in viewer's minute of a stream, for its unique viewers. */
+export type WatchedMinute = { streamId: string; userId: string }
+/** What a user did in a channel on a day. */
+export type UserDay = { userId: string; broadcasterId: string; day: string; watchMinutes: number; chatMessages: number }
+/** A chatter's messages in a channel's minute. */
+export type ChatterMinute = { broadcasterId: string; minute: string; userId: string; messages: number }
+
+/** Sums `rows` per `key` (one upsert may not touch a row twice) and sorts them by it, so concurrent batches lock in one order. */
+function summed<T>(rows: T[], key: (row: T) => string, add: (into: T, row: T) => void): T[] {
+  const byKey = new Map<string, T>()
+  for (const row of rows) {
+    const k = key(row)
+    const into = byKey.get(k)
+    if (into) add(into, row)
+    else byKey.set(k, { ...row })
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, row]) => row)
+}
+const id = (value: string) => value.padStart(20, '0')
+
+/** Adds minutes to each (stream, viewer), in one statement. */
+export async function addWatchers(tx: Transaction, minutes: WatchedMinute[]): Promise<void> {
+  if (minutes.length === 0) return
+  const rows = summed(minutes.map((m) => ({ ...m, minutes: 1 })), (r) => `${id(r.streamId)} ${id(r.userId)}`, (a, b) => void (a.minutes += b.minutes))
+  await tx.sql`
+    insert into stream_viewers (stream_id, user_id, minutes)
+    select * from unnest(${rows.map((r) => r.streamId)}::bigint[], ${rows.map((r) => r.userId)}::bigint[], ${rows.map((r) => r.minutes)}::int[])
+    on conflict (stream_id, user_id) do update set minutes = stream_viewers.minutes + excluded.minutes`
+}
+
+/** Adds to users' days in channels, in one statement. */
+export async function addUserDays(tx: Transaction, days: UserDay[]): Promise<void> {
+  if (days.length === 0) return
+  const rows = summed(days, (r) => `${id(r.userId)} ${r.day} ${id(r.broadcasterId)}`, (a, b) => {
+    a.watchMinutes += b.watchMinutes
+    a.chatMessages += b.chatMessages
+  })
+  await tx.sql`
+    insert into user_analytics (user_id, broadcaster_id, day, watch_minutes, chat_messages)
+    select * from unnest(${rows.map((r) => r.userId)}::bigint[], ${rows.map((r) => r.broadcasterId)}::bigint[], ${rows.map((r) => r.day)}::date[],
+      ${rows.map((r) => r.watchMinutes)}::int[], ${rows.map((r) => r.chatMessages)}::int[])
+    on conflict (user_id, day, broadcaster_id) do update set watch_minutes = user_analytics.watch_minutes + excluded.watch_minutes,
+      chat_messages = user_analytics.chat_messages + excluded.chat_messages`
+}
+
+/** Adds chatters' messages to channels' minutes, in one statement. */
+export async function addChatters(tx: Transaction, chatters: ChatterMinute[]): Promise<void> {
+  if (chatters.length === 0) return
+  const rows = summed(chatters, (r) => `${id(r.broadcasterId)} ${r.minute} ${id(r.userId)}`, (a, b) => void (a.messages += b.messages))
+  await tx.sql`
+    insert into chatter_minutes (broadcaster_id, minute, user_id, messages)
+    select * from unnest(${rows.map((r) => r.broadcasterId)}::bigint[], ${rows.map((r) => r.minute)}::timestamptz[], ${rows.map((r) => r.userId)}::bigint[],
+      ${rows.map((r) => r.messages)}::int[])
+    on conflict (broadcaster_id, minute, user_id) do update set messages = chatter_minutes.messages + excluded.messages`
+}
+
 /** The tier's column of a counter kept per tier. */
 export const tierCounter = (kind: 'new_subs' | 'gifted_subs', tier: '1000' | '2000' | '3000'): MinuteCounter => `${kind}_${tier}`
 
@@ -80,7 +136,6 @@ export async function addToMinutes(tx: Transaction, deltas: MinuteDelta[]): Prom
     select * from jsonb_populate_recordset(null::channel_minutes, ${tx.sql.json(sorted)}::jsonb)
     order by broadcaster_id, minute
     on conflict (broadcaster_id, minute) do update set ${tx.sql.unsafe(ADD_COUNTERS)}`
-  await markLate(tx, sorted.map((r) => [String(r.broadcaster_id), String(r.minute)]))
 }
 
 /** Adds money to the channels' minutes, per source, tier and currency, in one statement. */
@@ -101,15 +156,15 @@ export async function addRevenue(tx: Transaction, deltas: RevenueDelta[]): Promi
     order by broadcaster_id, minute, source, tier, currency
     on conflict (broadcaster_id, minute, source, tier, currency)
     do update set amount = revenue_analytics.amount + excluded.amount, payments = revenue_analytics.payments + excluded.payments`
-  await markLate(tx, sorted.map((r) => [r.broadcaster_id, r.minute]))
 }
 
 /**
  * Flags the summarized sessions these channel minutes fall in: a late event changed them, so
  * the sessions job writes their summaries again.
  */
-export async function markLate(tx: Transaction, minutes: [broadcasterId: string, minute: string][]): Promise<void> {
-  if (minutes.length === 0) return
+export async function markLate(tx: Transaction, touched: { broadcasterId: string; minute: string }[]): Promise<void> {
+  if (touched.length === 0) return
+  const minutes = [...new Set(touched.map((t) => `${t.broadcasterId} ${t.minute}`))].sort().map((key) => key.split(' ') as [string, string])
   await tx.sql`
     update stream_analytics s set changes = s.changes + 1
     from unnest(${minutes.map(([b]) => b)}::bigint[], ${minutes.map(([, m]) => m)}::timestamptz[]) as t(broadcaster_id, minute)

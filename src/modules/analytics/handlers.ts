@@ -6,15 +6,22 @@ import type { Transaction } from '../../platform/db/database.ts'
 import { consume } from '../../platform/events/consume.ts'
 import type { EventEnvelope } from '../../platform/events/types.ts'
 import {
+  addChatters,
   addRevenue,
   addToMinutes,
   addToTotals,
+  addUserDays,
+  addWatchers,
   claimFacts,
   dayOf,
+  markLate,
   minuteOf,
   tierCounter,
+  type ChatterMinute,
   type MinuteDelta,
   type RevenueDelta,
+  type UserDay,
+  type WatchedMinute,
 } from './buckets.ts'
 
 /** What one fact does to the buckets; `key` names the fact, whatever event carried it. */
@@ -23,7 +30,10 @@ type Fact = {
   minutes?: MinuteDelta[]
   revenue?: RevenueDelta[]
   totals?: [name: string, value: number][]
-  /** Rows beside the buckets (viewers, chatters, users' days), applied once the fact is claimed. */
+  watchers?: WatchedMinute[]
+  days?: UserDay[]
+  chatters?: ChatterMinute[]
+  /** A subscription's state, applied once the fact is claimed. */
   extra?: (tx: Transaction) => Promise<void>
 }
 
@@ -36,9 +46,13 @@ async function applyFacts(tx: Transaction, facts: Fact[]): Promise<void> {
   const fresh = facts.filter((f) => claimed.delete(f.key))
   await addToMinutes(tx, fresh.flatMap((f) => f.minutes ?? []))
   await addRevenue(tx, fresh.flatMap((f) => f.revenue ?? []))
+  await markLate(tx, fresh.flatMap((f) => [...(f.minutes ?? []), ...(f.revenue ?? [])]))
   const totals = new Map<string, number>()
   for (const [name, value] of fresh.flatMap((f) => f.totals ?? [])) totals.set(name, (totals.get(name) ?? 0) + value)
   await addToTotals(tx, totals)
+  await addWatchers(tx, fresh.flatMap((f) => f.watchers ?? []))
+  await addUserDays(tx, fresh.flatMap((f) => f.days ?? []))
+  await addChatters(tx, fresh.flatMap((f) => f.chatters ?? []))
   for (const fact of fresh) await fact.extra?.(tx)
 }
 
@@ -52,22 +66,13 @@ type ViewerMinutes = EventEnvelope<string, StreamsEvent<'streams.viewer_minutes.
 /** A chunk of one stream's minute: its viewers count in the channel's minute, the stream's unique viewers and each viewer's day. */
 function viewerChunk({ payload: p }: ViewerMinutes): Fact[] {
   const minute = minuteOf(p.minute)
-  const viewers = [...new Set(p.user_ids)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+  const viewers = [...new Set(p.user_ids)]
   return [
     {
       key: `viewers:${p.stream_id}:${minute}:${p.chunk}`,
       minutes: [{ broadcasterId: p.broadcaster_id, minute, add: { viewers: viewers.length, anonymous_viewers: p.anonymous_viewers } }],
-      extra: async (tx) => {
-        if (viewers.length === 0) return
-        await tx.sql`
-          insert into stream_viewers (stream_id, user_id, minutes)
-          select ${p.stream_id}::bigint, unnest(${viewers}::bigint[]), 1
-          on conflict (stream_id, user_id) do update set minutes = stream_viewers.minutes + 1`
-        await tx.sql`
-          insert into user_analytics (user_id, broadcaster_id, day, watch_minutes)
-          select unnest(${viewers}::bigint[]), ${p.broadcaster_id}::bigint, ${dayOf(minute)}::date, 1
-          on conflict (user_id, day, broadcaster_id) do update set watch_minutes = user_analytics.watch_minutes + 1`
-      },
+      watchers: viewers.map((userId) => ({ streamId: p.stream_id, userId })),
+      days: viewers.map((userId) => ({ userId, broadcasterId: p.broadcaster_id, day: dayOf(minute), watchMinutes: 1, chatMessages: 0 })),
     },
   ]
 }
@@ -79,7 +84,7 @@ function chatChunk({ payload: p }: ChatActivity): Fact[] {
   const minute = minuteOf(p.minute)
   const perUser = new Map<string, number>()
   for (const { user_id, messages } of p.chatters) perUser.set(user_id, (perUser.get(user_id) ?? 0) + messages)
-  const chatters = [...perUser.keys()].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+  const chatters = [...perUser.keys()]
   const messages = chatters.map((id) => perUser.get(id)!)
   const total = messages.reduce((a, b) => a + b, 0)
   return [
@@ -87,17 +92,8 @@ function chatChunk({ payload: p }: ChatActivity): Fact[] {
       key: `chat:${p.broadcaster_id}:${minute}:${p.chunk}`,
       minutes: [{ broadcasterId: p.broadcaster_id, minute, add: { chatters: chatters.length, messages: total } }],
       totals: [['chat_messages', total]],
-      extra: async (tx) => {
-        if (chatters.length === 0) return
-        await tx.sql`
-          insert into chatter_minutes (broadcaster_id, minute, user_id, messages)
-          select ${p.broadcaster_id}::bigint, ${minute}::timestamptz, * from unnest(${chatters}::bigint[], ${messages}::int[])
-          on conflict (broadcaster_id, minute, user_id) do update set messages = chatter_minutes.messages + excluded.messages`
-        await tx.sql`
-          insert into user_analytics (user_id, broadcaster_id, day, chat_messages)
-          select u, ${p.broadcaster_id}::bigint, ${dayOf(minute)}::date, n from unnest(${chatters}::bigint[], ${messages}::int[]) as t(u, n)
-          on conflict (user_id, day, broadcaster_id) do update set chat_messages = user_analytics.chat_messages + excluded.chat_messages`
-      },
+      chatters: chatters.map((userId, i) => ({ broadcasterId: p.broadcaster_id, minute, userId, messages: messages[i]! })),
+      days: chatters.map((userId, i) => ({ userId, broadcasterId: p.broadcaster_id, day: dayOf(minute), watchMinutes: 0, chatMessages: messages[i]! })),
     },
   ]
 }
