@@ -20,15 +20,17 @@ export const RENEWAL_GRACE_MS = 3 * 86_400_000
  */
 export function renewals(parts: { database: ModuleDatabase; checkout: Checkout; tiers: Tiers; clock: Clock; log: Logger }) {
   const { database, checkout, tiers, clock, log } = parts
-  const next = () =>
+  /** Handles the next due subscription but those in `skip` (its id in `failed` until it commits); false when none is left. */
+  const next = (skip: string[], failed: { id?: string }) =>
     database.transaction(async (tx) => {
       const now = clock()
       const [row] = await tx.sql<SubscriptionRow[]>`
         select ${tx.sql.unsafe(SUBSCRIPTION_COLUMNS)} from subscriptions
-        where status = 'active' and current_period_end <= ${now}
+        where status = 'active' and current_period_end <= ${now} and id <> all(${skip}::uuid[])
           and (renewal_requested_at is null or current_period_end <= ${new Date(now.getTime() - RENEWAL_GRACE_MS)})
         order by current_period_end limit 1 for update skip locked`
       if (!row) return false
+      failed.id = row.id
       if (!row.renews) {
         await endSubscription(tx, row, row.is_gift ? 'gift_ended' : 'canceled', now)
       } else if (row.renewal_requested_at) {
@@ -46,7 +48,21 @@ export function renewals(parts: { database: ModuleDatabase; checkout: Checkout; 
       return true
     })
   return async ({ signal }: JobRun): Promise<void> => {
-    // A failed checkout (the provider down) rolls its renewal back and fails the run: the next run retries it.
-    while (!signal.aborted && (await next())) {}
+    // A failed checkout (the provider down) rolls its renewal back: the others go on, the run
+    // then fails (metrics, /readyz) and the next one retries it.
+    const skip: string[] = []
+    let error: unknown
+    while (!signal.aborted) {
+      const failed: { id?: string } = {}
+      try {
+        if (!(await next(skip, failed))) break
+      } catch (caught) {
+        if (!failed.id) throw caught
+        log.error({ err: caught, subscriptionId: failed.id }, 'subscription renewal failed; retried at the next run')
+        skip.push(failed.id)
+        error = caught
+      }
+    }
+    if (error) throw error
   }
 }
