@@ -14,7 +14,7 @@ beforeAll(async () => {
   ada = await addBroadcaster(t, '101', 'ada')
   bob = await addBroadcaster(t, '102', 'bob')
 }, 30_000)
-afterAll(() => t.close())
+afterAll(() => t.close(), 30_000)
 
 const channel = async (id: string) => {
   const res = await t.request(`/api/channels?broadcaster_id=${id}`)

@@ -58,7 +58,7 @@ describe.each([
     channels = await Promise.all(['ch_a', 'ch_b', 'ch_c', 'ch_d', 'ch_e'].map((login, i) => addBroadcaster(t, String(401 + i), login)))
     for (const [i, channel] of channels.entries()) ids.push(await goLive(t, SECRET, channel, String(i + 1)))
   }, 30_000)
-  afterAll(() => t.close())
+  afterAll(() => t.close(), 30_000)
 
   const counts = async () => Object.fromEntries((await listAll(t, 100)).map((s) => [s.user_login, s.viewer_count]))
 

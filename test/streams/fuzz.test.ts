@@ -21,7 +21,7 @@ beforeAll(async () => {
   key = await streamKeyOf(t, owner)
   await t.request('/api/games', { method: 'POST', token: admin, json: { name: 'Fuzzing' } })
 }, 30_000)
-afterAll(() => t.close())
+afterAll(() => t.close(), 30_000)
 
 const routes: { method: string; path: (id: string) => string }[] = [
   { method: 'GET', path: (id) => `/api/channels?broadcaster_id=${id}` },

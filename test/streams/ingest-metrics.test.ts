@@ -13,7 +13,7 @@ let t: TestPlatform
 beforeAll(async () => {
   t = await createTestPlatform([users, streams], { STREAMS_INGEST_SECRET: SECRET })
 }, 30_000)
-afterAll(() => t.close())
+afterAll(() => t.close(), 30_000)
 
 const publish = (secret: string, key: string) =>
   t.request(`/api/ingest/rtmp/${secret}/publish`, {

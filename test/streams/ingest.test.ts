@@ -52,7 +52,7 @@ afterAll(async () => {
   await ingest?.stop()
   await t?.close()
   if (mediaRoot) rmSync(mediaRoot, { recursive: true, force: true })
-})
+}, 30_000)
 
 type Listed = { id: string; user_login: string; user_id: string; type: string; viewer_count: number; started_at: string; thumbnail_url: string }
 const live = async (login: string): Promise<Listed | undefined> => {

@@ -16,7 +16,7 @@ const redisUrl = testRedisUrl('stream keys in the logs of a real app process')
 const cleanups: (() => unknown)[] = []
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+}, 30_000)
 
 test('no key, nor its random part, in anything the app printed', async () => {
   const [usersDb, streamsDb] = await Promise.all(

@@ -20,7 +20,7 @@ beforeAll(async () => {
   ada = await addBroadcaster(t, '901', 'mtx_ada')
   bob = await addBroadcaster(t, '902', 'mtx_bob')
 }, 30_000)
-afterAll(() => t.close())
+afterAll(() => t.close(), 30_000)
 
 const SOURCE_ID = '4f6a1c2e-9d3b-4b8e-a1f0-2c5d7e9b3a11'
 const auth = (action: string, path: string, query: string, secret = SECRET) =>
@@ -110,7 +110,7 @@ describe("MediaMTX's API (STREAMS_MEDIAMTX_API_URL): a reset key kicks, a sessio
   afterAll(async () => {
     await m.close()
     await api.stop(true)
-  })
+  }, 30_000)
 
   const goLiveAt = async (broadcaster: Broadcaster, id: string) => {
     published.set(broadcaster.login, { type: 'rtmpConn', id })

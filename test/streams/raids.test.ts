@@ -19,7 +19,7 @@ beforeAll(async () => {
   raiderStream = await goLive(t, SECRET, raider, '1')
   await goLive(t, SECRET, target, '2')
 }, 30_000)
-afterAll(() => t.close())
+afterAll(() => t.close(), 30_000)
 
 const raid = (who: Broadcaster, from: string, to: string, method = 'POST') =>
   t.request(method === 'POST' ? `/api/raids?from_broadcaster_id=${from}&to_broadcaster_id=${to}` : `/api/raids?broadcaster_id=${from}`, {

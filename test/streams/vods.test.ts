@@ -34,7 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close()
   rmSync(root, { recursive: true, force: true })
-})
+}, 30_000)
 
 const callback = (path: string, fields: Record<string, string>) =>
   t.request(`/api/ingest/rtmp/${SECRET}/${path}`, {
