@@ -129,7 +129,7 @@ describe('heartbeats per address', () => {
     } finally {
       await t.close()
     }
-  })
+  }, 30_000)
 
   test('count an IPv6 client by its /64: another address in it shares the window, another /64 does not', async () => {
     const t = await createTestPlatform([users, streams], { STREAMS_INGEST_SECRET: SECRET, STREAMS_HEARTBEATS_PER_MINUTE: '2', TRUST_PROXY: 'true' })
@@ -145,7 +145,7 @@ describe('heartbeats per address', () => {
     } finally {
       await t.close()
     }
-  })
+  }, 30_000)
 })
 
 describe('viewer minutes', () => {
