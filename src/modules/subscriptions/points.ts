@@ -30,14 +30,18 @@ export async function credit(tx: Transaction, entry: PointsEntry): Promise<boole
  * await spend(tx, { broadcasterId, userId, delta: reward.cost, reason: 'redemption', reference: redemptionId })
  */
 export async function spend(tx: Transaction, entry: PointsEntry): Promise<number> {
+  // The ledger row in the same statement, written only when the UPDATE took the points: one round trip less per redemption.
   const [row] = await tx.sql<{ balance: string }[]>`
-    update channel_points set balance = balance - ${entry.delta}
-    where broadcaster_id = ${entry.broadcasterId} and user_id = ${entry.userId} and balance >= ${entry.delta}
-    returning balance`
+    with spent as (
+      update channel_points set balance = balance - ${entry.delta}
+      where broadcaster_id = ${entry.broadcasterId} and user_id = ${entry.userId} and balance >= ${entry.delta}
+      returning broadcaster_id, user_id, balance
+    ), booked as (
+      insert into channel_points_ledger (broadcaster_id, user_id, delta, reason, reference)
+      select broadcaster_id, user_id, ${-entry.delta}, ${entry.reason}, ${entry.reference} from spent
+    )
+    select balance from spent`
   if (!row) throw subscriptionsError('channel_points.insufficient', 'Not enough channel points for this reward')
-  await tx.sql`
-    insert into channel_points_ledger (broadcaster_id, user_id, delta, reason, reference)
-    values (${entry.broadcasterId}, ${entry.userId}, ${-entry.delta}, ${entry.reason}, ${entry.reference})`
   return Number(row.balance)
 }
 
