@@ -162,7 +162,7 @@ async function ingest(): Promise<Row> {
     })
     const rate = EVENTS / inboxSeconds
     return {
-      figure: '11. analytics ingest through the inbox (handleMany)',
+      figure: 'A1. analytics ingest through the inbox (handleMany)',
       ondes: `${rate.toFixed(0)} events/s`,
       baseline: `${baseline.toFixed(0)} events/s (raw postgres.js batch upserts of the same buckets, no inbox)`,
       ratio: pct(rate / baseline),
@@ -220,7 +220,7 @@ async function reads(): Promise<Row[]> {
     await loop
     return [
       {
-        figure: '12. analytics 30-day channel summary, p99',
+        figure: 'A2. analytics 30-day channel summary, p99',
         ondes: fmtMs(quiet),
         baseline: `${channels * 30 * 1440} minute rows`,
         ratio: '—',
@@ -229,7 +229,7 @@ async function reads(): Promise<Row[]> {
         notes: [`${QUERIES} sequential queries of the daily rollup (materialized view) for one of ${channels} channels`],
       },
       {
-        figure: '13. the same during concurrent rollup refreshes, p99',
+        figure: 'A3. analytics 30-day summary during concurrent rollup refreshes, p99',
         ondes: fmtMs(busy),
         baseline: `${fmtMs(quiet)} without refreshes`,
         ratio: `${(busy / quiet).toFixed(2)}×`,
