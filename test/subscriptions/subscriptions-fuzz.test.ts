@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { movableClock } from '../../src/platform/testing/clock.ts'
 import { harmOf } from '../../src/platform/testing/harm.ts'
+import { hostileBody, hostileId } from '../../src/platform/testing/hostile-input.ts'
 import type { TestPlatform } from '../../src/platform/testing/harness.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { follow, register, subscribe, subscribersPlatform } from './subscribers.ts'
@@ -54,17 +55,8 @@ const nearMiss = fc.record(
   },
   { requiredKeys: [] },
 )
-const body = fc.oneof(
-  nearMiss.map((value) => JSON.stringify(value)),
-  jsonValue.map((value) => JSON.stringify(value)),
-  fc.string({ maxLength: 200 }),
-  fc.constant(''),
-)
-const id = fc.oneof(
-  fc.string({ maxLength: 30 }).map(encodeURIComponent),
-  fc.bigInt({ min: -10n, max: 10n ** 20n }).map(String),
-  fc.constantFrom('600', '601', '602', '0', '-1', '1e3', '%00', 'NaN', '9223372036854775808'),
-)
+const body = hostileBody(nearMiss)
+const id = hostileId('600', '601', '602')
 const idempotencyKey = fc.oneof(
   fc.constant(undefined),
   fc.constantFrom('fixed-key', 'other-key', '', ' ', 'k'.repeat(256)),
