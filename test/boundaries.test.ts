@@ -41,7 +41,7 @@ describe('dependency-cruiser', () => {
 
   test('refuses every kind of forbidden import planted in a scratch copy', async () => {
     // test/ too: tests beside the code import its shared helpers (test/build-databases.ts).
-    for (const file of ['src', 'scripts', 'test', '.dependency-cruiser.cjs', 'tsconfig.json', 'package.json']) {
+    for (const file of ['src', 'scripts', 'test', 'deploy', '.dependency-cruiser.cjs', 'tsconfig.json', 'package.json']) {
       cpSync(resolve(root, file), resolve(scratch, file), { recursive: true })
     }
     symlinkSync(resolve(root, 'node_modules'), resolve(scratch, 'node_modules'))

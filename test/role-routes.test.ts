@@ -26,6 +26,7 @@ const ROLE_POLICY: Record<string, Role[]> = {
   deleteGame: ['admin'],
   getPlatformAnalytics: ['admin'],
   getPlatformRevenue: ['admin'],
+  uploadGlobalEmote: ['admin'],
 }
 
 type Parameter = { name: string; in: string; schema?: { enum?: string[] } }
