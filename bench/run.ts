@@ -3,11 +3,12 @@
  *
  *   bun bench/run.ts                    # every figure
  *   bun bench/run.ts users login        # some: users, middleware, login, startup, streams-directory,
- *                                       # heartbeats, ingest, redemptions, points-accrual, analytics
+ *                                       # heartbeats, ingest, redemptions, points-accrual, analytics, chat
  *
  * See bench/README.md for what each compares and the knobs (BENCH_DURATION, BENCH_ROUNDS…).
  */
 import { analyticsFigures } from './analytics-ingest.ts'
+import { chatRoom } from './chat-room.ts'
 import { startOndesApp, type OndesApp } from './fixture.ts'
 import { heartbeats } from './heartbeats.ts'
 import { ingest } from './ingest.ts'
@@ -21,7 +22,7 @@ import { streamsDirectory } from './streams-directory.ts'
 import { startStreamsApp } from './streams-fixture.ts'
 import { userById } from './user-by-id.ts'
 
-const ALL = ['users', 'middleware', 'login', 'startup', 'streams-directory', 'heartbeats', 'ingest', 'redemptions', 'points-accrual', 'analytics'] as const
+const ALL = ['users', 'middleware', 'login', 'startup', 'streams-directory', 'heartbeats', 'ingest', 'redemptions', 'points-accrual', 'analytics', 'chat'] as const
 const STREAMS: readonly Figure[] = ['streams-directory', 'heartbeats', 'ingest']
 type Figure = (typeof ALL)[number]
 const wanted = process.argv.slice(2)
@@ -66,6 +67,8 @@ if (figures.includes('redemptions')) {
 if (figures.includes('points-accrual')) rows.push(await pointsAccrual())
 // In-process, on scratch databases of its own: no app.
 if (figures.includes('analytics')) rows.push(...(await analyticsFigures()))
+// Chat's four figures on an app and redis-server of their own (bench/chat-room.ts).
+if (figures.includes('chat')) rows.push(...(await chatRoom()))
 // Last and on its own: no other server is running while start-up is timed.
 if (figures.includes('startup')) rows.push(await startup())
 
