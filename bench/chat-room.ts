@@ -3,12 +3,12 @@
  * own redis-server), IRC clients in load-generator processes of their own
  * (`servers/chat-room-clients.ts`), each figure beside a baseline measured in this run:
  *
- *   11a. 1 000 clients, 150 authenticated senders within their limits at 100 messages/s in all:
+ *   C1. 1 000 clients, 150 authenticated senders within their limits at 100 messages/s in all:
  *        every client gets every message; p99 send → receive, against bare Bun pub/sub at the same load.
- *   11b. peak deliveries/s to 1 000 clients (bursts of 20 messages from fresh senders) against a
+ *   C2. peak deliveries/s to 1 000 clients (bursts of 20 messages from fresh senders) against a
  *        bare Bun.serve publishing frames of the same size, and a Socket.IO 4 broadcast on Node.
- *   11c. the load of 11a across two chat replicas through Redis (half the clients on each).
- *   11d. 10 000 idle authenticated connections joined to the channel: RSS of the chat process,
+ *   C3. the load of C1 across two chat replicas through Redis (half the clients on each).
+ *   C4. 10 000 idle authenticated connections joined to the channel: RSS of the chat process,
  *        against a bare Bun.serve holding as many subscribed WebSockets.
  *
  *   bun bench/chat-room.ts                 # all four
@@ -270,7 +270,7 @@ const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/pr
 // ---------------------------------------------------------------------------------------------
 // The figures
 
-/** 11a and 11b on one crowd of CHAT.clients IRC clients. */
+/** C1 and C2 on one crowd of CHAT.clients IRC clients. */
 async function single(s: Setup, figures: Figure[]): Promise<{ rows: Row[]; steady?: Run }> {
   const rows: Row[] = []
   const ondes = await crowd('chat-clients', 'irc', [wsUrl(s.app.url)], s.logins(CHAT.clients), s.channel)
@@ -315,7 +315,7 @@ async function single(s: Setup, figures: Figure[]): Promise<{ rows: Row[]; stead
         `median round, Ondes: ${describe(m.ondes)}`,
       ]
       rows.push({
-        figure: '11b. chat peak fan-out to 1 000 clients vs bare Bun pub/sub',
+        figure: `C2. chat peak fan-out to ${CHAT.clients} clients vs bare Bun pub/sub`,
         ondes: `${m.ondes.deliveriesPerSecond.toFixed(0)} deliveries/s`,
         baseline: `${m.bun.deliveriesPerSecond.toFixed(0)} deliveries/s (bare Bun.serve, ws.publish, same frame size)`,
         ratio: pct(m.ratio),
@@ -325,7 +325,7 @@ async function single(s: Setup, figures: Figure[]): Promise<{ rows: Row[]; stead
       })
       const vsIo = m.ondes.deliveriesPerSecond / m.sio.deliveriesPerSecond
       rows.push({
-        figure: "11b′. chat peak fan-out vs Socket.IO 4 broadcast on Node",
+        figure: 'C2′. chat peak fan-out vs Socket.IO 4 broadcast on Node',
         ondes: `${m.ondes.deliveriesPerSecond.toFixed(0)} deliveries/s`,
         baseline: `${m.sio.deliveriesPerSecond.toFixed(0)} deliveries/s (socket.io 4.8.1 on node ${nodeVersion()}, socket.broadcast.emit)`,
         ratio: `${vsIo.toFixed(2)} ×`,
@@ -341,7 +341,7 @@ async function single(s: Setup, figures: Figure[]): Promise<{ rows: Row[]; stead
   return { rows, steady }
 }
 
-/** The steady load on bare Bun pub/sub, the baseline of 11a and 11c. */
+/** The steady load on bare Bun pub/sub, the baseline of C1. */
 async function steadyBaseline(s: Setup, frameBytes: number): Promise<Run> {
   const raw = await startServer('baseline-raw-pubsub-steady', ['bench/servers/chat-room-pubsub.ts'], cleanEnv())
   const rawCrowd = await crowd('raw-clients-steady', 'raw', [wsUrl(raw.url)], s.logins(CHAT.clients), s.channel)
@@ -359,7 +359,7 @@ let baselineRun: Run | undefined
 async function steadyRow(s: Setup, run: Run, frameBytes: number): Promise<Row> {
   baselineRun ??= await steadyBaseline(s, frameBytes)
   return {
-    figure: `11a. chat p99 send → receive, ${CHAT.clients} clients, ${CHAT.senders} senders, ${CHAT.rate} msg/s`,
+    figure: `C1. chat p99 send → receive, ${CHAT.clients} clients, ${CHAT.senders} senders, ${CHAT.rate} msg/s`,
     ondes: `p99 ${fmtMs(run.p99)}`,
     baseline: `p99 ${fmtMs(baselineRun.p99)} (bare Bun pub/sub, same load)`,
     ratio: `${(run.p99 / baselineRun.p99).toFixed(1)} ×`,
@@ -369,7 +369,7 @@ async function steadyRow(s: Setup, run: Run, frameBytes: number): Promise<Row> {
   }
 }
 
-/** 11c: the same load with half the clients on a second replica (another `bun src/main.ts`, same databases and Redis). */
+/** C3: the same load with half the clients on a second replica (another `bun src/main.ts`, same databases and Redis). */
 async function replicas(s: Setup, single: Run | undefined): Promise<Row> {
   const second = await s.app.spawn('ondes-app-2')
   try {
@@ -381,7 +381,7 @@ async function replicas(s: Setup, single: Run | undefined): Promise<Row> {
       const run = await measure(c, (p) => ({ ...(plan(p) as Extract<ClientCommand, { type: 'steady' }>), ...shift(c, p) }))
       log(`chat replicas, Ondes: ${describe(run)}`)
       return {
-        figure: `11c. chat p99 across two replicas through Redis, same load`,
+        figure: `C3. chat p99 across two replicas through Redis, same load`,
         ondes: `p99 ${fmtMs(run.p99)}`,
         baseline: single ? `p99 ${fmtMs(single.p99)} (one replica, this run)` : '(one replica not run)',
         ratio: single ? `${(run.p99 / single.p99).toFixed(1)} ×` : '',
@@ -404,7 +404,7 @@ function shift(c: Crowd, p: number): { senders: number[]; ids: number[] } {
   return { senders: senders.local, ids: senders.ids.map((id) => id - from) }
 }
 
-/** 11d: RSS of a fresh chat process (another `bun src/main.ts`) holding CHAT.idle joined, authenticated connections. */
+/** C4: RSS of a fresh chat process (another `bun src/main.ts`) holding CHAT.idle joined, authenticated connections. */
 async function idle(s: Setup): Promise<Row> {
   const processes = Math.max(2, Math.ceil(CHAT.idle / 2500))
   const fresh = await s.app.spawn('ondes-app-idle')
@@ -432,7 +432,7 @@ async function idle(s: Setup): Promise<Row> {
     await raw.child.stop()
   }
   return {
-    figure: `11d. RSS of the chat process, ${CHAT.idle} idle authenticated connections in the channel`,
+    figure: `C4. RSS of the chat process, ${CHAT.idle} idle authenticated connections in the channel`,
     ondes: `${ondesMb.toFixed(0)} MB`,
     baseline: `${rawMb.toFixed(0)} MB (bare Bun.serve, as many subscribed WebSockets)`,
     ratio: `${(ondesMb / rawMb).toFixed(1)} ×`,

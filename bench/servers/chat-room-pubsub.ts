@@ -4,13 +4,14 @@
  * others as it came (`ws.publish`, the sender skipped as chat skips it) — Bun's native pub/sub with
  * nothing on top. The clients pad their frames to the size of Ondes's PRIVMSG lines.
  */
-const server = Bun.serve({
+const baseline = Bun.serve({
   port: Number(process.env.PORT ?? 0),
   hostname: process.env.HOST ?? '127.0.0.1',
   fetch: (request, server) => (server.upgrade(request) ? undefined : new Response('ok')),
   websocket: {
-    open: (ws) => ws.subscribe('room'),
+    open: (ws) => void ws.subscribe('room'),
     message: (ws, message) => void ws.publish('room', message),
   },
 })
-console.log(`bun pub/sub baseline on ${server.url}`)
+console.log(`bun pub/sub baseline on ${baseline.url}`)
+export {}
