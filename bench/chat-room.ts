@@ -20,7 +20,7 @@ import postgres from 'postgres'
 import { chatTokenOf } from '../src/platform/auth/chat-token.ts'
 import { startPrivateRedis, type PrivateRedis } from '../src/platform/testing/private-redis.ts'
 import { startOndesApp, type OndesApp } from './fixture.ts'
-import { cleanEnv, fmtMs, freePort, log, LOG_DIR, medianRound, pct, report, ROOT, SETTINGS, startServer, waitFor, type Row } from './lib.ts'
+import { cleanEnv, cpuSeconds, fmtMs, freePort, log, LOG_DIR, medianRound, pct, report, ROOT, SETTINGS, startServer, waitFor, type Row } from './lib.ts'
 import { BUCKET_MS, type ClientCommand, type Login, type Protocol, type Sent, type Stats } from './servers/chat-room-clients.ts'
 import { benchTokens } from './tokens.ts'
 
@@ -230,6 +230,7 @@ async function setup(): Promise<Setup> {
     if (performance.now() > deadline) throw probe
     await Bun.sleep(1000)
   }
+  await quiet(app.child.proc.pid)
   return {
     app,
     redis,
@@ -237,6 +238,22 @@ async function setup(): Promise<Setup> {
     // Logins cycle through the seeded users: more connections than users are a user's several connections.
     logins: (n) => Array.from({ length: n }, (_, i) => ({ nick: viewers[i % viewers.length]!.login, password: passwords[i % viewers.length] })),
   }
+}
+
+/**
+ * Waits until `pid` has used under 5 % of a core for two seconds running (at most two minutes):
+ * every module of a fresh app takes in the 10 000 seeded users as a snapshot from Redis, tens of
+ * seconds of inbox inserts that would otherwise share the process with the chat being measured.
+ */
+async function quiet(pid: number): Promise<void> {
+  const deadline = performance.now() + 120_000
+  let calm = 0
+  while (calm < 4 && performance.now() < deadline) {
+    const before = cpuSeconds(pid)
+    await Bun.sleep(500)
+    calm = cpuSeconds(pid) - before < 0.025 ? calm + 1 : 0
+  }
+  log(`app ${pid} ${calm >= 4 ? 'quiet' : 'still busy after 2 minutes'}`)
 }
 
 const wsUrl = (url: string) => `${url.replace(/^http/, 'ws')}/`
@@ -373,6 +390,7 @@ async function steadyRow(s: Setup, run: Run, frameBytes: number): Promise<Row> {
 async function replicas(s: Setup, single: Run | undefined): Promise<Row> {
   const second = await s.app.spawn('ondes-app-2')
   try {
+    await quiet(second.child.proc.pid)
     const c = await crowd('chat-clients-replicas', 'irc', [wsUrl(s.app.url), wsUrl(second.url)], s.logins(CHAT.clients), s.channel)
     try {
       log(`chat replicas: ${CHAT.senders} senders, ${CHAT.rate} messages/s across two replicas`)
@@ -411,6 +429,7 @@ async function idle(s: Setup): Promise<Row> {
   let ondesMb: number
   let ondesBefore: number
   try {
+    await quiet(fresh.child.proc.pid)
     ondesBefore = rssMb(fresh.child.proc.pid)
     const c = await crowd('chat-idle', 'irc', [wsUrl(fresh.url)], s.logins(CHAT.idle), s.channel, processes)
     await Bun.sleep(2000)
