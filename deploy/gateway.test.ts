@@ -8,6 +8,7 @@ import { users } from '../src/modules/users/index.ts'
 import { createDatabaseFromTemplate } from '../src/platform/testing/databases.ts'
 import { freePort, startApp } from '../src/platform/testing/processes.ts'
 import { startIngest, testIngestTools, type RunningIngest } from './ingest/test-ingest.ts'
+import { USERS_ALONE } from '../test/split/consumer-process.ts'
 import { checkNginxConfig, startNginx, testNginx } from './test-nginx.ts'
 
 const FIXTURE: GatewayModule[] = [
@@ -174,7 +175,8 @@ describe('through the gateway: a split users process and a WebSocket module', ()
       AUTH_ATTEMPTS_PER_MINUTE: '1000',
       // A split process talks to the others through Redis when there is one.
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-    })
+      // Without Redis, src/main.ts refuses users alone (its consumers run elsewhere): users as built before them.
+    }, process.env.REDIS_URL ? 'src/main.ts' : USERS_ALONE)
     // The app drains and closes its pool on SIGTERM; the database is dropped after.
     started.unshift(async () => {
       app.child.kill('SIGTERM')

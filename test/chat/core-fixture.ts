@@ -3,9 +3,10 @@
  * real inbox, chat tokens for them, and raw IRC sockets that log in and join.
  */
 import { chat } from '../../src/modules/chat/index.ts'
+import { modules } from '../../src/modules.ts'
 import { chatTokenOf } from '../../src/platform/auth/chat-token.ts'
 import { deliver } from '../../src/platform/testing/events.ts'
-import { createTestPlatform, testRedisUrl, type TestPlatform } from '../../src/platform/testing/harness.ts'
+import { createTestPlatform, type TestPlatform } from '../../src/platform/testing/harness.ts'
 import { freePort } from '../../src/platform/testing/processes.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { connectSocket, type TestSocket } from '../../src/platform/testing/ws-client.ts'
@@ -26,12 +27,14 @@ let nextId = 1000 + Math.floor(Math.random() * 1_000_000)
 
 /**
  * Chat alone consumes users' events from Redis (as in split mode), under this test's own stream
- * prefix; users are registered straight into its inbox.
+ * prefix, or beside every module without Redis; users are registered straight into its inbox.
  */
 export async function startChat(env: Record<string, string> = {}): Promise<ChatFixture> {
-  const redisUrl = testRedisUrl('chat core tests')
-  if (redisUrl === undefined) throw new Error('chat serves alone only with REDIS_URL (its users come as events)')
-  const t = await createTestPlatform([chat], { REDIS_URL: redisUrl, EVENTS_STREAM_PREFIX: `test:chat-core:${crypto.randomUUID()}`, ...env })
+  const redisUrl = process.env.REDIS_URL
+  // Without Redis, chat runs beside the modules whose events it consumes, in one process, as `bun start` runs it.
+  const t = redisUrl
+    ? await createTestPlatform([chat], { REDIS_URL: redisUrl, EVENTS_STREAM_PREFIX: `test:chat-core:${crypto.randomUUID()}`, ...env })
+    : await createTestPlatform(modules, env)
   const port = freePort()
   t.platform.serve({ port, hostname: '127.0.0.1' })
   const sockets: TestSocket[] = []
