@@ -7,17 +7,19 @@
  *        every client gets every message; p99 send → receive, against bare Bun pub/sub at the same load.
  *   C2. peak deliveries/s to 1 000 clients (bursts of 20 messages from fresh senders) against a
  *        bare Bun.serve publishing frames of the same size, and a Socket.IO 4 broadcast on Node.
+ *   C1′. (split) C1's load on a chat-only process (`MODULES=chat`), for how much of C1 the other modules take.
  *   C3. the load of C1 across two chat replicas through Redis (half the clients on each).
  *   C4. 10 000 idle authenticated connections joined to the channel: RSS of the chat process,
  *        against a bare Bun.serve holding as many subscribed WebSockets.
  *
  *   bun bench/chat-room.ts                 # all four
- *   bun bench/chat-room.ts steady peak     # some of: steady, peak, replicas, idle
+ *   bun bench/chat-room.ts steady peak     # some of: steady, split, peak, replicas, idle
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
 import { chatTokenOf } from '../src/platform/auth/chat-token.ts'
+import { databaseUrlVariable } from '../src/platform/config.ts'
 import { startPrivateRedis, type PrivateRedis } from '../src/platform/testing/private-redis.ts'
 import { startOndesApp, type OndesApp } from './fixture.ts'
 import { cleanEnv, cpuSeconds, fmtMs, freePort, log, LOG_DIR, medianRound, pct, report, ROOT, SETTINGS, startServer, waitFor, type Row } from './lib.ts'
@@ -39,7 +41,7 @@ export const CHAT = {
 }
 const PER_SENDER = 20
 export const TARGETS = { p99Ms: 100, replicasP99Ms: 150, vsBun: 0.5, vsSocketIo: 3, idleMb: 300 }
-const FIGURES = ['steady', 'peak', 'replicas', 'idle'] as const
+const FIGURES = ['steady', 'split', 'peak', 'replicas', 'idle'] as const
 type Figure = (typeof FIGURES)[number]
 
 // ---------------------------------------------------------------------------------------------
@@ -386,6 +388,38 @@ async function steadyRow(s: Setup, run: Run, frameBytes: number): Promise<Row> {
   }
 }
 
+/** C1′: C1's load on `bun src/main.ts` serving chat alone (split mode) on the same chat database and Redis. */
+async function split(s: Setup, single: Run | undefined): Promise<Row> {
+  const alone = await startServer(
+    'ondes-chat-alone',
+    ['src/main.ts'],
+    cleanEnv({ MODULES: 'chat', [databaseUrlVariable('chat')]: s.app.databaseUrls.chat, DATA_DIR: s.app.dataDir, REDIS_URL: s.redis.url, LOG_LEVEL: 'warn' }),
+    '/readyz',
+  )
+  try {
+    await quiet(alone.child.proc.pid)
+    const c = await crowd('chat-clients-alone', 'irc', [wsUrl(alone.url)], s.logins(CHAT.clients), s.channel)
+    try {
+      const plan = steadyPlan(c, CHAT.textLength)
+      const run = await measure(c, (p) => ({ ...(plan(p) as Extract<ClientCommand, { type: 'steady' }>), ...shift(c, p, 2) }))
+      log(`chat steady, chat alone: ${describe(run)}`)
+      return {
+        figure: "C1′. C1's load on a chat-only process (MODULES=chat)",
+        ondes: `p99 ${fmtMs(run.p99)} (p50 ${fmtMs(run.p50)})`,
+        baseline: single ? `p99 ${fmtMs(single.p99)} (p50 ${fmtMs(single.p50)}), the whole app, this run` : '(C1 not run)',
+        ratio: single ? `${(run.p99 / single.p99).toFixed(2)} ×` : '',
+        target: '(info)',
+        met: run.short === 0 && run.refusals === 0,
+        notes: [`chat alone: ${describe(run)}`],
+      }
+    } finally {
+      c.stop()
+    }
+  } finally {
+    await alone.child.stop()
+  }
+}
+
 /** C3: the same load with half the clients on a second replica (another `bun src/main.ts`, same databases and Redis). */
 async function replicas(s: Setup, single: Run | undefined): Promise<Row> {
   const second = await s.app.spawn('ondes-app-2')
@@ -416,8 +450,8 @@ async function replicas(s: Setup, single: Run | undefined): Promise<Row> {
 }
 
 /** Sender positions moved past the single-replica and burst senders. */
-function shift(c: Crowd, p: number): { senders: number[]; ids: number[] } {
-  const from = CHAT.senders + (SETTINGS.rounds + 1) * CHAT.burstSenders
+function shift(c: Crowd, p: number, times = 1): { senders: number[]; ids: number[] } {
+  const from = times * CHAT.senders + (SETTINGS.rounds + 1) * CHAT.burstSenders
   const senders = sendersOf(c, from, CHAT.senders)[p]!
   return { senders: senders.local, ids: senders.ids.map((id) => id - from) }
 }
@@ -479,6 +513,7 @@ export async function chatRoom(figures: readonly Figure[] = FIGURES): Promise<Ro
       rows.push(...result.rows)
       steady = result.steady
     }
+    if (figures.includes('split')) rows.push(await split(s, steady))
     if (figures.includes('replicas')) rows.push(await replicas(s, steady))
     if (figures.includes('idle')) rows.push(await idle(s))
     return rows
