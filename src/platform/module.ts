@@ -57,6 +57,11 @@ export type ModuleContext<Settings = Record<string, unknown>> = {
   pubsub: ModulePubSub
   /** Ends access tokens before their `exp` on every process (users publishes; every verifier applies them). */
   revocations: RevocationPublisher
+  /**
+   * Whether a session has been revoked (logout, a reused refresh token), as this process's
+   * verifier knows it: what a long-lived connection checks (chat), whose token was verified once.
+   */
+  sessionRevoked: (sessionId: string) => boolean
   /** The time for date-bound rules (renewals, expiries): the system's, or a test's movable one. */
   clock: Clock
 }

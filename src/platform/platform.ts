@@ -152,6 +152,7 @@ export async function createPlatform(
             sockets: sockets.hub(definition.name, definition.websocket),
             pubsub: modulePubSub(pubsub, definition.name),
             revocations,
+            sessionRevoked: revocationList.sessionRevoked,
             clock: options.clock ?? systemClock,
           }),
         )

@@ -21,6 +21,8 @@ export type ChatConnection = {
   password: string | undefined
   /** The signed-in user; undefined for an anonymous `justinfan…` (read-only) and before NICK. */
   user: ChatUser | undefined
+  /** The session of the token the user signed in with: its revocation ends the connection. */
+  sessionId: string | undefined
   registered: boolean
   rooms: Map<string, Room>
   /** Times (ms) of this connection's accepted messages in the last 30 s, across rooms: the rate limit. */
@@ -47,6 +49,7 @@ export type ChatContext = {
   store: MessageStore
   chatters: Chatters
   verifyAccessToken: AccessTokenVerifier
+  sessionRevoked: (sessionId: string) => boolean
   log: Logger
   /** `chat_messages_total`: accepted messages. */
   accepted: Counter

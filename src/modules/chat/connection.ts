@@ -1,9 +1,9 @@
 import type { ModuleSockets } from '../../platform/sockets/types.ts'
 import type { ChatConnection, ChatContext, ChatSocket } from './chat-context.ts'
 import { parseLine, type IrcMessage } from './irc/message.ts'
-import { pongLine, send, serverLine } from './irc/replies.ts'
+import { noticeLine, pongLine, send, serverLine } from './irc/replies.ts'
 import { privmsg } from './messages.ts'
-import { capability, nick, password } from './registration.ts'
+import { capability, LOGIN_FAILED, nick, password } from './registration.ts'
 import { join, part } from './rooms.ts'
 
 /** Bounds on what one client can make the server hold: a frame, a line, and lines waiting their turn. */
@@ -42,6 +42,7 @@ const newConnection = (): ChatConnection => ({
   openedAt: Date.now(),
   heardAt: Date.now(),
   pinged: false,
+  sessionId: undefined,
   tail: Promise.resolve(),
   waiting: 0,
 })
@@ -102,7 +103,11 @@ export function createChatServer(context: ChatContext): ChatServer {
     for (const ws of open) {
       const silent = now - ws.data.heardAt
       if (!ws.data.registered && now - ws.data.openedAt >= intervalMs) ws.close(1008, 'no registration')
-      else if (silent >= 2 * intervalMs) ws.close(1001, 'ping timeout')
+      else if (ws.data.sessionId !== undefined && context.sessionRevoked(ws.data.sessionId)) {
+        // Signed out (or a stolen refresh token caught) since login: the chat session ends with it.
+        send(ws, noticeLine('*', LOGIN_FAILED))
+        ws.close(1008, 'session revoked')
+      } else if (silent >= 2 * intervalMs) ws.close(1001, 'ping timeout')
       else if (silent >= intervalMs && !ws.data.pinged) {
         ws.data.pinged = true
         send(ws, 'PING :tmi.twitch.tv')

@@ -34,7 +34,7 @@ export const chat = defineModule({
   consumes: { ...chatUsersProjection, ...subscribersProjection, ...announcementsConsumed, ...streamSessionsProjection, ...followProjection },
   problems: CHAT_PROBLEMS,
   settings: chatSettings,
-  create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, authenticated, rateLimiter }) {
+  create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, sessionRevoked, authenticated, rateLimiter }) {
     const fanout = createFanout(sockets, pubsub, metrics.registry)
     const store = createMessageStore(database, log)
     const emotes = createEmotes(database, pubsub)
@@ -66,6 +66,7 @@ export const chat = defineModule({
       store,
       chatters: createChatters(database),
       verifyAccessToken,
+      sessionRevoked,
       log,
       accepted: new Counter({ name: 'chat_messages_total', help: 'Chat messages accepted (sent to their room)', registers: [metrics.registry] }),
     })

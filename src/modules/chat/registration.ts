@@ -5,7 +5,7 @@ import type { IrcMessage } from './irc/message.ts'
 import { CAPABILITIES, noticeLine, send, serverLine, welcomeLines } from './irc/replies.ts'
 
 const ANONYMOUS = /^justinfan\d+$/
-const LOGIN_FAILED = 'Login authentication failed'
+export const LOGIN_FAILED = 'Login authentication failed'
 
 /** `CAP REQ` → `CAP * ACK` with exactly what was asked (`NAK` if any is unknown); `CAP LS` → `CAP * LS` (twurple waits for it). */
 export function capability(ws: ChatSocket, message: IrcMessage): void {
@@ -55,6 +55,7 @@ export async function nick(context: ChatContext, ws: ChatSocket, message: IrcMes
   // The projection may lag a fresh registration by a moment: the token's login stands in meanwhile.
   const user = (await context.users.byId(claims.userId)) ?? { id: claims.userId, login: claims.login, displayName: claims.login, color: '' }
   connection.user = user
+  connection.sessionId = claims.sessionId
   connection.nick = user.login
   connection.registered = true
   // Whispers reach every connection of the user, on any replica.
