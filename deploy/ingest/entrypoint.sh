@@ -18,7 +18,7 @@ mkdir -p "$PREFIX" "$MEDIA/hls" "$MEDIA/recordings"
 # nginx's workers run as nobody: they write HLS and recordings; the app (root) reads and removes them.
 chown nobody "$MEDIA/hls" "$MEDIA/recordings"
 sed -e "s#{{PREFIX}}#$PREFIX#g" -e "s#{{RTMP_LISTEN}}#1935#g" -e "s#{{RTMP_PORT}}#1935#g" -e "s#{{HTTP_LISTEN}}#8088#g" \
-    -e "s#{{CALLBACK_URL}}#$CALLBACK_URL#g" -e "s#{{SECRET}}#$secret#g" -e "s#{{UPDATE_INTERVAL}}#30s#g" \
+    -e "s#{{CALLBACK_URL}}#$CALLBACK_URL#g" -e "s#{{SECRET}}#$secret#g" -e "s#{{UPDATE_INTERVAL}}#20s#g" \
     -e "s#{{HLS_PATH}}#$MEDIA/hls#g" -e "s#{{RECORD_PATH}}#$MEDIA/recordings#g" -e "s#{{CONTROL_ALLOW}}#all#g" \
     /etc/ondes/nginx-rtmp.conf.template > "$PREFIX/nginx.conf"
 if grep -q '{{' "$PREFIX/nginx.conf"; then echo "nginx-rtmp.conf: a field was left unrendered" >&2; exit 1; fi

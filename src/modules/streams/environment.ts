@@ -19,7 +19,7 @@ export const streamsSettings = z.object({
   /** Where the two secrets above are generated when unset (`streams-secrets.json`); the data directory's `keys` by default. */
   STREAMS_SECRETS_DIR: z.string().min(1).optional(),
   /** A live session with no update from its media server for this long goes offline (nginx-rtmp updates every 30 s). */
-  STREAMS_UPDATE_TIMEOUT_SECONDS: wholeNumber('seconds', 1, 3600).default(90),
+  STREAMS_UPDATE_TIMEOUT_SECONDS: wholeNumber('seconds', 1, 3600).default(60),
   /**
    * nginx-rtmp's `rtmp_control` location (`http://127.0.0.1:8088/control`), to cut a stream whose
    * key is reset. Set, it names a media server of your own: no embedded ingest is started.
