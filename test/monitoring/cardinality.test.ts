@@ -32,12 +32,16 @@ async function scrape(): Promise<Series[]> {
     })
 }
 
-/** A scrape once the relay has published everything the traffic wrote (it runs on its own). */
+/**
+ * A scrape once the relay has published everything the traffic wrote (it runs on its own): the
+ * outbox itself is read, since the backlog gauge may still hold a value from before the traffic.
+ */
 async function settledScrape(): Promise<Series[]> {
   for (let attempt = 0; ; attempt++) {
+    const [row] = await t.sql.users!<{ unpublished: number }[]>`select count(*)::int as unpublished from outbox where published_at is null`
     const series = await scrape()
     const backlog = series.find((s) => s.name === 'events_outbox_backlog' && s.labels.module === 'users')
-    if (backlog?.value === 0 || attempt > 100) return series
+    if ((row?.unpublished === 0 && backlog?.value === 0) || attempt > 100) return series
     await Bun.sleep(50)
   }
 }
