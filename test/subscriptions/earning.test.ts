@@ -66,7 +66,7 @@ describe('watching', () => {
     }
     expect(await balanceOf('20', '21')).toBe(2 * POINTS_PER_FIVE_MINUTES)
     expect(await unbalanced(t.sql.subscriptions!)).toEqual([])
-  })
+  }, 20_000)
 
   test('a stream going online resets the per-stream limits', async () => {
     const broadcaster = await accessTokenFor(t, '30')
