@@ -158,13 +158,21 @@ export async function addRevenue(tx: Transaction, deltas: RevenueDelta[]): Promi
     do update set amount = revenue_analytics.amount + excluded.amount, payments = revenue_analytics.payments + excluded.payments`
 }
 
+/** The advisory lock of a channel's buckets: the ingest holds it shared, a summary of one of its sessions alone. */
+export const channelLock = (broadcasterId: string) => `analytics:channel:${broadcasterId}`
+
 /**
  * Flags the summarized sessions these channel minutes fall in: a late event changed them, so
- * the sessions job writes their summaries again.
+ * the sessions job writes their summaries again. The channels' locks come first, in a statement
+ * of their own: a summary written meanwhile (which could not see this uncommitted ingest) has
+ * committed by the time the flagging statement looks, so it is flagged; a summary not yet
+ * begun waits for this ingest to commit.
  */
 export async function markLate(tx: Transaction, touched: { broadcasterId: string; minute: string }[]): Promise<void> {
   if (touched.length === 0) return
   const minutes = [...new Set(touched.map((t) => `${t.broadcasterId} ${t.minute}`))].sort().map((key) => key.split(' ') as [string, string])
+  const channels = [...new Set(minutes.map(([b]) => channelLock(b)))]
+  await tx.sql`select pg_advisory_xact_lock_shared(hashtextextended(k, 0)) from unnest(${channels}::text[]) as k`
   await tx.sql`
     update stream_analytics s set changes = s.changes + 1
     from unnest(${minutes.map(([b]) => b)}::bigint[], ${minutes.map(([, m]) => m)}::timestamptz[]) as t(broadcaster_id, minute)

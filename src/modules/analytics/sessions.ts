@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
+import { channelLock } from './buckets.ts'
 
 /** What a stream session came to: its minutes' sums, its unique audience and its money per currency. */
 export type SessionSummary = {
@@ -144,18 +145,21 @@ export function createSessions(database: ModuleDatabase, lateEventsSeconds: numb
 
     /**
      * Writes the summaries of sessions offline for `lateEventsSeconds` (their late events are
-     * in) that have none or whose buckets changed since; returns how many. Each session under
-     * its row lock, which orders this against the ingest bumping `changes`.
+     * in) that have none or whose buckets changed since; returns how many. Each under its
+     * channel's lock held alone (see `markLate`: an ingest in flight either commits first or
+     * flags the summary written without it), then its row's, skipped when an ingest holds it
+     * (the session stays due): this never waits while holding a lock, so never deadlocks.
      */
     async summarize(limit = 100): Promise<number> {
-      const due = await sql<{ stream_id: string }[]>`
-        select stream_id::text from stream_analytics
+      const due = await sql<{ stream_id: string; broadcaster_id: string }[]>`
+        select stream_id::text, broadcaster_id::text from stream_analytics
         where started_at is not null and ended_at is not null and ended_at <= now() - make_interval(secs => ${lateEventsSeconds})
           and summarized_changes is distinct from changes
         order by ended_at limit ${limit}`
-      for (const { stream_id } of due) {
+      for (const { stream_id, broadcaster_id } of due) {
         await database.transaction(async (tx) => {
-          const [locked] = await tx.sql`select 1 from stream_analytics where stream_id = ${stream_id}::bigint for update`
+          await tx.sql`select pg_advisory_xact_lock(hashtextextended(${channelLock(broadcaster_id)}, 0))`
+          const [locked] = await tx.sql`select 1 from stream_analytics where stream_id = ${stream_id}::bigint for update skip locked`
           if (!locked) return
           const session = await readSession(tx.sql, stream_id)
           if (!session) return
