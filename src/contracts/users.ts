@@ -67,6 +67,25 @@ export const usersEvents = {
     by_user_id: id.nullable(),
     version,
   }),
+  /**
+   * The account is suspended (an admin's act): it cannot sign in and its sessions have ended.
+   * A timed one ends by itself at `ends_at` (null: until reinstated), with no event then:
+   * compare it with your clock. `version` increases with every suspension or reinstatement of
+   * the user: keep the highest per user. A second suspension replaces the first.
+   */
+  'users.suspended.v1': z.object({
+    user_id: id,
+    reason: z.string().min(1),
+    ends_at: timestamp.nullable(),
+    by_user_id: id.nullable(),
+    version,
+  }),
+  /** The suspension was lifted before its end by an admin. */
+  'users.reinstated.v1': z.object({
+    user_id: id,
+    by_user_id: id.nullable(),
+    version,
+  }),
 } as const
 
 export type UsersEventType = keyof typeof usersEvents

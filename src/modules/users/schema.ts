@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -51,6 +52,15 @@ export const users = pgTable(
     // When a role was last revoked: users re-announces the revocation at start while the
     // access tokens it covers may still be alive (revocations.ts).
     rolesRevokedAt: timestamp('roles_revoked_at', { withTimezone: true }),
+    // A suspension (an admin's; suspensions.ts), in force from `suspended_at` until
+    // `suspension_ends_at` (null: until reinstated). On the row, not in a table of its own, so
+    // the statement that opens a session re-checks it under the row's lock (sessions.ts).
+    suspendedAt: timestamp('suspended_at', { withTimezone: true }),
+    suspensionEndsAt: timestamp('suspension_ends_at', { withTimezone: true }),
+    suspensionReason: text('suspension_reason'),
+    suspendedBy: bigint('suspended_by', { mode: 'bigint' }).references((): AnyPgColumn => users.id, { onDelete: 'set null' }),
+    // The `version` of the suspension events, bumped by each suspension and reinstatement.
+    suspensionVersion: integer('suspension_version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -58,6 +68,9 @@ export const users = pgTable(
     check('users_login_format', sql`${t.login} ~ '^[a-z0-9_]{4,25}$'`),
     check('users_broadcaster_type', sql`${t.broadcasterType} in ('', 'affiliate', 'partner')`),
     index('users_roles_revoked_idx').on(t.rolesRevokedAt).where(sql`${t.rolesRevokedAt} is not null`),
+    index('users_suspended_by_idx').on(t.suspendedBy).where(sql`${t.suspendedBy} is not null`),
+    check('users_suspension', sql`(${t.suspendedAt} is null) = (${t.suspensionReason} is null)`),
+    check('users_suspension_reason', sql`char_length(${t.suspensionReason}) between 1 and 500`),
   ],
 )
 
