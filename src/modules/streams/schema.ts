@@ -227,3 +227,28 @@ export const raids = pgTable(
     check('raids_not_self', sql`${t.fromBroadcasterId} <> ${t.toBroadcasterId}`),
   ],
 )
+
+/**
+ * Account suspensions, from the users events: a broadcaster suspended now (`ends_at` null or
+ * ahead of the module's clock) cannot go live. A table of its own, referencing no broadcaster:
+ * a suspension may arrive before the registration. `version` is the users' suspension version.
+ */
+export const suspensions = pgTable('suspensions', {
+  userId: userId('user_id').primaryKey(),
+  suspended: boolean('suspended').notNull(),
+  endsAt: timestamp('ends_at', { withTimezone: true }),
+  version: integer('version').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+/**
+ * Live sessions ended by an event (a suspension) that the media server may still carry: an
+ * event handler cannot call the media server, so the cut job drops each and forgets it.
+ */
+export const mediaCuts = pgTable('media_cuts', {
+  streamId: bigint('stream_id', { mode: 'bigint' })
+    .primaryKey()
+    .references(() => streams.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+})
