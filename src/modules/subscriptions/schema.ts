@@ -198,6 +198,8 @@ export const subscriptions = pgTable(
     currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }).notNull(),
     /** Set while a renewal's payment is out (Stripe's is confirmed later): no second one is asked for. */
     renewalRequestedAt: timestamp('renewal_requested_at', { withTimezone: true }),
+    /** The current period's payment was refunded: access lasts to its end, which is `refunded`, without renewal. */
+    refundedAt: timestamp('refunded_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     endReason: text('end_reason'),
     /** Grows with each change the events tell (start, renewal, tier change, end). */

@@ -28,6 +28,10 @@ export const payments = pgTable(
     providerReference: text('provider_reference'),
     /** Stripe's PaymentIntent once an event names it: a refunded charge is found by it. */
     providerPaymentIntent: text('provider_payment_intent'),
+    /** Stripe's Customer the buyer paid as (Checkout made it): their next checkouts reuse it. */
+    providerCustomer: text('provider_customer'),
+    /** The card the payment saved for off-session use (a subscription's), which its renewals charge. */
+    providerPaymentMethod: text('provider_payment_method'),
     checkoutUrl: text('checkout_url'),
     confirmedAt: at('confirmed_at'),
     failedAt: at('failed_at'),
@@ -44,6 +48,31 @@ export const payments = pgTable(
     check('payments_provider_known', sql`${t.provider} in ('dev', 'stripe')`),
     check('payments_amount_positive', sql`${t.amount} > 0`),
     check('payments_currency_iso', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+  ],
+)
+
+/**
+ * The payments ledger's reversals: each refund of a payment, in full or in part, is one entry
+ * of the amount newly given back, never changed or deleted; `refunded_total` (what the entries
+ * sum to with this one) is unique per payment, so one refund step is never written twice.
+ */
+export const paymentRefunds = pgTable(
+  'payment_refunds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    refundedTotal: bigint('refunded_total', { mode: 'number' }).notNull(),
+    /** The provider's refund (Stripe's `re_…`) when we asked for it; null for one Stripe told us of. */
+    providerRefund: text('provider_refund'),
+    refundedAt: at('refunded_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('payment_refunds_step_key').on(t.paymentId, t.refundedTotal),
+    check('payment_refunds_amount_positive', sql`${t.amount} > 0 and ${t.amount} <= ${t.refundedTotal}`),
   ],
 )
 
@@ -82,16 +111,17 @@ export const donations = pgTable(
   ],
 )
 
-/** The reversal of a refunded donation: its amount negated, so a channel's sum of both is what it kept. */
+/** A refund of a donation, in full or in part: the amount given back negated, so a channel's sum of all is what it kept. */
 export const donationRefunds = pgTable(
   'donation_refunds',
   {
+    id: uuid('id').primaryKey().defaultRandom(),
     donationId: uuid('donation_id')
-      .primaryKey()
+      .notNull()
       .references(() => donations.id),
     amount: bigint('amount', { mode: 'number' }).notNull(),
     currency: text('currency').notNull(),
     refundedAt: at('refunded_at').notNull().defaultNow(),
   },
-  (t) => [check('donation_refunds_amount_negative', sql`${t.amount} < 0`)],
+  (t) => [index('donation_refunds_donation_idx').on(t.donationId), check('donation_refunds_amount_negative', sql`${t.amount} < 0`)],
 )
