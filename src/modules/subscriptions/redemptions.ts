@@ -2,7 +2,7 @@ import type { SubscriptionsEvent } from '../../contracts/subscriptions.ts'
 import type { ModuleDatabase, Transaction } from '../../platform/db/database.ts'
 import { subscriptionsError } from './errors.ts'
 import { once } from './idempotency.ts'
-import { credit, spend } from './points.ts'
+import { credit } from './points.ts'
 import { publish } from './publish.ts'
 
 export type RedemptionStatus = 'UNFULFILLED' | 'FULFILLED' | 'CANCELED'
@@ -23,24 +23,6 @@ type RedemptionRow = {
   cost: string
 }
 
-type LockedReward = {
-  title: string
-  prompt: string
-  cost: string
-  is_enabled: boolean
-  is_paused: boolean
-  is_user_input_required: boolean
-  is_max_per_stream_enabled: boolean
-  max_per_stream: number
-  redemptions_redeemed_current_stream: number
-  is_max_per_user_per_stream_enabled: boolean
-  max_per_user_per_stream: number
-  is_global_cooldown_enabled: boolean
-  global_cooldown_seconds: number
-  should_redemptions_skip_request_queue: boolean
-  cooling: boolean
-}
-
 /** Where a page of redemptions resumes: the last row's `redeemed_at::text` and id. */
 export type RedemptionCursor = readonly [cursorAt: string, id: string]
 
@@ -58,59 +40,98 @@ const view = (row: RedemptionRow): Redemption & { cursorAt: string } => ({
   cursorAt: row.cursor_at,
 })
 
-/** Refuses a redemption the reward's state does not allow, most fundamental reason first. */
-function checkRedeemable(reward: LockedReward | undefined, userInput: string): asserts reward is LockedReward {
-  if (!reward) throw subscriptionsError('reward.not_found', 'The channel has no reward with this id')
-  if (!reward.is_enabled || reward.is_paused) throw subscriptionsError('reward.unavailable', 'This reward is disabled or paused')
-  if (reward.is_user_input_required && userInput.trim() === '') {
-    throw subscriptionsError('redemption.input_required', 'This reward needs a message', {
-      errors: [{ field: 'user_input', message: 'required by this reward' }],
-    })
-  }
-  if (reward.is_max_per_stream_enabled && reward.redemptions_redeemed_current_stream >= reward.max_per_stream) {
-    throw subscriptionsError('reward.out_of_stock', 'This reward was redeemed as often as it may be this stream')
-  }
-  if (reward.is_global_cooldown_enabled && reward.cooling) throw subscriptionsError('reward.cooldown', 'This reward is cooling down')
+/** Why a redemption was refused, most fundamental reason first (the order the statement checks them in). */
+type Refusal =
+  | 'reward.not_found'
+  | 'reward.unavailable'
+  | 'redemption.input_required'
+  | 'reward.out_of_stock'
+  | 'reward.cooldown'
+  | 'reward.user_limit'
+  | 'channel_points.insufficient'
+
+const REFUSALS: Record<Refusal, string> = {
+  'reward.not_found': 'The channel has no reward with this id',
+  'reward.unavailable': 'This reward is disabled or paused',
+  'redemption.input_required': 'This reward needs a message',
+  'reward.out_of_stock': 'This reward was redeemed as often as it may be this stream',
+  'reward.cooldown': 'This reward is cooling down',
+  'reward.user_limit': 'You redeemed this reward as often as you may this stream',
+  'channel_points.insufficient': 'Not enough channel points for this reward',
 }
 
-/** Counts the user's redemption of the reward this stream; `reward.user_limit` past its limit. */
-async function countForUser(tx: Transaction, rewardId: string, userId: string, max: number): Promise<void> {
-  const [counted] = await tx.sql`
-    insert into reward_user_counts (reward_id, user_id, count) values (${rewardId}, ${userId}, 1)
-    on conflict (reward_id, user_id) do update set count = reward_user_counts.count + 1
-    where reward_user_counts.count < ${max}
-    returning count`
-  if (!counted) throw subscriptionsError('reward.user_limit', 'You redeemed this reward as often as you may this stream')
+const refuse = (refusal: Refusal): never => {
+  throw subscriptionsError(
+    refusal,
+    REFUSALS[refusal],
+    refusal === 'redemption.input_required' ? { errors: [{ field: 'user_input', message: 'required by this reward' }] } : undefined,
+  )
 }
 
-/** A redemption in `tx`: the reward locked, its limits counted, the points spent, the row and its event written. */
+/** The redemption written, or why not: a refusal of the reward's settings, else how far the statement got. */
+type Outcome = { found: boolean; refused: Refusal | null; counted: boolean } & (RedemptionRow | { id: null })
+
+/**
+ * A redemption in `tx`, in one statement. The reward's row is locked first (`for update` reads
+ * its latest version, so a concurrent redemption's counters and cooldown are seen), then its
+ * per-user count, then the balance with a conditional UPDATE (the CHECK keeps it ≥ 0 even for a
+ * bug); the redemption, its ledger entry and the reward's counters are written only when the
+ * points were taken. A refusal throws, so `tx` rolls back a per-user count taken before a short
+ * balance. Then its event, in the same transaction.
+ */
 async function redeemIn(tx: Transaction, broadcasterId: string, rewardId: string, userId: string, userInput: string): Promise<Redemption> {
-  const [reward] = await tx.sql<LockedReward[]>`
-    select *, coalesce(cooldown_expires_at > now(), false) as cooling from custom_rewards
-    where id = ${rewardId} and broadcaster_id = ${broadcasterId} for update`
-  checkRedeemable(reward, userInput)
-  if (reward.is_max_per_user_per_stream_enabled) await countForUser(tx, rewardId, userId, reward.max_per_user_per_stream)
-  await tx.sql`
-    update custom_rewards set redemptions_redeemed_current_stream = redemptions_redeemed_current_stream + 1,
-      cooldown_expires_at = case when is_global_cooldown_enabled
-        then now() + make_interval(secs => global_cooldown_seconds) else cooldown_expires_at end
-    where id = ${rewardId}`
-  const status: RedemptionStatus = reward.should_redemptions_skip_request_queue ? 'FULFILLED' : 'UNFULFILLED'
-  const [row] = await tx.sql<RedemptionRow[]>`
-    insert into redemptions (broadcaster_id, reward_id, reward_title, reward_prompt, user_id, user_input, cost, status)
-    values (${broadcasterId}, ${rewardId}, ${reward.title}, ${reward.prompt}, ${userId}, ${userInput}, ${reward.cost}, ${status})
-    returning ${tx.sql.unsafe(RETURNING)}`
-  if (!row) throw new Error('redemption insert returned nothing')
-  await spend(tx, { broadcasterId, userId, delta: Number(reward.cost), reason: 'redemption', reference: row.id })
-  const { cursorAt: _, ...redemption } = view(row)
+  const [outcome] = await tx.sql<Outcome[]>`
+    with reward as (
+      select id, title, prompt, cost, should_redemptions_skip_request_queue as skip_queue,
+        is_max_per_user_per_stream_enabled as per_user, max_per_user_per_stream,
+        case
+          when not is_enabled or is_paused then 'reward.unavailable'
+          when is_user_input_required and ${userInput.trim() === ''} then 'redemption.input_required'
+          when is_max_per_stream_enabled and redemptions_redeemed_current_stream >= max_per_stream then 'reward.out_of_stock'
+          when is_global_cooldown_enabled and coalesce(cooldown_expires_at > now(), false) then 'reward.cooldown'
+        end as refused
+      from custom_rewards where id = ${rewardId} and broadcaster_id = ${broadcasterId} for update
+    ), counted as (
+      insert into reward_user_counts (reward_id, user_id, count)
+      select id, ${userId}, 1 from reward where refused is null and per_user
+      on conflict (reward_id, user_id) do update set count = reward_user_counts.count + 1
+        where reward_user_counts.count < (select max_per_user_per_stream from reward)
+      returning 1
+    ), allowed as (
+      select * from reward where refused is null and (not per_user or exists (select from counted))
+    ), spent as (
+      update channel_points set balance = balance - allowed.cost from allowed
+      where broadcaster_id = ${broadcasterId} and user_id = ${userId} and balance >= allowed.cost
+      returning allowed.*
+    ), redeemed as (
+      insert into redemptions (broadcaster_id, reward_id, reward_title, reward_prompt, user_id, user_input, cost, status)
+      select ${broadcasterId}, id, title, prompt, ${userId}, ${userInput}, cost,
+        case when skip_queue then 'FULFILLED' else 'UNFULFILLED' end from spent
+      returning ${tx.sql.unsafe(RETURNING)}
+    ), booked as (
+      insert into channel_points_ledger (broadcaster_id, user_id, delta, reason, reference)
+      select ${broadcasterId}, ${userId}, -cost, 'redemption', id from redeemed
+    ), counters as (
+      update custom_rewards set redemptions_redeemed_current_stream = redemptions_redeemed_current_stream + 1,
+        cooldown_expires_at = case when is_global_cooldown_enabled
+          then now() + make_interval(secs => global_cooldown_seconds) else cooldown_expires_at end
+      where id = (select reward_id from redeemed)
+    )
+    select reward.id is not null as found, reward.refused, exists (select from allowed) as counted, redeemed.*
+    from (select) as one left join reward on true left join redeemed on true`
+  if (!outcome) throw new Error('redemption statement returned nothing')
+  if (outcome.id === null) {
+    if (!outcome.found) return refuse('reward.not_found')
+    return refuse(outcome.refused ?? (outcome.counted ? 'channel_points.insufficient' : 'reward.user_limit'))
+  }
+  const { cursorAt: _, ...redemption } = view(outcome)
   await publish(tx, 'subscriptions.redemption_added.v1', redemption)
   return redemption
 }
 
 /**
- * Redeeming and moving redemptions. A redemption is one transaction: the reward's row is
- * locked first (its counters and cooldown), then the points are spent with a conditional
- * UPDATE, the row written and its event put in the outbox — all of it or none.
+ * Redeeming and moving redemptions. A redemption is one transaction of two statements (the
+ * redemption, its event), all of it or none.
  */
 export function createRedemptions(database: ModuleDatabase) {
   return {
