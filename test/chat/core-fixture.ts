@@ -18,8 +18,11 @@ export type ChatFixture = {
   user: (login: string, displayName?: string) => Promise<string>
   /** `oauth:<chat token>` for the user, as a client sends it. */
   password: (userId: string, login: string) => Promise<string>
-  /** A raw socket, registered (PASS/NICK, or anonymous with no password), frames until 376/GLOBALUSERSTATE taken. */
-  irc: (login: string, password?: string, protocols?: string[]) => Promise<TestSocket>
+  /**
+   * A raw socket, registered (PASS/NICK, or anonymous with no password), frames until 376/GLOBALUSERSTATE taken.
+   * `caps` are requested first (tags and commands unless told; '' for none).
+   */
+  irc: (login: string, password?: string, protocols?: string[], caps?: string) => Promise<TestSocket>
   close: () => Promise<void>
 }
 
@@ -54,13 +57,14 @@ export async function startChat(env: Record<string, string> = {}): Promise<ChatF
       return id
     },
     password: async (userId, login) => `oauth:${chatTokenOf(await accessTokenFor(t, userId, [], { login }))}`,
-    async irc(login, password, protocols = ['irc']) {
+    async irc(login, password, protocols = ['irc'], caps = 'twitch.tv/tags twitch.tv/commands') {
       const ws = await connectSocket(`ws://127.0.0.1:${port}/`, { protocols })
       sockets.push(ws)
-      ws.send('CAP REQ :twitch.tv/tags twitch.tv/commands twitch.tv/membership')
+      if (caps !== '') ws.send(`CAP REQ :${caps}`)
       if (password) ws.send(`PASS ${password}`)
       ws.send(`NICK ${login}`)
-      await ws.waitFor((frame) => String(frame).includes(password ? 'GLOBALUSERSTATE' : ' 376 '))
+      // GLOBALUSERSTATE is a Twitch command: only with twitch.tv/commands.
+      await ws.waitFor((frame) => String(frame).includes(password && caps.includes('twitch.tv/commands') ? 'GLOBALUSERSTATE' : ' 376 '))
       return ws
     },
     close: async () => {

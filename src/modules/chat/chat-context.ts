@@ -7,6 +7,7 @@ import type { ChatServices } from './chat-services.ts'
 import type { ChatUser, ChatUsers } from './chat-users.ts'
 import type { ChatSettings } from './environment.ts'
 import type { Fanout } from './fanout.ts'
+import type { Membership } from './membership.ts'
 import type { MessageStore } from './message-store.ts'
 
 /** A room a connection is in: its channel's login (`#ada`'s `ada`) and broadcaster. */
@@ -24,6 +25,10 @@ export type ChatConnection = {
   /** The session of the token the user signed in with: its revocation ends the connection. */
   sessionId: string | undefined
   registered: boolean
+  /** The Twitch capabilities acknowledged so far (irc/capabilities.ts bits): what the connection is sent. */
+  caps: number
+  /** Set once the socket closed: a message held back for the room's chat delay is then published without excluding it. */
+  closed: boolean
   rooms: Map<string, Room>
   /** Times (ms) of this connection's accepted messages in the last 30 s, across rooms: the rate limit. */
   sent: number[]
@@ -46,6 +51,8 @@ export type ChatContext = {
   users: ChatUsers
   services: ChatServices
   fanout: Fanout
+  /** Other users' JOIN and PART, batched for twitch.tv/membership connections. */
+  membership: Membership
   store: MessageStore
   chatters: Chatters
   verifyAccessToken: AccessTokenVerifier

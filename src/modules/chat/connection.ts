@@ -4,7 +4,7 @@ import { parseLine, type IrcMessage } from './irc/message.ts'
 import { noticeLine, pongLine, send, serverLine } from './irc/replies.ts'
 import { privmsg } from './messages.ts'
 import { capability, LOGIN_FAILED, nick, password } from './registration.ts'
-import { join, part } from './rooms.ts'
+import { join, leaveAll, part } from './rooms.ts'
 
 /** Bounds on what one client can make the server hold: a frame, a line, and lines waiting their turn. */
 export const MAX_FRAME_LENGTH = 64 * 1024
@@ -26,7 +26,7 @@ const BEFORE_REGISTRATION: Record<string, Handler> = {
 const REGISTERED: Record<string, Handler> = {
   ...BEFORE_REGISTRATION,
   JOIN: join,
-  PART: (_, ws, message) => part(ws, message),
+  PART: part,
   PRIVMSG: privmsg,
 }
 
@@ -36,6 +36,8 @@ const newConnection = (): ChatConnection => ({
   password: undefined,
   user: undefined,
   registered: false,
+  caps: 0,
+  closed: false,
   rooms: new Map(),
   sent: [],
   lastText: new Map(),
@@ -119,7 +121,10 @@ export function createChatServer(context: ChatContext): ChatServer {
     sockets: {
       upgrade: (_request, protocols) => ({ data: newConnection(), protocol: protocols.includes('irc') ? 'irc' : undefined }),
       open: (ws) => void open.add(ws),
-      close: (ws) => void open.delete(ws),
+      close(ws) {
+        open.delete(ws)
+        leaveAll(context, ws)
+      },
       message(ws, frame) {
         ws.data.heardAt = Date.now()
         ws.data.pinged = false

@@ -20,5 +20,7 @@ export const chatSettings = z.object({
   CHAT_NOTICE_INTERVAL_MS: seconds('milliseconds', 10, 60_000, 200),
   /** How often finished minutes of chat activity are published (chat.activity.v1). */
   CHAT_ACTIVITY_FLUSH_MS: seconds('milliseconds', 10, 60_000, 5_000),
+  /** How often other users' JOINs and PARTs are sent, batched, to twitch.tv/membership connections (Twitch batches them too). */
+  CHAT_MEMBERSHIP_INTERVAL_MS: seconds('milliseconds', 10, 60_000, 10_000),
 })
 export type ChatSettings = z.infer<typeof chatSettings>

@@ -1,31 +1,44 @@
 import { Histogram, type Registry } from 'prom-client'
 import type { ModulePubSub } from '../../platform/pubsub/types.ts'
 import type { ModuleSocket, SocketServer } from '../../platform/sockets/types.ts'
+import { capabilitiesNeeded, COMMANDS, MEMBERSHIP, SETS_HOLDING, TAGS, withoutTags } from './irc/capabilities.ts'
 import { CRLF } from './irc/replies.ts'
 
 /** Where chat lines go: every connection in a room, or every connection of a user, on every replica. */
 export type Fanout = {
-  /** To every connection in the room of `broadcasterId` but `except` (a sender is not echoed). */
+  /** To every connection in the room of `broadcasterId` but `except` (a sender is not echoed), as each one's capabilities take it. */
   toRoom: (broadcasterId: string, line: string, options?: { except?: ModuleSocket<unknown> }) => void
-  /** To every connection of `userId` (whispers, a user's own state). */
+  /** Other users' JOIN and PART lines, in one frame, to the room's connections holding twitch.tv/membership. */
+  toMembers: (broadcasterId: string, lines: string[]) => void
+  /** To every connection of `userId` (whispers). */
   toUser: (userId: string, line: string) => void
+  /** Connections of this process in the room, whatever their capabilities. */
+  roomSize: (broadcasterId: string) => number
+  /** Calls `listener` with every Twitch command line (CLEARCHAT, CLEARMSG…) sent to a room, from any replica. */
+  watch: (listener: (broadcasterId: string, line: string) => void) => void
   /** Stops taking other replicas' lines. */
   close: () => void
 }
 
-/** The socket topics a connection subscribes to: its rooms and itself. */
-export const roomTopic = (broadcasterId: string) => `room:${broadcasterId}`
-export const userTopic = (userId: string) => `user:${userId}`
+type Kind = 'room' | 'user'
 
-/** A line between replicas: its origin (which delivered it already), the topic and the line. */
-type Envelope = { o: string; t: string; l: string }
+/**
+ * The socket topic of a room or a user for one capability set: a connection subscribes to its
+ * own set's topic, so a line is published once per set that takes it, never per socket.
+ */
+export const roomTopic = (broadcasterId: string, caps: number) => `room:${broadcasterId}:${caps}`
+export const userTopic = (userId: string, caps: number) => `user:${userId}:${caps}`
+
+/** A line between replicas: its origin (which delivered it already), where it goes, and the line. */
+type Envelope = { o: string; k: Kind; i: string; m: boolean; l: string }
 
 const CHANNEL = 'fanout'
 
 /**
- * Fan-out through Bun's native publish within the process, and through the module's pub/sub to
- * the other replicas, each of which publishes it to its own sockets. The origin replica skips
- * its own envelope when pub/sub hands it back. Times each local publish into
+ * Fan-out through Bun's native publish within the process — one publish per capability set
+ * with subscribers, the tagless copy made once — and through the module's pub/sub to the other
+ * replicas, each of which publishes it to its own sockets. The origin replica skips its own
+ * envelope when pub/sub hands it back. Times each local delivery into
  * `chat_fanout_duration_seconds`.
  *
  * @example
@@ -34,6 +47,7 @@ const CHANNEL = 'fanout'
  */
 export function createFanout(sockets: SocketServer, pubsub: ModulePubSub, registry?: Registry): Fanout {
   const replica = crypto.randomUUID()
+  const watchers: ((broadcasterId: string, line: string) => void)[] = []
   const duration = new Histogram({
     name: 'chat_fanout_duration_seconds',
     help: "Time to hand one chat line to every local socket of its room or user (Bun's publish)",
@@ -41,17 +55,27 @@ export function createFanout(sockets: SocketServer, pubsub: ModulePubSub, regist
     registers: registry ? [registry] : [],
   })
 
-  const local = (topic: string, line: string, except: ModuleSocket<unknown> | undefined) => {
+  const local = (envelope: Omit<Envelope, 'o'>, except: ModuleSocket<unknown> | undefined) => {
     const started = performance.now()
+    const { k: kind, i: id, l: line } = envelope
+    const needed = envelope.m ? MEMBERSHIP : capabilitiesNeeded(line)
+    const topicOf = kind === 'room' ? roomTopic : userTopic
     // Ended with CRLF, as every frame chat sends (twurple waits for it).
-    const frame = line + CRLF
-    if (except) except.publish(topic, frame)
-    else sockets.publish(topic, frame)
+    const tagged = line + CRLF
+    let bare: string | undefined
+    for (const caps of SETS_HOLDING[needed]!) {
+      const topic = topicOf(id, caps)
+      if (sockets.subscriberCount(topic) === 0) continue
+      const frame = caps & TAGS ? tagged : (bare ??= withoutTags(line) + CRLF)
+      if (except) except.publish(topic, frame)
+      else sockets.publish(topic, frame)
+    }
     duration.observe((performance.now() - started) / 1000)
+    if (kind === 'room' && needed === COMMANDS) for (const watcher of watchers) watcher(id, line)
   }
-  const send = (topic: string, line: string, except?: ModuleSocket<unknown>) => {
-    local(topic, line, except)
-    void pubsub.publish(CHANNEL, JSON.stringify({ o: replica, t: topic, l: line } satisfies Envelope))
+  const send = (envelope: Omit<Envelope, 'o'>, except?: ModuleSocket<unknown>) => {
+    local(envelope, except)
+    void pubsub.publish(CHANNEL, JSON.stringify({ o: replica, ...envelope } satisfies Envelope))
   }
   const unsubscribe = pubsub.subscribe(CHANNEL, (message) => {
     let envelope: Envelope
@@ -60,13 +84,16 @@ export function createFanout(sockets: SocketServer, pubsub: ModulePubSub, regist
     } catch {
       return
     }
-    if (envelope.o === replica || typeof envelope.t !== 'string' || typeof envelope.l !== 'string') return
-    local(envelope.t, envelope.l, undefined)
+    if (envelope.o === replica || (envelope.k !== 'room' && envelope.k !== 'user') || typeof envelope.i !== 'string' || typeof envelope.l !== 'string') return
+    local({ k: envelope.k, i: envelope.i, m: envelope.m === true, l: envelope.l }, undefined)
   })
 
   return {
-    toRoom: (broadcasterId, line, options) => send(roomTopic(broadcasterId), line, options?.except),
-    toUser: (userId, line) => send(userTopic(userId), line),
+    toRoom: (broadcasterId, line, options) => send({ k: 'room', i: broadcasterId, m: false, l: line }, options?.except),
+    toMembers: (broadcasterId, lines) => send({ k: 'room', i: broadcasterId, m: true, l: lines.join(CRLF) }),
+    toUser: (userId, line) => send({ k: 'user', i: userId, m: false, l: line }),
+    roomSize: (broadcasterId) => SETS_HOLDING[0]!.reduce((size, caps) => size + sockets.subscriberCount(roomTopic(broadcasterId, caps)), 0),
+    watch: (listener) => void watchers.push(listener),
     close: unsubscribe,
   }
 }

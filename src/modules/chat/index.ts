@@ -11,6 +11,7 @@ import { defaultServices, type ChatServices } from './chat-services.ts'
 import { chatSettings } from './environment.ts'
 import { CHAT_PROBLEMS } from './errors.ts'
 import { createFanout } from './fanout.ts'
+import { createMembership } from './membership.ts'
 import { createMessageStore } from './message-store.ts'
 import { createActivity } from './activity.ts'
 import { announcementsConsumed, deliverNotices, withAnnounce } from './announcements.ts'
@@ -36,6 +37,7 @@ export const chat = defineModule({
   settings: chatSettings,
   create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, sessionRevoked, authenticated, rateLimiter }) {
     const fanout = createFanout(sockets, pubsub, metrics.registry)
+    const membership = createMembership(fanout)
     const store = createMessageStore(database, log)
     const emotes = createEmotes(database, pubsub)
     const activity = createActivity(database)
@@ -63,6 +65,7 @@ export const chat = defineModule({
       users,
       services,
       fanout,
+      membership,
       store,
       chatters: createChatters(database),
       verifyAccessToken,
@@ -82,6 +85,7 @@ export const chat = defineModule({
         { name: 'chat-messages-store', everyMs: settings.CHAT_STORE_INTERVAL_MS, run: () => store.flush() },
         { name: 'chat-notices', everyMs: settings.CHAT_NOTICE_INTERVAL_MS, run: () => deliverNotices(database, fanout) },
         { name: 'chat-activity', everyMs: settings.CHAT_ACTIVITY_FLUSH_MS, run: () => activity.flush() },
+        { name: 'chat-membership', everyMs: settings.CHAT_MEMBERSHIP_INTERVAL_MS, run: async () => membership.flush() },
         ...moderation.jobs,
       ],
       start: async () => server.keepAlive(),

@@ -1,23 +1,45 @@
 import { accessTokenOf } from '../../platform/auth/chat-token.ts'
 import type { ChatContext, ChatSocket } from './chat-context.ts'
-import { userTopic } from './fanout.ts'
+import { roomTopic, userTopic } from './fanout.ts'
+import { CAPABILITY_BITS } from './irc/capabilities.ts'
 import type { IrcMessage } from './irc/message.ts'
-import { CAPABILITIES, noticeLine, send, serverLine, welcomeLines } from './irc/replies.ts'
+import { noticeLine, send, serverLine, welcomeLines } from './irc/replies.ts'
 
 const ANONYMOUS = /^justinfan\d+$/
 export const LOGIN_FAILED = 'Login authentication failed'
 
-/** `CAP REQ` → `CAP * ACK` with exactly what was asked (`NAK` if any is unknown); `CAP LS` → `CAP * LS` (twurple waits for it). */
+/** The connection's topics (its rooms', its own) for its capability set: a set that changes moves them. */
+function subscribeAll(ws: ChatSocket, caps: number, subscribe: boolean): void {
+  const topics = [...ws.data.rooms.values()].map((room) => roomTopic(room.broadcasterId, caps))
+  if (ws.data.user) topics.push(userTopic(ws.data.user.id, caps))
+  for (const topic of topics) {
+    if (subscribe) ws.subscribe(topic)
+    else ws.unsubscribe(topic)
+  }
+}
+
+/**
+ * `CAP REQ` → `CAP * ACK` with exactly what was asked (`-name` takes one away), and the set
+ * applies from then on, to rooms already joined too; `NAK` of the whole list if any is unknown.
+ * `CAP LS` → `CAP * LS` (twurple waits for it).
+ */
 export function capability(ws: ChatSocket, message: IrcMessage): void {
   const [sub = '', list = ''] = message.params
   switch (sub.toUpperCase()) {
     case 'LS':
-      send(ws, serverLine('CAP', ['*', 'LS', CAPABILITIES.join(' ')], {}, { trailing: true }))
+      send(ws, serverLine('CAP', ['*', 'LS', Object.keys(CAPABILITY_BITS).join(' ')], {}, { trailing: true }))
       return
     case 'REQ': {
       const requested = list.split(' ').filter(Boolean)
-      const known = requested.every((cap) => (CAPABILITIES as readonly string[]).includes(cap))
+      const known = requested.every((cap) => CAPABILITY_BITS[cap.replace(/^-/, '')] !== undefined)
       send(ws, serverLine('CAP', ['*', known ? 'ACK' : 'NAK', list], {}, { trailing: true }))
+      if (!known) return
+      const before = ws.data.caps
+      const after = requested.reduce((caps, cap) => (cap.startsWith('-') ? caps & ~CAPABILITY_BITS[cap.slice(1)]! : caps | CAPABILITY_BITS[cap]!), before)
+      if (after === before) return
+      subscribeAll(ws, before, false)
+      ws.data.caps = after
+      subscribeAll(ws, after, true)
       return
     }
     // END, LIST and the rest need no answer from a server that never holds registration back.
@@ -59,7 +81,7 @@ export async function nick(context: ChatContext, ws: ChatSocket, message: IrcMes
   connection.nick = user.login
   connection.registered = true
   // Whispers reach every connection of the user, on any replica.
-  ws.subscribe(userTopic(user.id))
+  ws.subscribe(userTopic(user.id, connection.caps))
   const globalState = serverLine('GLOBALUSERSTATE', [], {
     'badge-info': '',
     badges: '',

@@ -65,7 +65,8 @@ export async function join(context: ChatContext, ws: ChatSocket, message: IrcMes
       continue
     }
     connection.rooms.set(login, room)
-    ws.subscribe(roomTopic(room.broadcasterId))
+    ws.subscribe(roomTopic(room.broadcasterId, connection.caps))
+    if (connection.user) context.membership.joined(room, nick)
     const lines = joinedLines(nick, login)
     if (connection.user) lines.push(await userstateLine(context, room, connection.user))
     lines.push(await context.services.roomstate(login, room.broadcasterId))
@@ -75,7 +76,7 @@ export async function join(context: ChatContext, ws: ChatSocket, message: IrcMes
 }
 
 /** `PART #a`: the echo Twitch sends, and no more of the room's lines. */
-export function part(ws: ChatSocket, message: IrcMessage): void {
+export function part(context: ChatContext, ws: ChatSocket, message: IrcMessage): void {
   const connection = ws.data
   for (const param of (message.params[0] ?? '').split(',')) {
     const login = channelLogin(param)
@@ -83,7 +84,15 @@ export function part(ws: ChatSocket, message: IrcMessage): void {
     if (room === undefined) continue
     connection.rooms.delete(room.login)
     connection.lastText.delete(room.login)
-    ws.unsubscribe(roomTopic(room.broadcasterId))
+    ws.unsubscribe(roomTopic(room.broadcasterId, connection.caps))
+    if (connection.user) context.membership.parted(room, connection.nick!)
     send(ws, formatLine({ tags: {}, prefix: userPrefix(connection.nick!), command: 'PART', params: [`#${room.login}`] }))
   }
+}
+
+/** A closed connection leaves its rooms as a PART would, for the others' membership. */
+export function leaveAll(context: ChatContext, ws: ChatSocket): void {
+  ws.data.closed = true
+  if (ws.data.user === undefined) return
+  for (const room of ws.data.rooms.values()) context.membership.parted(room, ws.data.nick!)
 }

@@ -1,3 +1,4 @@
+import { ALL_CAPABILITIES, lineFor } from './capabilities.ts'
 import { formatLine } from './message.ts'
 
 /** The prefix of every server line: tmi.js and twurple only recognise Twitch's own (`376` must come from it). */
@@ -7,15 +8,19 @@ export const SERVER = 'tmi.twitch.tv'
 export const CRLF = '\r\n'
 
 /**
- * Sends one frame of one or more lines, each ended with CRLF.
+ * Sends one frame of one or more lines, each ended with CRLF, as the connection's capabilities
+ * take them (tags dropped, Twitch commands left out: `lineFor`); nothing when none is left.
  * @example send(ws, [joinLine, namesLine, endOfNamesLine])
  */
-export function send(ws: { send: (data: string) => number }, lines: string | string[]): void {
-  ws.send(typeof lines === 'string' ? lines + CRLF : lines.join(CRLF) + CRLF)
+export function send(ws: { send: (data: string) => number; data: { caps: number } }, lines: string | string[]): void {
+  const caps = ws.data.caps
+  if (caps === ALL_CAPABILITIES) {
+    ws.send(typeof lines === 'string' ? lines + CRLF : lines.join(CRLF) + CRLF)
+    return
+  }
+  const kept = (typeof lines === 'string' ? [lines] : lines).flatMap((line) => lineFor(caps, line) ?? [])
+  if (kept.length > 0) ws.send(kept.join(CRLF) + CRLF)
 }
-
-/** The capabilities Twitch offers; `CAP REQ` acknowledges exactly what was asked of these. */
-export const CAPABILITIES = ['twitch.tv/tags', 'twitch.tv/commands', 'twitch.tv/membership'] as const
 
 /** A user as the source of a line: `ada!ada@ada.tmi.twitch.tv`. */
 export const userPrefix = (login: string) => `${login}!${login}@${login}.${SERVER}`

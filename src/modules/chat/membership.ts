@@ -1,0 +1,58 @@
+import type { Room } from './chat-context.ts'
+import type { Fanout } from './fanout.ts'
+import { formatLine } from './irc/message.ts'
+import { userPrefix } from './irc/replies.ts'
+
+/** Twitch stops telling JOINs and PARTs in rooms this big; past it a batch is dropped, and a room's batch holds no more changes. */
+export const MEMBERSHIP_ROOM_LIMIT = 1000
+
+export type Membership = {
+  /** A signed-in user's connection joined or left the room (anonymous ones are never told, as on Twitch). */
+  joined: (room: Room, login: string) => void
+  parted: (room: Room, login: string) => void
+  /** Sends each room's changes since the last flush in one frame (the job runs it every CHAT_MEMBERSHIP_INTERVAL_MS). */
+  flush: () => void
+}
+
+type Batch = { login: string; changes: Map<string, 'JOIN' | 'PART'> }
+
+/**
+ * JOIN and PART of other users for connections holding twitch.tv/membership, batched as Twitch
+ * does: the changes of a room are kept per process until the next flush (a JOIN then a PART of
+ * the same login cancel out), then published once to the room's membership topics — only while
+ * the room has fewer than 1 000 connections on this replica. Memory is bounded: at most 1 000
+ * changes per room, rooms only those with a change since the last flush.
+ *
+ * @example
+ * const membership = createMembership(fanout)
+ * membership.joined({ login: 'ada', broadcasterId: '42' }, 'bob')
+ * membership.flush() // ':bob!bob@bob.tmi.twitch.tv JOIN #ada' to #ada's membership connections
+ */
+export function createMembership(fanout: Fanout): Membership {
+  let pending = new Map<string, Batch>()
+
+  const change = (room: Room, login: string, command: 'JOIN' | 'PART') => {
+    let batch = pending.get(room.broadcasterId)
+    if (batch === undefined) {
+      batch = { login: room.login, changes: new Map() }
+      pending.set(room.broadcasterId, batch)
+    }
+    const previous = batch.changes.get(login)
+    if (previous !== undefined && previous !== command) batch.changes.delete(login)
+    else if (previous === undefined && batch.changes.size < MEMBERSHIP_ROOM_LIMIT) batch.changes.set(login, command)
+  }
+
+  return {
+    joined: (room, login) => change(room, login, 'JOIN'),
+    parted: (room, login) => change(room, login, 'PART'),
+    flush() {
+      const batches = pending
+      pending = new Map()
+      for (const [broadcasterId, batch] of batches) {
+        if (batch.changes.size === 0 || fanout.roomSize(broadcasterId) >= MEMBERSHIP_ROOM_LIMIT) continue
+        const lines = [...batch.changes].map(([login, command]) => formatLine({ tags: {}, prefix: userPrefix(login), command, params: [`#${batch.login}`] }))
+        fanout.toMembers(broadcasterId, lines)
+      }
+    },
+  }
+}
