@@ -97,6 +97,11 @@ describe.skipIf(!redisUrl)('roles', () => {
     expect(await host.client.vips(CHANNEL)).toEqual(['other'])
     await expect(host.client.vip(CHANNEL, 'other')).rejects.toBe('bad_vip_grantee_already_vip')
     await expect(host.client.mod(CHANNEL, 'modder')).rejects.toBe('bad_mod_mod')
+    // A moderator made VIP: refused with an id tmi.js settles on (rejected at once, not its 600 ms "No response").
+    const refused = noticeOn(host.client, 'bad_vip_grantee_already_vip')
+    await expect(host.client.vip(CHANNEL, 'modder')).rejects.toBe('bad_vip_grantee_already_vip')
+    expect((await refused)[2]).toBe('modder is a moderator. To make them a VIP, you must first remove them as a moderator.')
+    expect(await host.client.mods(CHANNEL)).toEqual(['modder'])
     await expect(mod.client.mod(CHANNEL, 'viewer')).rejects.toBe('no_permission')
     await expect(host.client.mod(CHANNEL, 'nobody_here')).rejects.toBe('invalid_user')
     expect(await host.client.unvip(CHANNEL, 'other')).toEqual([CHANNEL, 'other'])

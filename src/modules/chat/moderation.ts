@@ -208,7 +208,7 @@ export function createModeration(deps: {
       const outcome = await roles.grant(kind, channel.id, target.id)
       if (kind === 'moderator' && outcome === 'already') throw chatError('moderator.already', `${target.login} is already a moderator of this channel.`)
       if (kind === 'vip' && outcome === 'already') throw chatError('vip.already', `${target.login} is already a VIP of this channel.`)
-      if (outcome === 'moderator') throw chatError('vip.moderator', `${target.login} is a moderator of this channel; remove them as moderator first.`)
+      if (outcome === 'moderator') throw chatError('vip.moderator', `${target.login} is a moderator. To make them a VIP, you must first remove them as a moderator.`)
       count(kind === 'moderator' ? 'mod' : 'vip')
     },
 

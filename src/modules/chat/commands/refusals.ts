@@ -36,8 +36,9 @@ export const REFUSALS: Record<string, Record<string, string>> = {
   vip: {
     'vip.already': 'bad_vip_grantee_already_vip',
     'vip.banned': 'bad_vip_grantee_banned',
-    // Twitch names no refusal for a moderator made VIP; tmi.js does not settle on this one.
-    'vip.moderator': 'bad_vip_grantee_already_mod',
+    // Twitch's msg-id list has no refusal for a moderator made VIP (Helix answers 422): tmi.js 1.8.5
+    // rejects vip() only on its five bad_vip_* / usage_vip ids, and a moderator holds a VIP's privileges already.
+    'vip.moderator': 'bad_vip_grantee_already_vip',
   },
   unvip: { 'vip.not_vip': 'bad_unvip_grantee_not_vip' },
 }
