@@ -161,7 +161,8 @@ export const emotes = pgTable(
 
 /**
  * The subscriptions projection (subscriptions.subscription_* events), one row per subscription
- * at its highest `version`: who subscribes to a channel, at which tier, for how many months.
+ * at its highest `version`: who subscribes to a channel, at which tier, for how many months
+ * (`streak_months` below `cumulative_months` once it lapsed: a founder then loses the badge).
  */
 export const chatSubscribers = pgTable(
   'chat_subscribers',
@@ -171,12 +172,28 @@ export const chatSubscribers = pgTable(
     userId: userId('user_id').notNull(),
     tier: text('tier').notNull(),
     cumulativeMonths: integer('cumulative_months').notNull(),
+    streakMonths: integer('streak_months').notNull().default(1),
     isGift: boolean('is_gift').notNull(),
     currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     version: integer('version').notNull(),
   },
   (t) => [index('chat_subscribers_channel_user_idx').on(t.broadcasterId, t.userId)],
+)
+
+/**
+ * When each user first subscribed to a channel, for its founders (the first ten): the earliest
+ * any subscription event of theirs tells — a first month's start exactly, otherwise the period's
+ * end less its cumulative months (a snapshot's retold subscription).
+ */
+export const chatFirstSubscriptions = pgTable(
+  'chat_first_subscriptions',
+  {
+    broadcasterId: userId('broadcaster_id').notNull(),
+    userId: userId('user_id').notNull(),
+    subscribedAt: timestamp('subscribed_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.broadcasterId, t.userId] }), index('chat_first_subscriptions_order_idx').on(t.broadcasterId, t.subscribedAt, t.userId)],
 )
 
 /**
