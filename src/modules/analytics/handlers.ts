@@ -2,9 +2,10 @@ import { chatEvents, type ChatEvent } from '../../contracts/chat.ts'
 import { streamsEvents, type StreamsEvent } from '../../contracts/streams.ts'
 import { subscriptionsEvents, type SubscriptionsEvent } from '../../contracts/subscriptions.ts'
 import { usersEvents } from '../../contracts/users.ts'
+import type { z } from 'zod'
 import type { Transaction } from '../../platform/db/database.ts'
 import { consume } from '../../platform/events/consume.ts'
-import type { EventEnvelope } from '../../platform/events/types.ts'
+import type { EventContracts, EventEnvelope } from '../../platform/events/types.ts'
 import {
   addChatters,
   addRevenue,
@@ -23,6 +24,7 @@ import {
   type UserDay,
   type WatchedMinute,
 } from './buckets.ts'
+import { keepSubscriptionStates, type SubscriptionState } from './subscription-states.ts'
 
 /** What one fact does to the buckets; `key` names the fact, whatever event carried it. */
 type Fact = {
@@ -33,33 +35,52 @@ type Fact = {
   watchers?: WatchedMinute[]
   days?: UserDay[]
   chatters?: ChatterMinute[]
-  /** A subscription's state, applied once the fact is claimed. */
-  extra?: (tx: Transaction) => Promise<void>
+  subscription?: SubscriptionState
 }
 
 /**
  * Applies the facts of a batch: each fact's key is claimed once (a fact repeated under another
- * event id adds nothing), then the claimed ones' deltas go in a few statements for the lot.
+ * event id adds nothing), then the claimed ones' deltas go in one statement per table for the lot.
  */
 async function applyFacts(tx: Transaction, facts: Fact[]): Promise<void> {
   const claimed = await claimFacts(tx, facts.map((f) => f.key))
   const fresh = facts.filter((f) => claimed.delete(f.key))
-  await addToMinutes(tx, fresh.flatMap((f) => f.minutes ?? []))
-  await addRevenue(tx, fresh.flatMap((f) => f.revenue ?? []))
-  await markLate(tx, fresh.flatMap((f) => [...(f.minutes ?? []), ...(f.revenue ?? [])]))
   const totals = new Map<string, number>()
   for (const [name, value] of fresh.flatMap((f) => f.totals ?? [])) totals.set(name, (totals.get(name) ?? 0) + value)
-  await addToTotals(tx, totals)
-  await addWatchers(tx, fresh.flatMap((f) => f.watchers ?? []))
-  await addUserDays(tx, fresh.flatMap((f) => f.days ?? []))
-  await addChatters(tx, fresh.flatMap((f) => f.chatters ?? []))
-  for (const fact of fresh) await fact.extra?.(tx)
+  // Sent together, so one round trip: postgres.js pipelines them on the transaction's connection
+  // and Postgres runs them in this order, the same in every transaction (no lock-order deadlocks).
+  // The totals last: every batch updates their few rows, so a concurrent batch waits on them
+  // only from there to this one's commit.
+  await Promise.all([
+    addToMinutes(tx, fresh.flatMap((f) => f.minutes ?? [])),
+    addRevenue(tx, fresh.flatMap((f) => f.revenue ?? [])),
+    markLate(tx, fresh.flatMap((f) => [...(f.minutes ?? []), ...(f.revenue ?? [])])),
+    addWatchers(tx, fresh.flatMap((f) => f.watchers ?? [])),
+    addUserDays(tx, fresh.flatMap((f) => f.days ?? [])),
+    addChatters(tx, fresh.flatMap((f) => f.chatters ?? [])),
+    keepSubscriptionStates(tx, fresh.flatMap((f) => (f.subscription ? [f.subscription] : []))),
+    addToTotals(tx, totals),
+  ])
 }
 
-/** A batch handler turning each event into its facts. */
-const facts = <T extends string, P>(toFacts: (event: EventEnvelope<T, P>) => Fact[]) => ({
-  handleMany: (tx: Transaction, events: EventEnvelope<T, P>[]) => applyFacts(tx, events.flatMap(toFacts)),
-})
+/** Each fact-bearing event type's facts, registered by `asFacts`. */
+const factsOf = new Map<string, (event: EventEnvelope) => Fact[]>()
+
+/**
+ * The one batch handler of every fact-bearing type: sharing it, the inbox hands it a delivery's
+ * events of all those types in one call, and their facts go in one set of statements.
+ */
+const ingestFacts = {
+  handleMany: (tx: Transaction, events: EventEnvelope[]) => applyFacts(tx, events.flatMap((event) => factsOf.get(event.type)!(event))),
+}
+
+/** Consumes `contracts`' events as facts: each type's own facts, all through `ingestFacts`. */
+function asFacts<C extends EventContracts>(contracts: C, toFacts: { [T in keyof C & string]?: (event: EventEnvelope<T, z.output<C[T]>>) => Fact[] }) {
+  for (const [type, of] of Object.entries(toFacts)) factsOf.set(type, of as (event: EventEnvelope) => Fact[])
+  // The keys are `toFacts`' own, which makes the cast true.
+  const handlers = Object.fromEntries(Object.keys(toFacts).map((type) => [type, ingestFacts])) as { [T in keyof C & string]?: typeof ingestFacts }
+  return consume(contracts, handlers)
+}
 
 type ViewerMinutes = EventEnvelope<string, StreamsEvent<'streams.viewer_minutes.v1'>>
 
@@ -100,15 +121,15 @@ function chatChunk({ payload: p }: ChatActivity): Fact[] {
 
 type Subscription = SubscriptionsEvent<'subscriptions.subscription_tier_changed.v1'>
 
-/** The subscription's state, kept when `version` is the newest seen: what the active-subscriptions gauge counts. */
-const subscriptionState = (s: Omit<Subscription, 'from_tier' | 'effective_at'>, active: boolean) => async (tx: Transaction) => {
-  await tx.sql`
-    insert into subscription_states (subscription_id, broadcaster_id, tier, active, current_period_end, version)
-    values (${s.subscription_id}, ${s.broadcaster_id}::bigint, ${s.tier}, ${active}, ${s.current_period_end}::timestamptz, ${s.version})
-    on conflict (subscription_id) do update set tier = excluded.tier, active = excluded.active,
-      current_period_end = excluded.current_period_end, version = excluded.version
-    where subscription_states.version < excluded.version`
-}
+/** The subscription's state at `version`: kept when it is the newest seen. */
+const subscriptionState = (s: Omit<Subscription, 'from_tier' | 'effective_at'>, active: boolean): SubscriptionState => ({
+  subscriptionId: s.subscription_id,
+  broadcasterId: s.broadcaster_id,
+  tier: s.tier,
+  active,
+  currentPeriodEnd: s.current_period_end,
+  version: s.version,
+})
 
 const revenueTotal = (currency: string, amount: number): [string, number][] => (amount > 0 ? [[`revenue:${currency}`, amount]] : [])
 
@@ -122,7 +143,7 @@ function paidPeriod(s: SubscriptionsEvent<'subscriptions.subscription_started.v1
     // A gifted sub's money is the gift's.
     revenue: bought ? [{ broadcasterId: s.broadcaster_id, minute, source: 'subscription', tier: s.tier, currency: s.currency, amount: s.amount }] : [],
     totals: bought ? revenueTotal(s.currency, s.amount) : [],
-    extra: subscriptionState(s, true),
+    subscription: subscriptionState(s, true),
   }
 }
 
@@ -145,8 +166,10 @@ export const analyticsConsumers = {
         on conflict (stream_id) do update set ended_at = excluded.ended_at, changes = stream_analytics.changes + 1
         where stream_analytics.ended_at is distinct from excluded.ended_at`
     },
-    'streams.viewer_minutes.v1': facts(viewerChunk),
-    'streams.raid_completed.v1': facts(({ payload: p, occurredAt }) => {
+  }),
+  ...asFacts(streamsEvents, {
+    'streams.viewer_minutes.v1': viewerChunk,
+    'streams.raid_completed.v1': ({ payload: p, occurredAt }) => {
       const minute = minuteOf(occurredAt)
       return [
         {
@@ -157,29 +180,29 @@ export const analyticsConsumers = {
           ],
         },
       ]
-    }),
+    },
   }),
-  ...consume(chatEvents, { 'chat.activity.v1': facts(chatChunk) }),
-  ...consume(usersEvents, {
+  ...asFacts(chatEvents, { 'chat.activity.v1': chatChunk }),
+  ...asFacts(usersEvents, {
     // A follow is a fact per (follower, channel, version): the users snapshot replaying it adds nothing.
-    'users.followed.v1': facts(({ payload: p }) => [
+    'users.followed.v1': ({ payload: p }) => [
       {
         key: `follow:${p.follower_id}:${p.followed_id}:${p.version}`,
         minutes: [{ broadcasterId: p.followed_id, minute: minuteOf(p.followed_at), add: { follows: 1 } }],
         totals: [['follows', 1]],
       },
-    ]),
+    ],
   }),
-  ...consume(subscriptionsEvents, {
-    'subscriptions.subscription_started.v1': facts(({ payload }) => [paidPeriod(payload, true)]),
-    'subscriptions.subscription_renewed.v1': facts(({ payload }) => [paidPeriod(payload, false)]),
-    'subscriptions.subscription_tier_changed.v1': facts(({ payload: s }) => [
-      { key: `subscription:${s.subscription_id}:${s.version}`, extra: subscriptionState(s, true) },
-    ]),
-    'subscriptions.subscription_ended.v1': facts(({ payload: s }) => [
-      { key: `subscription:${s.subscription_id}:${s.version}`, extra: subscriptionState(s, false) },
-    ]),
-    'subscriptions.gift_sent.v1': facts(({ payload: g }) => {
+  ...asFacts(subscriptionsEvents, {
+    'subscriptions.subscription_started.v1': ({ payload }) => [paidPeriod(payload, true)],
+    'subscriptions.subscription_renewed.v1': ({ payload }) => [paidPeriod(payload, false)],
+    'subscriptions.subscription_tier_changed.v1': ({ payload: s }) => [
+      { key: `subscription:${s.subscription_id}:${s.version}`, subscription: subscriptionState(s, true) },
+    ],
+    'subscriptions.subscription_ended.v1': ({ payload: s }) => [
+      { key: `subscription:${s.subscription_id}:${s.version}`, subscription: subscriptionState(s, false) },
+    ],
+    'subscriptions.gift_sent.v1': ({ payload: g }) => {
       const minute = minuteOf(g.occurred_at)
       return [
         {
@@ -189,8 +212,8 @@ export const analyticsConsumers = {
           totals: revenueTotal(g.currency, g.amount),
         },
       ]
-    }),
-    'subscriptions.donation_received.v1': facts(({ payload: d }) => {
+    },
+    'subscriptions.donation_received.v1': ({ payload: d }) => {
       const minute = minuteOf(d.occurred_at)
       return [
         {
@@ -200,19 +223,19 @@ export const analyticsConsumers = {
           totals: revenueTotal(d.currency, d.amount),
         },
       ]
-    }),
-    'subscriptions.donation_refunded.v1': facts(({ payload: d }) => [
+    },
+    'subscriptions.donation_refunded.v1': ({ payload: d }) => [
       {
         key: `refund:${d.donation_id}`,
         revenue: [{ broadcasterId: d.broadcaster_id, minute: minuteOf(d.occurred_at), source: 'refund', tier: '', currency: d.currency, amount: -d.amount }],
       },
-    ]),
-    'subscriptions.redemption_added.v1': facts(({ payload: r }) => [
+    ],
+    'subscriptions.redemption_added.v1': ({ payload: r }) => [
       {
         key: `redemption:${r.id}`,
         minutes: [{ broadcasterId: r.broadcaster_id, minute: minuteOf(r.redeemed_at), add: { redemptions: 1 } }],
         totals: [['redemptions', 1]],
       },
-    ]),
+    ],
   }),
 }

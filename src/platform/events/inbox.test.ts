@@ -9,7 +9,7 @@ import { createInbox } from './inbox.ts'
 import { createEventMetrics } from './metrics.ts'
 import { probeConsumer } from './test-probe.ts'
 import { pings } from './test-probe/schema.ts'
-import type { ConsumedEvents, EventEnvelope } from './types.ts'
+import type { ConsumedEvents, EventBatchHandler, EventEnvelope } from './types.ts'
 
 // Two event types of a made-up producer; the effect is a `pings` row per handled event.
 const contracts = {
@@ -111,6 +111,21 @@ describe('inbox, a batch handler', () => {
     const outcomes = await inbox.deliver([a!, b!, c!, d!, e!])
     expect(outcomes.map((o) => o.status)).toEqual(['handled', 'handled', 'handled', 'handled', 'handled'])
     expect(calls).toEqual([[a!.id, b!.id], [c!.id], [d!.id, e!.id]])
+  })
+
+  test('shared by several types: their consecutive events come in one call, in delivery order', async () => {
+    const both = {
+      handleMany: async (tx: Parameters<EventBatchHandler>[0], events: EventEnvelope[]) => {
+        calls.push(events.map((e) => e.id))
+        await tx.insert(pings).values(events.map((e) => ({ eventId: e.id, n: (e.payload as { n: number }).n, replica: 'batch' })))
+      },
+    }
+    const { inbox } = inboxOf(consume(contracts, { 'probe.one.v1': both, 'probe.other.v1': both }))
+    const events = [event('probe.one.v1', 1), event('probe.other.v1', 2), event('probe.one.v1', 3), event('probe.other.v1', 4)]
+    const outcomes = await inbox.deliver(events)
+    expect(outcomes.every((o) => o.status === 'handled')).toBe(true)
+    expect(calls).toEqual([events.map((e) => e.id)])
+    expect(await effects(events)).toEqual([1, 1, 1, 1])
   })
 
   test('that throws: its events go again one per call, so only the poison fails; redelivery changes nothing', async () => {

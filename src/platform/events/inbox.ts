@@ -42,12 +42,19 @@ function isConflict(error: unknown): boolean {
   return false
 }
 
-/** Splits `pending` into runs of consecutive events of one type, keeping the order. */
-function runs(pending: Pending[]): Pending[][] {
+/**
+ * Splits `pending` into runs of consecutive events sharing a handler, keeping the order: one type,
+ * or several whose `handleMany` is the same function (one call takes them all).
+ */
+function runs(pending: Pending[], consumes: ConsumedEvents): Pending[][] {
+  const handlerOf = (type: string) => {
+    const handler = consumes[type]
+    return handler && 'handleMany' in handler ? handler.handleMany : type
+  }
   const out: Pending[][] = []
   for (const item of pending) {
     const last = out.at(-1)
-    if (last && last[0]!.event.type === item.event.type) last.push(item)
+    if (last && handlerOf(last[0]!.event.type) === handlerOf(item.event.type)) last.push(item)
     else out.push([item])
   }
   return out
@@ -66,7 +73,7 @@ export function createInbox(options: {
 }): Consumer {
   const { module, database, consumes, metrics, log } = options
 
-  /** Runs the handlers of one run of same-type events; `together` lets a batch handler take the run in one call. */
+  /** Runs the handlers of one run of events; `together` lets a batch handler take the run in one call. */
   const apply = async (tx: Transaction, run: Pending[], together: boolean) => {
     const type = run[0]!.event.type
     const handler = consumes[type]
@@ -101,7 +108,7 @@ export function createInbox(options: {
       const unseen = new Set(fresh.map((row) => row.event_id))
       // `delete`, so a batch carrying one event twice handles it once.
       const todo = batch.filter(({ event }) => unseen.delete(event.id))
-      for (const run of runs(todo)) await apply(tx, run, together)
+      for (const run of runs(todo, consumes)) await apply(tx, run, together)
       return new Set(todo.map(({ index }) => index))
     })
     for (const { index } of batch) outcomes[index] = { status: handled.has(index) ? 'handled' : 'duplicate' }

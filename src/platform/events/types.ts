@@ -23,8 +23,9 @@ export type EventHandler<T extends string = string, P = unknown> = (
 
 /**
  * Handles several events of one type in one call (in delivery order, each new to the consumer),
- * so a module can apply them in one statement. If it throws, its events are handled again one
- * per call, so that only the one to blame fails.
+ * so a module can apply them in one statement. Types given the very same function share it: the
+ * consecutive events of all of them come in one call. If it throws, its events are handled
+ * again one per call, so that only the one to blame fails.
  */
 export type EventBatchHandler<T extends string = string, P = unknown> = (
   tx: Transaction,
