@@ -136,8 +136,8 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () =>
 
 /**
  * Emotes: global (no broadcaster) or a channel's, where `tier` makes it a sub emote of that tier
- * and up. One image, served at every scale (`/api/chat/emotes/{id}/{scale}`); `name` is the code
- * typed in chat, unique among the globals and within a channel.
+ * and up, its images in `emote_images`; `name` is the code typed in chat, unique among the
+ * globals and within a channel.
  */
 export const emotes = pgTable(
   'emotes',
@@ -147,8 +147,6 @@ export const emotes = pgTable(
     name: text('name').notNull(),
     tier: text('tier'),
     format: text('format').notNull(),
-    contentType: text('content_type').notNull(),
-    image: bytea('image').notNull(),
     createdAt: createdAt(),
   },
   (t) => [
@@ -156,6 +154,29 @@ export const emotes = pgTable(
     check('emotes_tier_check', sql`${t.tier} in ('1000', '2000', '3000')`),
     check('emotes_format_check', sql`${t.format} in ('static', 'animated')`),
     check('emotes_name_check', sql`${t.name} ~ '^[A-Za-z0-9]{2,25}$'`),
+  ],
+)
+
+/**
+ * An emote's images as served at `/api/chat/emotes/{id}/{format}/{theme}/{scale}`: Twitch's three
+ * scales (28, 56, 112 px) of its static PNG and, for an animated emote, of its GIF. One image
+ * serves both themes.
+ */
+export const emoteImages = pgTable(
+  'emote_images',
+  {
+    emoteId: uuid('emote_id')
+      .notNull()
+      .references(() => emotes.id, { onDelete: 'cascade' }),
+    format: text('format').notNull(),
+    scale: text('scale').notNull(),
+    contentType: text('content_type').notNull(),
+    image: bytea('image').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.emoteId, t.format, t.scale] }),
+    check('emote_images_format_check', sql`${t.format} in ('static', 'animated')`),
+    check('emote_images_scale_check', sql`${t.scale} in ('1.0', '2.0', '3.0')`),
   ],
 )
 

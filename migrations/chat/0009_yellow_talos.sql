@@ -1,0 +1,2 @@
+ALTER TABLE "emotes" DROP COLUMN "content_type";--> statement-breakpoint
+ALTER TABLE "emotes" DROP COLUMN "image";
