@@ -1,10 +1,12 @@
 import type { Role } from '../../platform/auth/tokens.ts'
+import { type Clock, systemClock } from '../../platform/clock.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { hasPgCode, PG } from '../../platform/db/errors.ts'
 import { isIP } from 'node:net'
 import { usersError } from './errors.ts'
 import { normalizePassword } from './passwords.ts'
 import { publish } from './publish.ts'
+import { suspendedError, suspensionInForce } from './suspensions.ts'
 import { type UserId, userSettings, users } from './schema.ts'
 
 // argon2id at Bun's defaults (64 MiB, t=2): OWASP's floor, native and off the event loop.
@@ -23,16 +25,26 @@ function isInet(value: string): boolean {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128))
 }
 
-/** Registration and credential checks: the only code that sees passwords. */
-export function createAccounts(database: ModuleDatabase) {
+type Credentials = {
+  id: string
+  login: string
+  password_hash: string
+  suspended_at: Date | null
+  suspension_ends_at: Date | null
+  suspension_reason: string | null
+}
+
+/** Registration and credential checks: the only code that sees passwords. `clock` tells a suspension's end. */
+export function createAccounts(database: ModuleDatabase, clock: Clock = systemClock) {
   const { db, sql: client } = database
   // Roles come in the same round trip, in prepared statements sent by postgres.js itself: login
   // is argon2-bound, and every statement or µs of CPU it adds competes with the hash for the cores.
   // A fragment, not a query: postgres.js runs a query only when it is awaited.
   const roles = client`array(select role from user_roles where user_id = users.id order by 1)`
   const credentialsByLogin = async (login: string) => {
-    const [found] = await client<{ id: string; login: string; password_hash: string; roles: Role[]; roles_version: number }[]>`
-      select id, login, password_hash, ${roles} as roles, roles_version from users where login = ${login}`
+    const [found] = await client<(Credentials & { roles: Role[]; roles_version: number })[]>`
+      select id, login, password_hash, ${roles} as roles, roles_version, suspended_at, suspension_ends_at, suspension_reason
+      from users where login = ${login}`
     return found
   }
 
@@ -76,7 +88,8 @@ export function createAccounts(database: ModuleDatabase) {
     },
 
     /**
-     * The account for a login and password; `login.invalid` for either mistake, alike. The
+     * The account for a login and password; `login.invalid` for either mistake, alike, then
+     * `account.suspended` while a suspension is in force. The
      * password is compared in NFC, then as typed when that differs: hashes made before
      * normalisation were made from the raw text, and the second verify costs only those.
      */
@@ -87,6 +100,10 @@ export function createAccounts(database: ModuleDatabase) {
       const valid =
         (await Bun.password.verify(normalized, hash)) || (normalized !== password && (await Bun.password.verify(password, hash)))
       if (!found || !valid) throw usersError('login.invalid', 'Invalid login or password')
+      // Only to the password's holder: a stranger learns no more of a suspended account than of any.
+      if (suspensionInForce(found.suspended_at, found.suspension_ends_at, clock())) {
+        throw suspendedError(found.suspension_reason ?? '', found.suspension_ends_at)
+      }
       return { id: found.id, login: found.login, roles: found.roles, rolesVersion: found.roles_version }
     },
 

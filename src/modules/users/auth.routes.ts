@@ -168,7 +168,7 @@ export function authRoutes(
       request: { body: json(LoginBody) },
       responses: {
         200: { description: 'Signed in', content: { 'application/json': { schema: TokenPair } } },
-        ...problemResponses(400, 401, 429),
+        ...problemResponses(400, 401, 403, 429),
       },
     }),
     async (c) => {

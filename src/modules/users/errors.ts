@@ -8,6 +8,7 @@ import type { ProblemTable } from '../../platform/http/problem.ts'
  */
 export const USERS_PROBLEMS = {
   'account.gone': 401, // a valid token of an account deleted since
+  'account.suspended': 403, // a login (with the right password) while an admin's suspension is in force
   'follow.self': 400,
   'login.invalid': 401,
   'login.taken': 409,
@@ -16,6 +17,9 @@ export const USERS_PROBLEMS = {
   'session.expired': 401, // a refresh after the idle or absolute lifetime
   'session.not_found': 404,
   'session.revoked': 401, // a refresh of a session signed out, revoked, or ended by a reused token
+  'suspension.admin': 409, // an admin is suspended only once the role is revoked
+  'suspension.ended': 400, // an `ends_at` not ahead of the clock
+  'suspension.self': 400,
   'user.not_found': 404,
 } as const satisfies ProblemTable
 

@@ -17,13 +17,15 @@ import { createSessions } from './sessions.ts'
 import { createSettingsStore } from './settings.ts'
 import { settingsRoutes } from './settings.routes.ts'
 import { usersSnapshot } from './snapshot.ts'
+import { createSuspensions } from './suspensions.ts'
+import { suspensionRoutes } from './suspensions.routes.ts'
 
 export { grantAdmin } from './admin.ts'
 
 /** How soon a revocation Redis did not take (an outage) is announced again, once Redis is back. */
 const REVOCATIONS_REPAIR_MS = 5000
 
-/** Accounts, sessions, profiles, follows, global roles and settings. The only holder of the signing key. */
+/** Accounts, sessions, profiles, follows, global roles, suspensions and settings. The only holder of the signing key. */
 export const users = defineModule({
   name: 'users',
   prefixes: ['/api/auth', '/api/users'],
@@ -32,7 +34,7 @@ export const users = defineModule({
   snapshot: usersSnapshot,
   problems: USERS_PROBLEMS,
   settings: usersSettings,
-  async create({ settings, platform, database, log, rateLimiter, authenticated, verifyAccessToken, revocations }) {
+  async create({ settings, platform, database, log, rateLimiter, authenticated, verifyAccessToken, revocations, clock }) {
     const { signAccessToken, successorKey } = await signingKeys(settings, platform.tokens, verifyAccessToken)
     // drizzle for most statements; the raw pool for the hot ones (profile by id, login).
     const { db, sql } = database
@@ -42,11 +44,11 @@ export const users = defineModule({
       ...sessionLifetimes(settings),
       retryWindowSeconds: settings.REFRESH_RETRY_WINDOW_SECONDS,
       successorKey,
-    })
+    }, clock)
     const routes = createRouter()
       .route(
         '/',
-        authRoutes(createAccounts(database), sessions, rateLimiter, authenticated, {
+        authRoutes(createAccounts(database, clock), sessions, rateLimiter, authenticated, {
           signAccessToken,
           accessTtlSeconds: settings.ACCESS_TOKEN_TTL_SECONDS,
           trustProxy: platform.trustProxy,
@@ -58,6 +60,7 @@ export const users = defineModule({
       .route('/', profileRoutes(profiles, authenticated))
       .route('/', followRoutes(createFollows(database), profiles, authenticated))
       .route('/', roleRoutes(createRoles(database, tokenRevocations), authenticated))
+      .route('/', suspensionRoutes(createSuspensions(database, tokenRevocations, clock), authenticated))
     // Before serving: without Redis this process's revocations list starts empty after a restart.
     const start = async () => log.info({ count: await tokenRevocations.reannounce() }, 'revocations still in force announced')
     // On every replica: each owes only what it failed to announce itself.

@@ -36,7 +36,7 @@ async function announce(
  * deletion until the commit, so no foreign key can fail later; false when the target is missing,
  * `account.gone` when the actor is.
  */
-async function lockUsers(tx: Transaction, userId: UserId, by: UserId | null): Promise<boolean> {
+export async function lockUsers(tx: Transaction, userId: UserId, by: UserId | null): Promise<boolean> {
   const ids = [BigInt(userId), ...(by === null ? [] : [BigInt(by)])]
   const found = await tx.select({ id: users.id }).from(users).where(inArray(users.id, ids)).for('key share')
   const has = (id: UserId) => found.some((row) => row.id === BigInt(id))

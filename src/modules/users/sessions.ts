@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { Role } from '../../platform/auth/tokens.ts'
+import type { Clock } from '../../platform/clock.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { usersError } from './errors.ts'
 import type { TokenRevocations } from './revocations.ts'
@@ -49,7 +50,7 @@ export type SessionSettings = {
  * was used, it leaked, so the whole family is revoked. Every ended session is announced, so
  * its access tokens stop working on every process too.
  */
-export function createSessions(database: ModuleDatabase, revocations: TokenRevocations, settings: SessionSettings) {
+export function createSessions(database: ModuleDatabase, revocations: TokenRevocations, settings: SessionSettings, clock: Clock) {
   const { db, sql: client } = database
   const successorOf = (token: string) => `${REFRESH_PREFIX}${createHmac('sha256', settings.successorKey).update(token).digest('base64url')}`
   // Expiry always from the database clock, as `open` computes it, so one clock decides.
@@ -57,22 +58,30 @@ export function createSessions(database: ModuleDatabase, revocations: TokenRevoc
 
   return {
     /**
-     * Opens a session with its first refresh token in one prepared statement sent by postgres.js
+     * Opens a session with its first refresh token, unless the account is suspended at `clock`'s
+     * time (`account.suspended`), in one prepared statement sent by postgres.js
      * itself: logins are hash-bound, and building it through drizzle on every login was the
      * largest part of the route's own CPU.
      */
     async open(userId: UserId, origin: SessionOrigin): Promise<{ sessionId: string; refreshToken: string }> {
       const refreshToken = newRefreshToken()
+      // The account's row is share-locked, so a suspension committing meanwhile either waits for
+      // this session (and then ends it) or is seen here, re-read once its lock is released.
       const [row] = await client<{ session_id: string }[]>`
-        with opened as (
+        with account as (
+          select id from users
+          where id = ${userId} and (suspended_at is null or suspension_ends_at <= ${clock()})
+          for share
+        ), opened as (
           insert into sessions (user_id, user_agent, ip, expires_at)
-          values (${userId}, ${origin.userAgent.slice(0, 512)}, ${origin.ip}, now() + make_interval(secs => ${settings.idleSeconds}))
+          select id, ${origin.userAgent.slice(0, 512)}::text, ${origin.ip}::inet, now() + make_interval(secs => ${settings.idleSeconds})
+          from account
           returning id
         )
         insert into refresh_tokens (token_hash, session_id)
         select ${hashToken(refreshToken)}, id from opened
         returning session_id`
-      if (!row) throw new Error('session insert returned nothing')
+      if (!row) throw usersError('account.suspended', 'This account is suspended')
       return { sessionId: row.session_id, refreshToken }
     },
 

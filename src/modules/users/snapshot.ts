@@ -14,6 +14,11 @@ type UserRow = {
   created_at: string
   profile_version: number
   roles_version: number
+  /** Null unless a suspension is in force (by the database's clock: a late consumer compares `ends_at` with its own). */
+  suspension_reason: string | null
+  suspension_ends_at: string | null
+  suspended_by: string | null
+  suspension_version: number
 }
 type RoleRow = { user_id: string; role: string; granted_by: string | null; roles_version: number }
 type FollowRow = { follower_id: string; followed_id: string; followed_at: string; version: string }
@@ -23,7 +28,10 @@ type FollowRow = { follower_id: string; followed_id: string; followed_at: string
 // columns (qualified), not by the text columns of the same names.
 const usersAfter = (sql: Sql, after: string) => sql<UserRow[]>`
   select id::text as id, login, display_name, profile_image_url, offline_image_url, profile_version, roles_version,
-         to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
+         to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+         suspension_version, suspended_by::text as suspended_by,
+         case when suspension_ends_at is null or suspension_ends_at > now() then suspension_reason end as suspension_reason,
+         to_char(suspension_ends_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as suspension_ends_at
   from users u where u.id > ${after}::bigint order by u.id limit ${PAGE}`
 
 const rolesBetween = (sql: Sql, after: string, last: string) => sql<RoleRow[]>`
@@ -41,12 +49,14 @@ const followsAfter = (sql: Sql, after: readonly [string, string]) => sql<FollowR
 
 /**
  * Users' current state for a consumer that joins late: each user as registered and their
- * profile as it now is, the roles they hold, and every current follow with its follower's
- * current version. Unfollowed pairs and revoked roles are absent, not announced: a late
- * consumer starts empty, and live unfollows after the read carry higher versions.
+ * profile as it now is, the roles they hold, the suspensions in force, and every current follow
+ * with its follower's current version. Unfollowed pairs, revoked roles and lifted or ended
+ * suspensions are absent, not announced: a late consumer starts empty, and live changes after
+ * the read carry higher versions.
  */
 export const usersSnapshot = snapshotOf(usersEvents, async function* ({ sql, types }) {
-  if (types.has('users.registered.v1') || types.has('users.profile_updated.v1') || types.has('users.role_granted.v1')) {
+  const perUser = ['users.registered.v1', 'users.profile_updated.v1', 'users.role_granted.v1', 'users.suspended.v1'] as const
+  if (perUser.some((type) => types.has(type))) {
     for (let after = '0'; ; ) {
       const page = await usersAfter(sql, after)
       const last = page.at(-1)
@@ -80,6 +90,22 @@ export const usersSnapshot = snapshotOf(usersEvents, async function* ({ sql, typ
           type: 'users.role_granted.v1' as const,
           payload: { user_id: grant.user_id, role: grant.role, by_user_id: grant.granted_by, version: grant.roles_version },
         })),
+        ...(types.has('users.suspended.v1') ? page : []).flatMap((user) =>
+          user.suspension_reason === null
+            ? []
+            : [
+                {
+                  type: 'users.suspended.v1' as const,
+                  payload: {
+                    user_id: user.id,
+                    reason: user.suspension_reason,
+                    ends_at: user.suspension_ends_at,
+                    by_user_id: user.suspended_by,
+                    version: user.suspension_version,
+                  },
+                },
+              ],
+        ),
       ]
       after = last.id
     }
