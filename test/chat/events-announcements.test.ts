@@ -213,7 +213,8 @@ describe('the subscribers projection, as badges show it', () => {
     try {
       await sender.connect()
       await Bun.sleep(200)
-      const started = subscription(fan, { tier: '2000', cumulative_months: 4, streak_months: 4 })
+      // Back after a lapse (its streak shorter than its months): a subscriber badge whatever its rank, never the founder's.
+      const started = subscription(fan, { tier: '2000', cumulative_months: 4, streak_months: 2 })
       await handled('subscriptions.subscription_started.v1', started)
       await sender.say('noticecaster', 'with a badge')
       const [, tags] = (await next('message')) as [string, tmi.ChatUserstate]
@@ -232,6 +233,44 @@ describe('the subscribers projection, as badges show it', () => {
       await sender.disconnect().catch(() => {})
     }
   }, 30_000)
+
+  test('the first ten to subscribe wear founder/0 (badge-info founder/<months>) while unbroken; the eleventh a subscriber badge; a lapsed founder loses it for good', async () => {
+    const founderCaster = await f.user('foundercaster', 'FounderCaster')
+    await reader.join('foundercaster')
+    const fans: string[] = []
+    for (let i = 0; i < 11; i++) fans.push(await f.user(`founderfan${i}`))
+    const since = Date.now() - 20 * 86_400_000
+    const subs = fans.map((fan, i) => subscription(fan, { broadcaster_id: founderCaster, occurred_at: new Date(since + i * 60_000).toISOString() }))
+    // Delivered last first: the order is the subscriptions', not their events'.
+    for (const sub of [...subs].reverse()) await handled('subscriptions.subscription_started.v1', sub)
+
+    const speakers: tmi.Client[] = []
+    const badgesOf = async (i: number, text: string) => {
+      const client = new tmi.Client({ ...options('foundercaster'), identity: { username: `founderfan${i}`, password: await f.password(fans[i]!, `founderfan${i}`) } })
+      speakers.push(client)
+      await client.connect()
+      await Bun.sleep(200)
+      await client.say('foundercaster', text)
+      const [channel, tags, said] = (await next('message')) as [string, tmi.ChatUserstate, string]
+      expect({ channel, said }).toEqual({ channel: '#foundercaster', said: text })
+      await client.disconnect()
+      return { badges: tags.badges, info: tags['badge-info'], subscriber: tags.subscriber }
+    }
+    try {
+      expect(await badgesOf(9, 'tenth to subscribe')).toEqual({ badges: { founder: '0' }, info: { founder: '1' }, subscriber: true })
+      expect(await badgesOf(10, 'eleventh to subscribe')).toEqual({ badges: { subscriber: '0' }, info: { subscriber: '1' }, subscriber: true })
+
+      // The first founder renews (still one), then lets it lapse and comes back: a subscriber badge, and the slot passes to nobody.
+      await handled('subscriptions.subscription_renewed.v1', { ...subs[0]!, cumulative_months: 2, streak_months: 2, version: version++, message: '' })
+      expect(await badgesOf(0, 'second month')).toEqual({ badges: { founder: '0' }, info: { founder: '2' }, subscriber: true })
+      await handled('subscriptions.subscription_ended.v1', { ...subs[0]!, cumulative_months: 2, streak_months: 2, version: version++, ended_at: new Date().toISOString(), reason: 'canceled' })
+      await handled('subscriptions.subscription_started.v1', subscription(fans[0]!, { broadcaster_id: founderCaster, cumulative_months: 3, streak_months: 1 }))
+      expect(await badgesOf(0, 'back again')).toEqual({ badges: { subscriber: '3' }, info: { subscriber: '3' }, subscriber: true })
+      expect(await badgesOf(10, 'still eleventh')).toEqual({ badges: { subscriber: '0' }, info: { subscriber: '1' }, subscriber: true })
+    } finally {
+      await Promise.all(speakers.map((client) => client.disconnect().catch(() => {})))
+    }
+  }, 60_000)
 })
 
 describe('POST /api/chat/announcements (Helix "Send Chat Announcement")', () => {

@@ -198,7 +198,7 @@ async function announceSubscription(tx: Transaction, s: Subscription): Promise<v
 export const announcementsConsumed = {
   ...consume(subscriptionsEvents, {
     'subscriptions.subscription_started.v1': async (tx, { payload }) => {
-      if ((await projectSubscription(tx, payload)) && fresh(payload.occurred_at)) await announceSubscription(tx, payload)
+      if ((await projectSubscription(tx, payload, { started: true })) && fresh(payload.occurred_at)) await announceSubscription(tx, payload)
     },
     // A renewal is announced (as a resub) only when the subscriber shares a message.
     'subscriptions.subscription_renewed.v1': async (tx, { payload }) => {
