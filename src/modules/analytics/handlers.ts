@@ -87,13 +87,14 @@ type ViewerMinutes = EventEnvelope<string, StreamsEvent<'streams.viewer_minutes.
 /** A chunk of one stream's minute: its viewers count in the channel's minute, the stream's unique viewers and each viewer's day. */
 function viewerChunk({ payload: p }: ViewerMinutes): Fact[] {
   const minute = minuteOf(p.minute)
+  const day = dayOf(minute)
   const viewers = [...new Set(p.user_ids)]
   return [
     {
       key: `viewers:${p.stream_id}:${minute}:${p.chunk}`,
       minutes: [{ broadcasterId: p.broadcaster_id, minute, add: { viewers: viewers.length, anonymous_viewers: p.anonymous_viewers } }],
       watchers: viewers.map((userId) => ({ streamId: p.stream_id, userId })),
-      days: viewers.map((userId) => ({ userId, broadcasterId: p.broadcaster_id, day: dayOf(minute), watchMinutes: 1, chatMessages: 0 })),
+      days: viewers.map((userId) => ({ userId, broadcasterId: p.broadcaster_id, day, watchMinutes: 1, chatMessages: 0 })),
     },
   ]
 }
@@ -103,6 +104,7 @@ type ChatActivity = EventEnvelope<string, ChatEvent<'chat.activity.v1'>>
 /** A chunk of one channel's chat minute: its chatters and messages, and each chatter's day. */
 function chatChunk({ payload: p }: ChatActivity): Fact[] {
   const minute = minuteOf(p.minute)
+  const day = dayOf(minute)
   const perUser = new Map<string, number>()
   for (const { user_id, messages } of p.chatters) perUser.set(user_id, (perUser.get(user_id) ?? 0) + messages)
   const chatters = [...perUser.keys()]
@@ -114,7 +116,7 @@ function chatChunk({ payload: p }: ChatActivity): Fact[] {
       minutes: [{ broadcasterId: p.broadcaster_id, minute, add: { chatters: chatters.length, messages: total } }],
       totals: [['chat_messages', total]],
       chatters: chatters.map((userId, i) => ({ broadcasterId: p.broadcaster_id, minute, userId, messages: messages[i]! })),
-      days: chatters.map((userId, i) => ({ userId, broadcasterId: p.broadcaster_id, day: dayOf(minute), watchMinutes: 0, chatMessages: messages[i]! })),
+      days: chatters.map((userId, i) => ({ userId, broadcasterId: p.broadcaster_id, day, watchMinutes: 0, chatMessages: messages[i]! })),
     },
   ]
 }
