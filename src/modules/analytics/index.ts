@@ -5,6 +5,7 @@ import { registerBusinessMetrics } from './business-metrics.ts'
 import { channelRoutes } from './channels.routes.ts'
 import { createCurrent } from './current.ts'
 import { analyticsSettings } from './environment.ts'
+import { pruneFacts } from './fact-pruning.ts'
 import { ANALYTICS_PROBLEMS } from './errors.ts'
 import { analyticsConsumers } from './handlers.ts'
 import { platformRoutes } from './platform.routes.ts'
@@ -39,6 +40,7 @@ export const analytics = defineModule({
         { name: 'rollups', everyMs: settings.ANALYTICS_ROLLUP_REFRESH_SECONDS * 1000, singleton: true, run: ({ signal }) => rollups.refresh(signal) },
         // Often enough that a summary is final soon after its late events' window closes.
         { name: 'stream-summaries', everyMs: 15_000, singleton: true, run: async () => void (await sessions.summarize()) },
+        { name: 'fact-pruning', everyMs: 3_600_000, singleton: true, run: async ({ signal }) => void (await pruneFacts(database.sql, settings.ANALYTICS_FACTS_RETENTION_DAYS, signal)) },
       ],
     }
   },
