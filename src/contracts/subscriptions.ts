@@ -58,7 +58,8 @@ export const subscriptionsEvents = {
   /**
    * A subscription began: bought, gifted, or resubscribed after a lapse (`cumulative_months` > 1).
    * `message` is the sub message the user shares in chat ('' when none). A gifted one carries no
-   * revenue of its own (the gift's event does): `amount` is 0.
+   * revenue of its own (the gift's event does): `amount` is 0. A snapshot's (a state retold, not
+   * a sale) carries what the current period was paid, or 0 in the tier's currency when no payment is known.
    */
   'subscriptions.subscription_started.v1': subscription.extend({ message: z.string(), ...revenue }),
   /** A period was paid again: months grow by one; `message` is the resub message shared ('' when none). */
@@ -74,7 +75,8 @@ export const subscriptionsEvents = {
    * Gift subs were given: to one named user (`is_community` false) or to `count` random eligible
    * followers. Each recipient's subscription also starts (`subscription_started` with `is_gift`).
    * An anonymous gift names no gifter; `gifter_total_gifts` is the gifter's gifts in this channel
-   * so far, this one included (0 when anonymous).
+   * so far, this one included (0 when anonymous). A community gift that found fewer eligible
+   * followers than paid for gives `count` of them, the rest refunded: `amount` is what it kept.
    */
   'subscriptions.gift_sent.v1': z.object({
     gift_id: id,
@@ -96,9 +98,14 @@ export const subscriptionsEvents = {
     message: z.string().max(500),
     ...revenue,
   }),
-  /** A donation's payment was refunded: its revenue is reversed (`amount` as received), the donation kept. */
+  /**
+   * A donation's payment was refunded, in full or in part: `amount` is what this refund gave
+   * back (a donation may be refunded in several parts, each its own `refund_id`), the donation kept.
+   */
   'subscriptions.donation_refunded.v1': z.object({
     donation_id: id,
+    /** Absent from events made before refunds came in parts (each refunded its donation in full). */
+    refund_id: id.optional(),
     broadcaster_id: id,
     ...revenue,
   }),

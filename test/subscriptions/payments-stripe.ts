@@ -1,66 +1,221 @@
 /**
- * Stripe for the payments tests, which cannot reach it: a loopback stand-in for the one call
- * the app makes (creating a Checkout Session, answered as Stripe does), and events about those
- * sessions signed by the official package's own test-header helper with the endpoint's secret.
+ * Stripe for the payments tests, which cannot reach it: a loopback stand-in for the calls the
+ * app makes, answered as Stripe's API reference says (Checkout Sessions, off-session
+ * PaymentIntents and their 402 card errors, refunds; Idempotency-Key replays the first answer,
+ * or a 400 `idempotency_error` when the parameters differ), and events about what it made,
+ * signed by the official package's own test-header helper with the endpoint's secret.
  */
 import Stripe from 'stripe'
 
 export const WEBHOOK_SECRET = 'whsec_ondes_payments_test'
 export const SECRET_KEY = 'sk_test_ondes_payments'
 
-/** A Checkout Session as the stand-in made it, with what the app asked for. */
-export type StandInSession = {
-  id: string
+/** A payment as Stripe holds it: what its events carry. */
+export type StandInPaid = {
   paymentId: string
   amount: number
   currency: string
   paymentIntent: string
-  form: URLSearchParams
-  idempotencyKey: string | null
+  /** The customer Checkout made (or was given) and the card it saved; null when it saved none. */
+  customer: string | null
+  paymentMethod: string
+  metadata: Record<string, string>
 }
 
-/** The stand-in of `POST /v1/checkout/sessions`; `down` makes it answer as an outage. */
+/** A Checkout Session as the stand-in made it, with what the app asked for. */
+export type StandInSession = StandInPaid & { id: string; form: URLSearchParams; idempotencyKey: string | null }
+
+/** An off-session PaymentIntent the app created (a renewal), as the stand-in answered it. */
+export type StandInIntent = StandInPaid & { status: 'succeeded' | 'processing' | 'requires_payment_method'; form: URLSearchParams; idempotencyKey: string }
+
+/** A refund the app asked for. */
+export type StandInRefund = { id: string; paymentIntent: string; amount: number; form: URLSearchParams; idempotencyKey: string | null }
+
+/** How the stand-in's cards answer an off-session charge, by payment method (`ok` unless set). */
+export type CardBehaviour = 'ok' | 'declined' | 'processing'
+
+const stripeError = (status: number, error: Record<string, unknown>) => Response.json({ error }, { status })
+const unique = (prefix: string, n: number) => `${prefix}_test_${n}_${crypto.randomUUID().slice(0, 8)}`
+
+/**
+ * The stand-in of Stripe's API at `url`: `state.down` answers every call as an outage,
+ * `state.loseAnswers` makes that many answers (made, and kept for their key) never arrive, as
+ * a network that drops them; `cards` says how a saved card answers a charge.
+ */
 export function stripeStandIn() {
   const sessions: StandInSession[] = []
-  const state = { down: false }
+  const intents: StandInIntent[] = []
+  const refunds: StandInRefund[] = []
+  const cards = new Map<string, CardBehaviour>()
+  const state = { down: false, loseAnswers: 0 }
+  /** Stripe's idempotency store: the first answer per key, and the parameters it was for. */
+  const replays = new Map<string, { body: string; status: number; params: string }>()
   let made = 0
+
+  const paidBy = (paymentIntent: string): StandInPaid | undefined =>
+    sessions.find((s) => s.paymentIntent === paymentIntent) ?? intents.find((i) => i.paymentIntent === paymentIntent)
+
+  const intentView = (paid: StandInPaid, status: string, extra: Record<string, unknown> = {}) => ({
+    id: paid.paymentIntent,
+    object: 'payment_intent',
+    amount: paid.amount,
+    amount_received: status === 'succeeded' ? paid.amount : 0,
+    currency: paid.currency,
+    customer: paid.customer,
+    payment_method: paid.paymentMethod,
+    status,
+    metadata: paid.metadata,
+    livemode: false,
+    ...extra,
+  })
+
+  const metadataOf = (form: URLSearchParams, prefix = 'metadata') =>
+    Object.fromEntries([...form].filter(([k]) => k.startsWith(`${prefix}[`)).map(([k, v]) => [k.slice(prefix.length + 1, -1), v]))
+
+  const createSession = (form: URLSearchParams, idempotencyKey: string | null) => {
+    const n = ++made
+    const saves = form.get('payment_intent_data[setup_future_usage]') === 'off_session'
+    const customer = form.get('customer') ?? (form.get('customer_creation') === 'always' ? unique('cus', n) : null)
+    const session: StandInSession = {
+      id: unique('cs', n),
+      paymentId: form.get('client_reference_id') ?? '',
+      amount: Number(form.get('line_items[0][price_data][unit_amount]')),
+      currency: form.get('line_items[0][price_data][currency]') ?? '',
+      paymentIntent: unique('pi', n),
+      // Attached to the customer only when the session saves it for later.
+      customer: saves ? customer : null,
+      paymentMethod: unique('pm', n),
+      metadata: metadataOf(form, 'payment_intent_data[metadata]'),
+      form,
+      idempotencyKey,
+    }
+    sessions.push(session)
+    return Response.json({
+      id: session.id,
+      object: 'checkout.session',
+      mode: 'payment',
+      status: 'open',
+      payment_status: 'unpaid',
+      client_reference_id: session.paymentId,
+      customer: form.get('customer'),
+      customer_creation: form.get('customer_creation'),
+      metadata: metadataOf(form),
+      amount_total: session.amount,
+      currency: session.currency,
+      payment_intent: null,
+      url: `https://checkout.stripe.com/c/pay/${session.id}`,
+    })
+  }
+
+  /** `POST /v1/payment_intents` with `confirm` and `off_session`: the card answers at once. */
+  const createIntent = (form: URLSearchParams, idempotencyKey: string) => {
+    const paymentMethod = form.get('payment_method') ?? ''
+    const saved = sessions.find((s) => s.paymentMethod === paymentMethod && s.customer !== null)
+    if (!saved || saved.customer !== form.get('customer')) {
+      return stripeError(400, { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_method', message: `No such PaymentMethod: '${paymentMethod}'` })
+    }
+    if (form.get('confirm') !== 'true' || form.get('off_session') !== 'true') {
+      return stripeError(400, { type: 'invalid_request_error', message: 'the stand-in makes only confirmed off-session PaymentIntents' })
+    }
+    const n = ++made
+    const behaviour = cards.get(paymentMethod) ?? 'ok'
+    const status = behaviour === 'ok' ? 'succeeded' : behaviour === 'processing' ? 'processing' : 'requires_payment_method'
+    const metadata = metadataOf(form)
+    const intent: StandInIntent = {
+      paymentId: metadata.payment_id ?? '',
+      amount: Number(form.get('amount')),
+      currency: form.get('currency') ?? '',
+      paymentIntent: unique('pi', n),
+      customer: saved.customer,
+      paymentMethod,
+      metadata,
+      status,
+      form,
+      idempotencyKey,
+    }
+    intents.push(intent)
+    if (status !== 'requires_payment_method') return Response.json(intentView(intent, status, { latest_charge: `ch_${intent.paymentIntent}` }))
+    const lastError = { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' }
+    return stripeError(402, {
+      ...lastError,
+      charge: `ch_${intent.paymentIntent}`,
+      payment_intent: intentView(intent, status, { last_payment_error: lastError }),
+      payment_method: { id: paymentMethod, object: 'payment_method', type: 'card' },
+    })
+  }
+
+  /** `POST /v1/refunds` of (part of) a PaymentIntent's charge: never more than what is left. */
+  const createRefund = (form: URLSearchParams, idempotencyKey: string | null) => {
+    const paid = paidBy(form.get('payment_intent') ?? '')
+    if (!paid) return stripeError(400, { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_intent', message: 'No such payment_intent' })
+    const already = refunds.filter((r) => r.paymentIntent === paid.paymentIntent).reduce((sum, r) => sum + r.amount, 0)
+    const amount = Number(form.get('amount') ?? paid.amount - already)
+    if (!Number.isInteger(amount) || amount < 1 || already + amount > paid.amount) {
+      return stripeError(400, { type: 'invalid_request_error', code: 'amount_too_large', param: 'amount', message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${paid.amount - already})` })
+    }
+    const refund: StandInRefund = { id: unique('re', ++made), paymentIntent: paid.paymentIntent, amount, form, idempotencyKey }
+    refunds.push(refund)
+    return Response.json({
+      id: refund.id,
+      object: 'refund',
+      amount,
+      charge: `ch_${paid.paymentIntent}`,
+      currency: paid.currency,
+      payment_intent: paid.paymentIntent,
+      metadata: metadataOf(form),
+      status: 'succeeded',
+    })
+  }
+
+  const route = async (req: Request, url: URL, form: URLSearchParams, idempotencyKey: string | null): Promise<Response> => {
+    if (req.method === 'GET' && url.pathname.startsWith('/v1/payment_intents/')) {
+      const paid = paidBy(url.pathname.slice('/v1/payment_intents/'.length))
+      if (!paid) return stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent' })
+      return Response.json(intentView(paid, 'succeeded'))
+    }
+    if (req.method !== 'POST') return stripeError(404, { type: 'invalid_request_error', message: `no ${url.pathname} here` })
+    if (url.pathname === '/v1/checkout/sessions') return createSession(form, idempotencyKey)
+    if (url.pathname === '/v1/payment_intents') {
+      if (!idempotencyKey) return stripeError(400, { type: 'invalid_request_error', message: 'the stand-in wants an Idempotency-Key on charges' })
+      return createIntent(form, idempotencyKey)
+    }
+    if (url.pathname === '/v1/refunds') return createRefund(form, idempotencyKey)
+    return stripeError(404, { type: 'invalid_request_error', message: `no ${url.pathname} here` })
+  }
+
+  const answer = async (req: Request): Promise<Response> => {
+    if (state.down) return stripeError(503, { type: 'api_error', message: 'down' })
+    const url = new URL(req.url)
+    const text = await req.text()
+    const idempotencyKey = req.headers.get('idempotency-key')
+    const stored = idempotencyKey ? replays.get(`${req.method} ${url.pathname} ${idempotencyKey}`) : undefined
+    if (stored) {
+      if (stored.params !== text) {
+        return stripeError(400, { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' })
+      }
+      return new Response(stored.body, { status: stored.status, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' } })
+    }
+    const answered = await route(req, url, new URLSearchParams(text), idempotencyKey)
+    // Stripe keeps the result of a request that ran (made, or declined), not of one refused before.
+    if (idempotencyKey && (answered.status === 200 || answered.status === 402)) {
+      const body = await answered.clone().text()
+      replays.set(`${req.method} ${url.pathname} ${idempotencyKey}`, { body, status: answered.status, params: text })
+    }
+    return answered
+  }
+
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
     async fetch(req) {
-      const url = new URL(req.url)
-      if (state.down) return Response.json({ error: { type: 'api_error', message: 'down' } }, { status: 503 })
-      if (req.method !== 'POST' || url.pathname !== '/v1/checkout/sessions') {
-        return Response.json({ error: { type: 'invalid_request_error', message: `no ${url.pathname} here` } }, { status: 404 })
-      }
-      const form = new URLSearchParams(await req.text())
-      made++
-      const session: StandInSession = {
-        id: `cs_test_${made}_${crypto.randomUUID().slice(0, 8)}`,
-        paymentId: form.get('client_reference_id') ?? '',
-        amount: Number(form.get('line_items[0][price_data][unit_amount]')),
-        currency: form.get('line_items[0][price_data][currency]') ?? '',
-        paymentIntent: `pi_test_${made}_${crypto.randomUUID().slice(0, 8)}`,
-        form,
-        idempotencyKey: req.headers.get('idempotency-key'),
-      }
-      sessions.push(session)
-      return Response.json({
-        id: session.id,
-        object: 'checkout.session',
-        mode: 'payment',
-        status: 'open',
-        payment_status: 'unpaid',
-        client_reference_id: session.paymentId,
-        metadata: { payment_id: session.paymentId },
-        amount_total: session.amount,
-        currency: session.currency,
-        payment_intent: null,
-        url: `https://checkout.stripe.com/c/pay/${session.id}`,
-      })
+      const answered = await answer(req)
+      if (state.loseAnswers === 0) return answered
+      state.loseAnswers--
+      return stripeError(503, { type: 'api_error', message: 'the answer was lost' })
     },
   })
-  return { url: `http://127.0.0.1:${server.port}`, sessions, state, stop: () => server.stop(true) }
+
+  return { url: `http://127.0.0.1:${server.port}`, sessions, intents, refunds, cards, state, stop: () => server.stop(true) }
 }
 
 /** The settings that make the app use Stripe, through the stand-in at `apiUrl`. */
@@ -84,7 +239,19 @@ const event = (type: string, object: Record<string, unknown>, id = `evt_test_${+
   data: { object },
 })
 
-/** Stripe's events about a session, shaped as Stripe sends them (the fields the app reads, and their neighbours). */
+const intentObject = (p: StandInPaid, status: string) => ({
+  id: p.paymentIntent,
+  object: 'payment_intent',
+  status,
+  amount: p.amount,
+  amount_received: status === 'succeeded' ? p.amount : 0,
+  currency: p.currency,
+  customer: p.customer,
+  payment_method: p.paymentMethod,
+  metadata: p.metadata,
+})
+
+/** Stripe's events about a session or a PaymentIntent, shaped as Stripe sends them (the fields the app reads, and their neighbours). */
 export const stripeEvents = {
   completed: (s: StandInSession, paid = true) =>
     event('checkout.session.completed', {
@@ -94,6 +261,7 @@ export const stripeEvents = {
       status: 'complete',
       payment_status: paid ? 'paid' : 'unpaid',
       client_reference_id: s.paymentId,
+      customer: s.customer,
       metadata: { payment_id: s.paymentId, kind: 'donation' },
       amount_total: s.amount,
       currency: s.currency,
@@ -105,6 +273,7 @@ export const stripeEvents = {
       object: 'checkout.session',
       payment_status: 'paid',
       client_reference_id: s.paymentId,
+      customer: s.customer,
       metadata: { payment_id: s.paymentId },
       amount_total: s.amount,
       currency: s.currency,
@@ -119,28 +288,26 @@ export const stripeEvents = {
       client_reference_id: s.paymentId,
       metadata: { payment_id: s.paymentId },
     }),
-  intentSucceeded: (s: StandInSession) =>
-    event('payment_intent.succeeded', {
-      id: s.paymentIntent,
-      object: 'payment_intent',
-      status: 'succeeded',
-      amount: s.amount,
-      amount_received: s.amount,
-      currency: s.currency,
-      metadata: { payment_id: s.paymentId, kind: 'donation' },
+  intentSucceeded: (p: StandInPaid) => event('payment_intent.succeeded', intentObject(p, 'succeeded')),
+  intentFailed: (p: StandInPaid) =>
+    event('payment_intent.payment_failed', {
+      ...intentObject(p, 'requires_payment_method'),
+      last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds' },
     }),
-  /** `metadata: false`: a charge that carries no metadata, found by its PaymentIntent alone. */
-  refunded: (s: StandInSession, options: { full?: boolean; metadata?: boolean } = {}) =>
-    event('charge.refunded', {
-      id: `ch_${s.paymentIntent}`,
+  /** `amountRefunded`: the charge's refunded total so far (all of it by default); `metadata: false`: a charge that carries none, found by its PaymentIntent alone. */
+  refunded: (p: StandInPaid, options: { amountRefunded?: number; metadata?: boolean } = {}) => {
+    const refunded = options.amountRefunded ?? p.amount
+    return event('charge.refunded', {
+      id: `ch_${p.paymentIntent}`,
       object: 'charge',
-      amount: s.amount,
-      amount_refunded: options.full === false ? 1 : s.amount,
-      refunded: options.full !== false,
-      currency: s.currency,
-      payment_intent: s.paymentIntent,
-      metadata: options.metadata === false ? {} : { payment_id: s.paymentId },
-    }),
+      amount: p.amount,
+      amount_refunded: refunded,
+      refunded: refunded === p.amount,
+      currency: p.currency,
+      payment_intent: p.paymentIntent,
+      metadata: options.metadata === false ? {} : { payment_id: p.paymentId },
+    })
+  },
   other: (type: string, object: Record<string, unknown>) => event(type, object),
 }
 

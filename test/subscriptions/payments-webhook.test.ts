@@ -1,6 +1,6 @@
 /**
  * Payments through Stripe (issue 11, "Payments"): Checkout Sessions made by the official client,
- * and the webhook under duplicated, reordered, concurrent and forged deliveries.
+ * and the webhook under duplicated, reordered, concurrent and forged deliveries, full and partial refunds.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { subscriptions } from '../../src/modules/subscriptions/index.ts'
@@ -63,6 +63,23 @@ const effects = async (s: StandInSession) => {
     ...row!,
     received: events.filter((e) => e.type === 'subscriptions.donation_received.v1').length,
     refunded: events.filter((e) => e.type === 'subscriptions.donation_refunded.v1').length,
+  }
+}
+
+/** A payment's refunds: the ledger's entries, the donation's reversals and the events' amounts, oldest first. */
+const refundsOf = async (s: StandInSession) => {
+  const ledger = await t.sql.subscriptions!<{ amount: string }[]>`select amount from payment_refunds where payment_id = ${s.paymentId} order by refunded_total`
+  const donation = await t.sql.subscriptions!<{ amount: string }[]>`
+    select r.amount from donation_refunds r join donations d on d.id = r.donation_id where d.payment_id = ${s.paymentId} order by r.amount desc, r.refunded_at`
+  const [donationRow] = await t.sql.subscriptions!<{ id: string }[]>`select id from donations where payment_id = ${s.paymentId}`
+  const events = (await publishedEvents(t, subscriptions, { type: 'subscriptions.donation_refunded.v1' }))
+    .map((e) => e.payload as { donation_id: string; amount: number })
+    .filter((e) => e.donation_id === donationRow?.id)
+  return {
+    ledger: ledger.map((r) => Number(r.amount)),
+    donation: donation.map((r) => Number(r.amount)),
+    events: events.map((e) => e.amount),
+    status: (await paymentOf(s)).status,
   }
 }
 
@@ -208,11 +225,48 @@ describe('the Stripe webhook', () => {
     expect(await effects(s)).toEqual({ donations: 1, refunds: 1, received: 1, refunded: 1 })
   })
 
-  test('a partial refund leaves the donation standing', async () => {
-    const s = await checkout()
+  test('partial refunds in a row, each event with the charge’s refunded total: each reverses only what is new, as its own entry, once', async () => {
+    const s = await checkout(2500)
     await send(stripeEvents.completed(s))
-    expect(await send(stripeEvents.refunded(s, { full: false }))).toBe('ignored')
-    expect(await effects(s)).toEqual({ donations: 1, refunds: 0, received: 1, refunded: 0 })
+    const first = stripeEvents.refunded(s, { amountRefunded: 500 })
+    expect(await send(first)).toBe('applied')
+    expect(await send(first)).toBe('duplicate')
+    // Another event telling the same total (Stripe's `charge.refund.updated` after it, say): nothing new.
+    expect(await send(stripeEvents.refunded(s, { amountRefunded: 500 }))).toBe('ignored')
+    expect(await refundsOf(s)).toEqual({ ledger: [500], donation: [-500], events: [500], status: 'succeeded' })
+    // Two more refunds, delivered at once, the later total first, each three times.
+    const [second, third] = [stripeEvents.refunded(s, { amountRefunded: 900 }), stripeEvents.refunded(s, { amountRefunded: 1200 })]
+    const outcomes = await Promise.all([third, second, third, second, third, second].map(send))
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(4)
+    const after = await refundsOf(s)
+    expect(after.ledger.reduce((a, b) => a + b, 0)).toBe(1200)
+    expect(after.donation.reduce((a, b) => a + b, 0)).toBe(-1200)
+    expect(after.events).toEqual(after.ledger)
+    expect(after.status).toBe('succeeded')
+    const donation = async () =>
+      ((await (await t.request('/api/subscriptions/donations?broadcaster_id=800&first=100', { token: owner })).json()) as {
+        data: { id: string; amount: number; status: string; amount_refunded: number }[]
+      }).data.find((d) => d.amount === 2500 && d.amount_refunded > 0)
+    expect(await donation()).toMatchObject({ status: 'received', amount_refunded: 1200 })
+    // The rest, in full: the payment is refunded, the last entry what was left.
+    expect(await send(stripeEvents.refunded(s))).toBe('applied')
+    const full = await refundsOf(s)
+    expect(full.ledger.at(-1)).toBe(1300)
+    expect(full).toMatchObject({ status: 'refunded' })
+    expect(full.events.reduce((a, b) => a + b, 0)).toBe(2500)
+    expect(await donation()).toMatchObject({ status: 'refunded', amount_refunded: 2500 })
+    const read = (await (await t.request(`/api/subscriptions/payments?id=${s.paymentId}`, { token: fan })).json()) as { data: { amount_refunded: number; status: string }[] }
+    expect(read.data[0]).toMatchObject({ status: 'refunded', amount_refunded: 2500 })
+    expect(await send(stripeEvents.refunded(s, { amountRefunded: 2000 }))).toBe('ignored')
+    expect((await refundsOf(s)).ledger).toEqual(full.ledger)
+  }, 30_000)
+
+  test('a partial refund of a payment not yet confirmed confirms it first; a refunded total above the charge is capped', async () => {
+    const s = await checkout(1000)
+    expect(await send(stripeEvents.refunded(s, { amountRefunded: 300 }))).toBe('applied')
+    expect(await effects(s)).toEqual({ donations: 1, refunds: 1, received: 1, refunded: 1 })
+    expect(await send(stripeEvents.completed(s))).toBe('ignored')
+    expect(await refundsOf(s)).toEqual({ ledger: [300], donation: [-300], events: [300], status: 'succeeded' })
   })
 
   test('an expired session fails the payment; a confirmation Stripe sends after all still fulfils it once', async () => {

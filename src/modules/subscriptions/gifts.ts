@@ -9,11 +9,9 @@ import type { Checkout, ConfirmedPayment, Fulfilment } from './purchases.ts'
 import { sell } from './selling.ts'
 import { checkChannel } from './subscribing.ts'
 import {
-  endSubscription,
   lockSubscription,
   renewSubscription,
   startSubscription,
-  SUBSCRIPTION_COLUMNS,
   type Revenue,
   type SubscriptionRow,
 } from './subscriptions.ts'
@@ -76,12 +74,14 @@ const startGifted = (tx: Transaction, payment: ConfirmedPayment, details: GiftDe
 /**
  * The `gift` fulfilment, in the transaction that confirms the payment: the gift's row, a
  * gifted period per recipient (a named recipient subscribed meanwhile gets one more period
- * after theirs), `subscription_started` for each and one `gift_sent`. A refund ends the
- * gifted periods still running.
+ * after theirs), `subscription_started` for each and one `gift_sent` with the count given. A
+ * community gift that finds fewer eligible followers than paid for gives back the subs it could
+ * not give (`giveBack`: Stripe refunds them, dev at once). A full refund leaves the gifted
+ * periods to their end, as a subscriber's refund does, which is then `refunded`.
  */
 export function giftFulfilment(clock: Clock): Fulfilment {
   return {
-    async fulfil(tx, payment) {
+    async fulfil(tx, payment, giveBack) {
       const details = GiftDetails.parse(payment.details)
       const now = clock()
       const [gift] = await tx.sql<{ id: string }[]>`
@@ -102,7 +102,10 @@ export function giftFulfilment(clock: Clock): Fulfilment {
         update subscription_gifts set given = ${recipients.length} where id = ${giftId}
         returning (select coalesce(sum(given), 0)::int from subscription_gifts
           where broadcaster_id = ${payment.broadcasterId} and gifter_id = ${payment.purchaserId} and not is_anonymous and id <> ${giftId}) as total`
-      // Every eligible follower subscribed between the check and the payment: nobody to announce.
+      // Followers subscribed (or unfollowed) between the check and the payment: what was not given is given back.
+      const price = payment.amount / details.count
+      const kept = price * recipients.length
+      if (kept < payment.amount) await giveBack(payment.amount - kept)
       if (recipients.length === 0) return
       await publish(tx, 'subscriptions.gift_sent.v1', {
         gift_id: giftId,
@@ -114,17 +117,16 @@ export function giftFulfilment(clock: Clock): Fulfilment {
         count: recipients.length,
         recipient_ids: recipients.map((row) => row.user_id),
         gifter_total_gifts: details.is_anonymous ? 0 : totals!.total + recipients.length,
-        amount: payment.amount,
+        amount: kept,
         currency: payment.currency,
         occurred_at: now.toISOString(),
       })
     },
-    async refund(tx, payment) {
-      const rows = await tx.sql<SubscriptionRow[]>`
-        select ${tx.sql.unsafe(SUBSCRIPTION_COLUMNS)} from subscriptions
-        where gift_id = (select id from subscription_gifts where payment_id = ${payment.paymentId}) and status = 'active'
-        order by id for update`
-      for (const row of rows) await endSubscription(tx, row, 'refunded', clock())
+    async refund(tx, payment, refund) {
+      if (!refund.full) return
+      await tx.sql`
+        update subscriptions set refunded_at = ${refund.refundedAt}
+        where gift_id = (select id from subscription_gifts where payment_id = ${payment.paymentId}) and status = 'active' and not renews`
     },
   }
 }

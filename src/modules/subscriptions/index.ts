@@ -56,7 +56,7 @@ export const subscriptions = defineModule({
           name: 'renewals',
           everyMs: settings.SUBSCRIPTIONS_RENEWALS_EVERY_MS,
           singleton: true,
-          run: renewals({ ...sales, clock, log: log.child({ job: 'renewals' }) }),
+          run: renewals({ database, charge: payments.charge, tiers, clock, log: log.child({ job: 'renewals' }) }),
         },
         ...payments.jobs,
       ],

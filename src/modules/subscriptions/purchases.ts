@@ -16,13 +16,25 @@ export type Purchase = {
 /** A payment the provider confirmed (once: a duplicated or late confirmation never reaches a fulfilment). */
 export type ConfirmedPayment = Purchase & { paymentId: string; confirmedAt: Date }
 
+/** A refund as the payments ledger recorded it: `amount` newly given back (minor units), `full` once the whole payment is. */
+export type Refund = { id: string; amount: number; full: boolean; refundedAt: Date }
+
 /**
- * What a confirmed or refunded payment does, per kind, run in the same transaction that records
- * the confirmation (or refund), so the effect and its events are written once or not at all.
+ * Gives back `amount` of the payment being fulfilled (what could not be delivered) through its
+ * provider, as a refund entry of the ledger; its kind's `refund` runs as for any refund.
+ */
+export type GiveBack = (amount: number) => Promise<void>
+
+/**
+ * What a confirmed, refunded or failed payment does, per kind, run in the same transaction that
+ * records the move, so the effect and its events are written once or not at all.
  */
 export type Fulfilment = {
-  fulfil: (tx: Transaction, payment: ConfirmedPayment) => Promise<void>
-  refund: (tx: Transaction, payment: ConfirmedPayment) => Promise<void>
+  fulfil: (tx: Transaction, payment: ConfirmedPayment, giveBack: GiveBack) => Promise<void>
+  /** Each refund step once: a partial refund, then possibly more, the last one `full`. */
+  refund: (tx: Transaction, payment: ConfirmedPayment, refund: Refund) => Promise<void>
+  /** A payment given up for good (a renewal's card declined); kinds with nothing to undo have none. */
+  fail?: (tx: Transaction, payment: Purchase & { paymentId: string }) => Promise<void>
 }
 
 export type Fulfilments = Record<PurchaseKind, Fulfilment>
@@ -37,3 +49,16 @@ export type Checkout = (
   purchase: Purchase,
   tx?: Transaction,
 ) => Promise<{ paymentId: string; status: 'pending' | 'succeeded'; checkoutUrl: string | null }>
+
+/**
+ * Charges a renewal with nobody at the checkout (off-session): `dev` confirms at once, Stripe
+ * charges the card saved by the subscription's first checkout. `reference` names what is paid
+ * (a subscription's period): the payment's id and the provider's idempotency key derive from
+ * it, so a retried charge of one period never charges twice. A decline answers `failed` (the
+ * kind's `fail` has run), an answer still to come `pending`.
+ */
+export type Charge = (
+  purchase: Purchase,
+  reference: string,
+  tx: Transaction,
+) => Promise<{ paymentId: string; status: 'succeeded' | 'pending' | 'failed' }>

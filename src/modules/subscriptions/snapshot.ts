@@ -23,9 +23,30 @@ const rewardsAfter = (sql: Sql, after: string) => sql<RewardRow[]>`
          is_enabled, is_paused, is_user_input_required, version
   from custom_rewards where id > ${after}::uuid order by id limit ${PAGE}`
 
-const activeAfter = (sql: Sql, after: string) => sql<SubscriptionRow[]>`
-  select ${sql.unsafe(SUBSCRIPTION_COLUMNS)} from subscriptions
-  where status = 'active' and id > ${after}::uuid order by id limit ${PAGE}`
+type ActiveRow = SubscriptionRow & { amount: string; currency: string }
+
+/**
+ * Active subscriptions with what their current period was paid: a bought one's latest
+ * subscription payment in the channel, a gifted one 0 in its gift's currency, 0 in the tier's
+ * currency when no payment is known.
+ */
+const activeAfter = (sql: Sql, after: string) => sql<ActiveRow[]>`
+  select s.*,
+    case when s.is_gift then 0 else coalesce(paid.amount, 0) end as amount,
+    coalesce(case when s.is_gift then gift.currency else paid.currency end, tier.currency, 'USD') as currency
+  from (
+    select ${sql.unsafe(SUBSCRIPTION_COLUMNS)}, gift_id from subscriptions
+    where status = 'active' and id > ${after}::uuid order by id limit ${PAGE}
+  ) s
+  left join lateral (
+    select p.amount, p.currency from payments p
+    where p.purchaser_id = s.user_id::bigint and p.broadcaster_id = s.broadcaster_id::bigint
+      and p.kind = 'subscription' and p.status = 'succeeded'
+    order by p.created_at desc limit 1
+  ) paid on true
+  left join lateral (select p.currency from subscription_gifts g join payments p on p.id = g.payment_id where g.id = s.gift_id) gift on true
+  left join subscription_tiers tier on tier.broadcaster_id = s.broadcaster_id::bigint and tier.tier = s.tier
+  order by s.id`
 
 /**
  * The module's current state for a consumer that joins late: every active subscription (as
@@ -41,8 +62,13 @@ export const subscriptionsSnapshot = snapshotOf(subscriptionsEvents, async funct
       if (!last) break
       yield page.map((row) => ({
         type: 'subscriptions.subscription_started.v1' as const,
-        // What was paid is in the events of its time; a snapshot tells the state, not revenue again.
-        payload: { ...subscriptionEventView(row), message: '', amount: 0, currency: 'USD', occurred_at: row.current_period_start.toISOString() },
+        payload: {
+          ...subscriptionEventView(row),
+          message: '',
+          amount: Number(row.amount),
+          currency: row.currency,
+          occurred_at: row.current_period_start.toISOString(),
+        },
       }))
       after = last.id
     }

@@ -51,7 +51,7 @@ export function createSubscribing(parts: { database: ModuleDatabase; checkout: C
         const row = await lockSubscription(tx, ask.broadcasterId, userId)
         if (row?.status === 'active') {
           if (row.renews) throw subscriptionsError('subscription.already_active', 'You are subscribed to this channel already; change the tier instead')
-          await tx.sql`update subscriptions set renews = true, next_tier = ${ask.tier === row.tier ? null : ask.tier} where id = ${row.id}`
+          await tx.sql`update subscriptions set renews = true, next_tier = ${ask.tier === row.tier ? null : ask.tier}, refunded_at = null where id = ${row.id}`
           return { answer: { status: CONTINUED, body: { subscription_id: row.id } } }
         }
         const price = (await tiers.tiersOf(ask.broadcasterId, tx.sql)).find((t) => t.tier === ask.tier)!

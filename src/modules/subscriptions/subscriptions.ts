@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { Clock } from '../../platform/clock.ts'
 import type { Transaction } from '../../platform/db/database.ts'
 import { publish } from './publish.ts'
-import type { ConfirmedPayment, Fulfilment } from './purchases.ts'
+import type { Fulfilment, Purchase } from './purchases.ts'
 import { TIERS, type Tier } from './tiers.ts'
 
 /** A subscription period, as Twitch bills it: 30 days. */
@@ -25,6 +25,7 @@ export type SubscriptionRow = {
   current_period_start: Date
   current_period_end: Date
   renewal_requested_at: Date | null
+  refunded_at: Date | null
   ended_at: Date | null
   version: number
 }
@@ -32,7 +33,7 @@ export type SubscriptionRow = {
 /** The columns of a `SubscriptionRow`, ids as text (exact past 2^53). */
 export const SUBSCRIPTION_COLUMNS = `id, broadcaster_id::text as broadcaster_id, user_id::text as user_id, tier, next_tier, status, renews,
   is_gift, gifter_id::text as gifter_id, gift_anonymous, message, cumulative_months, streak_months,
-  current_period_start, current_period_end, renewal_requested_at, ended_at, version`
+  current_period_start, current_period_end, renewal_requested_at, refunded_at, ended_at, version`
 
 /** A gift's side of a subscription: who gave it (hidden when anonymous) and in which gift. */
 export type GiftOrigin = { gifterId: string; giftId: string; anonymous: boolean }
@@ -90,7 +91,7 @@ export async function startSubscription(
       gifter_id = excluded.gifter_id, gift_anonymous = excluded.gift_anonymous, gift_id = excluded.gift_id, message = excluded.message,
       cumulative_months = subscriptions.cumulative_months + 1, streak_months = 1,
       current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,
-      renewal_requested_at = null, ended_at = null, end_reason = null, version = subscriptions.version + 1
+      renewal_requested_at = null, refunded_at = null, ended_at = null, end_reason = null, version = subscriptions.version + 1
     where subscriptions.status = 'ended'
     returning ${tx.sql.unsafe(SUBSCRIPTION_COLUMNS)}`
   if (!row) return undefined
@@ -110,7 +111,7 @@ export async function renewSubscription(tx: Transaction, row: SubscriptionRow, r
       tier = ${tier}, next_tier = null, is_gift = false, gifter_id = null, gift_anonymous = false, gift_id = null, message = '',
       cumulative_months = cumulative_months + 1, streak_months = streak_months + 1,
       current_period_start = current_period_end, current_period_end = ${periodEnd(row.current_period_end)},
-      renewal_requested_at = null, version = version + ${changed ? 2 : 1}
+      renewal_requested_at = null, refunded_at = null, version = version + ${changed ? 2 : 1}
     where id = ${row.id}
     returning ${tx.sql.unsafe(SUBSCRIPTION_COLUMNS)}`
   if (!renewed) throw new Error(`subscription ${row.id} vanished under its lock`)
@@ -146,7 +147,7 @@ const PaidSubscription = z.union([
 export type PaidSubscription = z.infer<typeof PaidSubscription>
 
 /** The subscription a confirmed payment is for, locked: the renewed one's by id, a purchase's by (channel, buyer). */
-async function lockPaidFor(tx: Transaction, payment: ConfirmedPayment, details: PaidSubscription) {
+async function lockPaidFor(tx: Transaction, payment: Pick<Purchase, 'broadcasterId' | 'purchaserId'>, details: PaidSubscription) {
   if (!('renewal' in details)) return lockSubscription(tx, payment.broadcasterId, payment.purchaserId)
   const [row] = await tx.sql<SubscriptionRow[]>`
     select ${tx.sql.unsafe(SUBSCRIPTION_COLUMNS)} from subscriptions where id = ${details.subscription_id} for update`
@@ -157,7 +158,9 @@ async function lockPaidFor(tx: Transaction, payment: ConfirmedPayment, details: 
  * The `subscription` fulfilment, run in the transaction that confirms (or refunds) the payment.
  * A renewal renews; a purchase starts a period, or, when the buyer is subscribed already (a
  * second purchase raced the first, a gift came first), adds one after it: what was paid for is
- * never lost. A refund ends access at once.
+ * never lost. A full refund does what Twitch does: access lasts to the period's end, which is
+ * `refunded`, without renewal (a partial one changes nothing). A renewal that could not be
+ * charged ends the subscription (`payment_failed`); paid after all, it starts again once.
  */
 export function subscriptionFulfilment(clock: Clock): Fulfilment {
   return {
@@ -173,9 +176,17 @@ export function subscriptionFulfilment(clock: Clock): Fulfilment {
       const message = 'message' in details ? details.message : ''
       await startSubscription(tx, { broadcasterId: payment.broadcasterId, userId: payment.purchaserId, tier, message }, clock(), revenue)
     },
-    async refund(tx, payment) {
+    async refund(tx, payment, refund) {
+      if (!refund.full) return
       const row = await lockPaidFor(tx, payment, PaidSubscription.parse(payment.details))
-      if (row) await endSubscription(tx, row, 'refunded', clock())
+      if (row?.status !== 'active') return
+      await tx.sql`update subscriptions set renews = false, next_tier = null, refunded_at = ${refund.refundedAt} where id = ${row.id}`
+    },
+    async fail(tx, payment) {
+      const details = PaidSubscription.parse(payment.details)
+      if (!('renewal' in details)) return
+      const row = await lockPaidFor(tx, payment, details)
+      if (row) await endSubscription(tx, row, 'payment_failed', clock())
     },
   }
 }

@@ -37,8 +37,9 @@ const DonationView = z
     currency: z.string(),
     message: z.string(),
     received_at: z.string(),
-    status: z.enum(['received', 'refunded']),
-    refunded_at: z.string().nullable(),
+    status: z.enum(['received', 'refunded']).openapi({ description: 'refunded once refunded in full' }),
+    amount_refunded: z.number().int().openapi({ description: 'Given back so far (a refund may come in parts), in minor units' }),
+    refunded_at: z.string().nullable().openapi({ description: 'The latest refund' }),
   })
   .openapi('Donation')
 
@@ -60,7 +61,8 @@ const donationView = (row: DonationRow): z.infer<typeof DonationView> => ({
   currency: row.currency,
   message: row.message,
   received_at: row.received_at.toISOString(),
-  status: row.refunded_at ? 'refunded' : 'received',
+  status: Number(row.amount_refunded) === Number(row.amount) ? 'refunded' : 'received',
+  amount_refunded: Number(row.amount_refunded),
   refunded_at: row.refunded_at?.toISOString() ?? null,
 })
 

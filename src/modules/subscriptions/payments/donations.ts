@@ -28,9 +28,10 @@ export function checkDonationAmount(amount: number, currency: Currency): void {
 }
 
 /**
- * A confirmed donation payment becomes a donation and `donation_received`; its refund adds the
- * negated amount beside it (the donation stays) and `donation_refunded`. Both run in the
- * payment's confirming (refunding) transaction, which runs each once.
+ * A confirmed donation payment becomes a donation and `donation_received`; each refund of it
+ * (in full, or each part) adds what it gave back, negated, beside it (the donation stays) and
+ * `donation_refunded` with that amount. Both run in the payment's confirming (refunding)
+ * transaction, which runs each once.
  */
 export const donationFulfilment: Fulfilment = {
   async fulfil(tx, payment) {
@@ -50,18 +51,19 @@ export const donationFulfilment: Fulfilment = {
       occurred_at: donation!.received_at.toISOString(),
     })
   },
-  async refund(tx, payment) {
-    const [refund] = await tx.sql<{ donation_id: string; refunded_at: Date }[]>`
-      insert into donation_refunds (donation_id, amount, currency)
-      select id, -amount, currency from donations where payment_id = ${payment.paymentId}
-      returning donation_id, refunded_at`
-    if (!refund) throw new Error(`refund of payment ${payment.paymentId}, which has no donation`)
+  async refund(tx, payment, refund) {
+    const [entry] = await tx.sql<{ id: string; donation_id: string }[]>`
+      insert into donation_refunds (donation_id, amount, currency, refunded_at)
+      select id, ${-refund.amount}, currency, ${refund.refundedAt} from donations where payment_id = ${payment.paymentId}
+      returning id, donation_id`
+    if (!entry) throw new Error(`refund of payment ${payment.paymentId}, which has no donation`)
     await publish(tx, 'subscriptions.donation_refunded.v1', {
-      donation_id: refund.donation_id,
+      donation_id: entry.donation_id,
+      refund_id: entry.id,
       broadcaster_id: payment.broadcasterId,
-      amount: payment.amount,
+      amount: refund.amount,
       currency: payment.currency,
-      occurred_at: refund.refunded_at.toISOString(),
+      occurred_at: refund.refundedAt.toISOString(),
     })
   },
 }
@@ -76,6 +78,7 @@ export type DonationRow = {
   message: string
   received_at: Date
   received_key: string
+  amount_refunded: string
   refunded_at: Date | null
 }
 
@@ -98,8 +101,9 @@ export function createDonations(database: ModuleDatabase) {
     async listOf(broadcasterId: string, first: number, cursor: readonly [string, string] | undefined): Promise<DonationRow[]> {
       return sql<DonationRow[]>`
         select d.id, d.broadcaster_id, d.user_id, d.is_anonymous, d.amount, d.currency, d.message, d.received_at,
-          d.received_at::text as received_key, r.refunded_at
-        from donations d left join donation_refunds r on r.donation_id = d.id
+          d.received_at::text as received_key, coalesce(-r.amount, 0) as amount_refunded, r.refunded_at
+        from donations d
+        left join lateral (select sum(amount) as amount, max(refunded_at) as refunded_at from donation_refunds where donation_id = d.id) r on true
         where d.broadcaster_id = ${broadcasterId}
           ${cursor ? sql`and (d.received_at, d.id) < (${cursor[0]}::timestamptz, ${cursor[1]}::uuid)` : sql``}
         order by d.received_at desc, d.id desc
@@ -123,7 +127,8 @@ export function createDonations(database: ModuleDatabase) {
                 date_trunc(${period}, ${startedAt}::timestamptz, 'UTC') + ('1 ' || ${period})::interval as ended_at`
       const rows = await sql<{ user_id: string; score: string }[]>`
         select d.user_id, sum(d.amount + coalesce(r.amount, 0)) as score
-        from donations d left join donation_refunds r on r.donation_id = d.id
+        from donations d
+        left join lateral (select sum(amount) as amount from donation_refunds where donation_id = d.id) r on true
         where d.broadcaster_id = ${broadcasterId} and d.currency = ${currency} and not d.is_anonymous
           ${range ? sql`and d.received_at >= ${range.started_at} and d.received_at < ${range.ended_at}` : sql``}
         group by d.user_id

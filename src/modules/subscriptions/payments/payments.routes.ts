@@ -19,6 +19,7 @@ const PaymentStateView = PaymentView.extend({
   confirmed_at: z.string().nullable(),
   failed_at: z.string().nullable(),
   refunded_at: z.string().nullable(),
+  amount_refunded: z.number().int().openapi({ description: 'Given back so far, in minor units (a refund may come in parts)' }),
 }).openapi('PaymentState')
 
 const view = (row: PaymentState): z.infer<typeof PaymentStateView> => ({
@@ -33,6 +34,7 @@ const view = (row: PaymentState): z.infer<typeof PaymentStateView> => ({
   confirmed_at: at(row.confirmed_at),
   failed_at: at(row.failed_at),
   refunded_at: at(row.refunded_at),
+  amount_refunded: Number(row.amount_refunded),
 })
 
 /** A buyer's own payment, for the page Stripe Checkout sends them back to (`?payment_id=`). */

@@ -3,28 +3,32 @@ import Stripe from 'stripe'
 import type { ModuleDatabase, Transaction } from '../../../platform/db/database.ts'
 import { subscriptionsError } from '../errors.ts'
 import type { PaymentLedger } from './payments.ts'
+import { idOf, isStripeId } from './stripe-answers.ts'
 
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** Ours only when it is a payment id's shape: a stranger's metadata never reaches a uuid cast. */
 const paymentIdIn = (...candidates: unknown[]) => candidates.find((c): c is string => typeof c === 'string' && UUID.test(c))
-/** A Stripe object id (`pi_…`), as an id or an expanded object; anything else is not one. */
-const idOf = (value: unknown): string | undefined => {
-  const id = typeof value === 'object' && value && 'id' in value ? value.id : value
-  return typeof id === 'string' && STRIPE_ID.test(id) ? id : undefined
-}
-const STRIPE_ID = /^[A-Za-z0-9_]{1,255}$/
 const EVENT_TYPE = /^[a-z_.]{1,100}$/
 const upper = (currency: unknown) => (typeof currency === 'string' ? currency.toUpperCase() : undefined)
+const positive = (amount: unknown): amount is number => Number.isSafeInteger(amount) && (amount as number) > 0
 
-type Move = { paymentId: string; paymentIntent?: string; paid?: { amount: number | null; currency: string | null } }
+type Move = {
+  paymentId: string
+  paymentIntent?: string
+  /** What the event says was paid (the whole payment's amount): it must be the checkout's. */
+  paid?: { amount: number | null; currency: string | null }
+  payer?: { customer?: string; paymentMethod?: string }
+}
+type Asked = { action: 'confirm' | 'fail'; move: Move } | { action: 'refund'; move: Move; refundedTotal: number }
 
 /**
  * Applies Stripe's events to payments. Deliveries may repeat and come in any order: each event
  * id is recorded in the transaction of its effect (a repeat finds it and does nothing), and
  * each effect is a conditional move of the payment's status (a confirmation after the refund,
- * or a second `checkout.session.completed`, finds nothing to move).
+ * or a second `checkout.session.completed`, finds nothing to move); a refund carries the
+ * total refunded so far, of which only what the ledger does not hold yet is recorded.
  */
 export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, options: { secret: string | undefined; log: Logger }) {
   const { log } = options
@@ -37,7 +41,7 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, o
   }
 
   /** What an event asks of which payment; undefined for events that move no payment of ours. */
-  const moveOf = async (tx: Transaction, event: Stripe.Event): Promise<{ action: 'confirm' | 'fail' | 'refund'; move: Move } | undefined> => {
+  const askedBy = async (tx: Transaction, event: Stripe.Event): Promise<Asked | undefined> => {
     switch (event.type) {
       case 'checkout.session.completed':
       case 'checkout.session.async_payment_succeeded': {
@@ -46,7 +50,8 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, o
         // A completed session of a delayed method (a bank debit) is paid later: async_payment_* says how.
         if (!paymentId || session.payment_status !== 'paid') return undefined
         const paymentIntent = idOf(session.payment_intent)
-        return { action: 'confirm', move: { paymentId, paymentIntent, paid: { amount: session.amount_total, currency: session.currency } } }
+        const paid = { amount: session.amount_total, currency: session.currency }
+        return { action: 'confirm', move: { paymentId, paymentIntent, paid, payer: { customer: idOf(session.customer) } } }
       }
       case 'checkout.session.async_payment_failed':
       case 'checkout.session.expired': {
@@ -57,16 +62,23 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, o
       case 'payment_intent.succeeded': {
         const intent = event.data.object
         const paymentId = paymentIdIn(intent.metadata?.payment_id)
-        return paymentId
-          ? { action: 'confirm', move: { paymentId, paymentIntent: idOf(intent.id), paid: { amount: intent.amount_received, currency: intent.currency } } }
-          : undefined
+        if (!paymentId) return undefined
+        // The card it was paid with, saved on the customer when the checkout asked to (a subscription's).
+        const payer = { customer: idOf(intent.customer), paymentMethod: idOf(intent.payment_method) }
+        return { action: 'confirm', move: { paymentId, paymentIntent: idOf(intent.id), paid: { amount: intent.amount_received, currency: intent.currency }, payer } }
+      }
+      case 'payment_intent.payment_failed': {
+        const intent = event.data.object
+        const paymentId = paymentIdIn(intent.metadata?.payment_id)
+        // Only an off-session charge (a renewal) fails for good: in Checkout the buyer may try another card.
+        if (!paymentId || intent.metadata?.off_session !== 'true') return undefined
+        return { action: 'fail', move: { paymentId, paymentIntent: idOf(intent.id) } }
       }
       case 'charge.refunded': {
         const charge = event.data.object
-        // A partial refund leaves the payment standing; only a full one reverses what it bought.
-        if (charge.refunded !== true) return undefined
+        if (!positive(charge.amount_refunded)) return undefined
         const move = await chargePayment(tx, charge)
-        return move && { action: 'refund', move }
+        return move && { action: 'refund', move: { ...move, paid: { amount: charge.amount, currency: charge.currency } }, refundedTotal: charge.amount_refunded }
       }
       default:
         return undefined
@@ -79,19 +91,21 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, o
       const [fresh] = await tx.sql`
         insert into stripe_webhook_events (event_id, type) values (${event.id}, ${event.type}) on conflict do nothing returning 1`
       if (!fresh) return 'duplicate'
-      const asked = await moveOf(tx, event)
+      const asked = await askedBy(tx, event)
       if (!asked) return 'ignored'
-      const { action, move } = asked
+      const { move } = asked
       const payment = await ledger.find(tx, move.paymentId)
       // A session this installation did not make (another integration on the account, a checkout rolled back).
       if (!payment) return 'ignored'
       const paid = move.paid
       if (paid && (paid.amount !== payment.amount || upper(paid.currency) !== payment.currency)) {
-        log.error({ eventId: event.id, paymentId: move.paymentId, paid, expected: payment }, 'a Stripe payment does not match its checkout; left unconfirmed')
+        log.error({ eventId: event.id, paymentId: move.paymentId, paid, expected: payment }, 'a Stripe payment does not match its checkout; left as it was')
         return 'ignored'
       }
       if (move.paymentIntent) await ledger.attachPaymentIntent(tx, move.paymentId, move.paymentIntent)
-      const moved = await ledger[action](tx, move.paymentId)
+      if (move.payer) await ledger.attachPayer(tx, move.paymentId, move.payer)
+      const moved =
+        asked.action === 'refund' ? await ledger.refund(tx, move.paymentId, asked.refundedTotal) : await ledger[asked.action](tx, move.paymentId)
       return moved ? 'applied' : 'ignored'
     })
 
@@ -112,7 +126,7 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, o
       } catch (error) {
         throw subscriptionsError('payment.signature_invalid', `Not a delivery signed by Stripe for this endpoint: ${(error as Error).message}`)
       }
-      const shaped = typeof event?.id === 'string' && STRIPE_ID.test(event.id) && typeof event.type === 'string' && EVENT_TYPE.test(event.type)
+      const shaped = isStripeId(event?.id) && typeof event.type === 'string' && EVENT_TYPE.test(event.type)
       if (!shaped || typeof event.data?.object !== 'object' || !event.data.object) {
         throw subscriptionsError('payment.signature_invalid', 'A signed body that is not a Stripe event')
       }

@@ -1,0 +1,83 @@
+import type { Logger } from 'pino'
+import Stripe from 'stripe'
+import type { Transaction } from '../../../platform/db/database.ts'
+import type { Charge, Purchase } from '../purchases.ts'
+import { payAtOnce } from './checkout.ts'
+import type { PaymentLedger } from './payments.ts'
+import { idOf, providerUnavailable } from './stripe-answers.ts'
+
+/** The dev provider's renewal: paid at once, as its checkout is. */
+export function devCharge(ledger: PaymentLedger): Charge {
+  return async (purchase, reference, tx) => ({ paymentId: await payAtOnce(tx, ledger, purchase, reference), status: 'succeeded' })
+}
+
+/**
+ * Stripe's renewal: an off-session PaymentIntent (`confirm`, `off_session`) on the card the
+ * subscription's checkout saved, under an Idempotency-Key of the period it pays, so a job that
+ * retries after a lost answer gets the same PaymentIntent, never a second charge. Stripe's
+ * answer settles it at once when it can: succeeded confirms (the webhook's
+ * `payment_intent.succeeded` then finds nothing to do), a decline (a card error) fails it; a
+ * payment still processing waits for the webhook. Stripe unreachable: `provider_unavailable`,
+ * the job's transaction rolls back and its next run asks again under the same key.
+ */
+export function stripeCharge(ledger: PaymentLedger, stripe: Stripe, log: Logger): Charge {
+  /** The card a PaymentIntent was paid with: the saved card when only its payment's PaymentIntent is known (its `succeeded` event not seen). */
+  const cardOf = async (paymentIntent: string) => {
+    try {
+      return idOf((await stripe.paymentIntents.retrieve(paymentIntent)).payment_method)
+    } catch (error) {
+      log.error({ err: error, paymentIntent }, 'Stripe did not tell the card of a PaymentIntent')
+      throw providerUnavailable()
+    }
+  }
+
+  const declined = async (tx: Transaction, paymentId: string, why: Record<string, unknown>) => {
+    log.warn({ paymentId, ...why }, 'a renewal was not paid')
+    await ledger.fail(tx, paymentId)
+    return { paymentId, status: 'failed' as const }
+  }
+
+  const create = (purchase: Purchase, paymentId: string, card: { customer: string; paymentMethod: string }, reference: string) =>
+    stripe.paymentIntents.create(
+      {
+        amount: purchase.amount,
+        currency: purchase.currency.toLowerCase(),
+        customer: card.customer,
+        payment_method: card.paymentMethod,
+        off_session: true,
+        confirm: true,
+        // `off_session` tells the webhook a failure is final (in Checkout the buyer may try another card).
+        metadata: { payment_id: paymentId, kind: purchase.kind, off_session: 'true' },
+      },
+      { idempotencyKey: `renewal-${reference}` },
+    )
+
+  return async (purchase, reference, tx) => {
+    const paymentId = await ledger.record(tx, purchase, 'stripe', reference)
+    const saved = await ledger.savedCard(tx, 'stripe', purchase.purchaserId, purchase.broadcasterId)
+    const paymentMethod = saved?.paymentMethod ?? (saved?.paymentIntent ? await cardOf(saved.paymentIntent) : undefined)
+    // A gift continued by its recipient, or a subscription bought before cards were saved: nothing to charge.
+    if (!saved || !paymentMethod) return declined(tx, paymentId, { reason: 'no saved card' })
+    let intent: Stripe.PaymentIntent
+    try {
+      intent = await create(purchase, paymentId, { customer: saved.customer, paymentMethod }, reference)
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeCardError)) {
+        log.error({ err: error, paymentId }, 'Stripe did not answer a renewal charge')
+        throw providerUnavailable()
+      }
+      const attempted = idOf(error.payment_intent)
+      if (attempted) await ledger.attachPaymentIntent(tx, paymentId, attempted)
+      return declined(tx, paymentId, { code: error.code, declineCode: error.decline_code })
+    }
+    await ledger.attachCheckout(tx, paymentId, intent.id, null)
+    await ledger.attachPaymentIntent(tx, paymentId, intent.id)
+    await ledger.attachPayer(tx, paymentId, { customer: saved.customer, paymentMethod })
+    if (intent.status === 'succeeded' && intent.amount_received === purchase.amount) {
+      await ledger.confirm(tx, paymentId)
+      return { paymentId, status: 'succeeded' }
+    }
+    if (intent.status === 'requires_payment_method' || intent.status === 'canceled') return declined(tx, paymentId, { status: intent.status })
+    return { paymentId, status: 'pending' }
+  }
+}
