@@ -3,6 +3,7 @@ import { usersEvents, type UsersEvent } from '../../contracts/users.ts'
 import { consume } from '../../platform/events/consume.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import type { EventEnvelope } from '../../platform/events/types.ts'
+import { endChannelSession, owesCut } from './live-sessions.ts'
 import { broadcasters, channels } from './schema.ts'
 
 type Profile = {
@@ -30,7 +31,8 @@ function latestPerUser<P extends { user_id: string; version: number }>(events: E
  * The users projection and a channel per user, from the users events (live, or the users
  * snapshot when streams joins an installation late). A registration makes the channel; a
  * profile update overwrites the copy when its version is at least the one held (a registration
- * and the profile of one version say the same, the profile more).
+ * and the profile of one version say the same, the profile more); suspensions are kept by the
+ * highest version.
  */
 export const broadcasterProjection = consume(usersEvents, {
   'users.registered.v1': {
@@ -79,6 +81,31 @@ export const broadcasterProjection = consume(usersEvents, {
       // A profile may arrive before its registration (another delivery's order): the channel exists either way.
       await tx.insert(channels).values(rows.map((row) => ({ broadcasterId: row.userId }))).onConflictDoNothing()
     },
+  },
+  /**
+   * A suspension in force ends the broadcaster's live session (announced offline) and owes its
+   * cut at the media server. The channel's row is locked first, as a publish locks it
+   * (live-sessions.ts), so a publish racing this is refused or ended. A suspension may arrive
+   * before its user's registration: the projection is a table of its own.
+   */
+  'users.suspended.v1': async (tx, { payload }) => {
+    await tx.sql`select 1 from channels where broadcaster_id = ${payload.user_id}::bigint for no key update`
+    const [applied] = await tx.sql<{ in_force: boolean }[]>`
+      insert into suspensions (user_id, suspended, ends_at, version)
+      values (${payload.user_id}::bigint, true, ${payload.ends_at}::timestamptz, ${payload.version})
+      on conflict (user_id) do update set suspended = true, ends_at = excluded.ends_at, version = excluded.version
+        where suspensions.version < excluded.version
+      returning ends_at is null or ends_at > now() as in_force`
+    // A timed suspension delivered after its end (a late consumer, a backlog) cuts nothing.
+    if (!applied?.in_force) return
+    const ended = await endChannelSession(tx, payload.user_id, 'suspended')
+    if (ended) await owesCut(tx, ended)
+  },
+  'users.reinstated.v1': async (tx, { payload }) => {
+    await tx.sql`
+      insert into suspensions (user_id, suspended, version) values (${payload.user_id}::bigint, false, ${payload.version})
+      on conflict (user_id) do update set suspended = false, ends_at = null, version = excluded.version
+        where suspensions.version < excluded.version`
   },
 })
 

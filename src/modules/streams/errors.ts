@@ -3,6 +3,7 @@ import type { ProblemTable } from '../../platform/http/problem.ts'
 
 /** The streams module's domain error codes and their HTTP statuses. */
 export const STREAMS_PROBLEMS = {
+  'broadcaster.suspended': 403, // the media server's publish callbacks: the account is suspended
   'category.not_found': 404,
   'category.taken': 409,
   'channel.not_found': 404,

@@ -27,11 +27,15 @@ import { raidRoutes } from './raids.routes.ts'
 import type { Cut } from './channels.routes.ts'
 import { rtmpControlCut } from './rtmp-control.ts'
 import { createStreamKeys } from './stream-keys.ts'
+import { suspendedAt } from './suspensions.ts'
 import { streamRoutes } from './streams.routes.ts'
 import { createThumbnails } from './thumbnails.ts'
 import { videoRoutes } from './videos.routes.ts'
 import { createMemoryViewers, createRedisViewers } from './viewers.ts'
 import { createVods } from './vods.ts'
+
+/** How soon a session a suspension ended is cut at the media server (its next update, answered 404, would anyway). */
+const OWED_CUTS_MS = 500
 
 /** Channels, stream keys, live sessions from the media server's callbacks, the directory, viewers, categories, VODs, clips and raids. */
 export const streams = defineModule({
@@ -42,14 +46,15 @@ export const streams = defineModule({
   consumes: broadcasterProjection,
   problems: STREAMS_PROBLEMS,
   settings: streamsSettings,
-  create({ settings, platform, database, redis, rateLimiter, verifyAccessToken, authenticated, log, metrics }) {
+  create({ settings, platform, database, redis, rateLimiter, verifyAccessToken, authenticated, log, metrics, clock }) {
     const secrets = loadStreamsSecrets(settings, platform.tokens)
     const keys = createStreamKeys(database, secrets.keySecret)
     const mediamtx = settings.STREAMS_MEDIAMTX_API_URL === undefined ? undefined : mediaMtxApi(settings.STREAMS_MEDIAMTX_API_URL)
     // How often a session's liveness is checked: a few times within its timeout.
     const staleCheckMs = Math.min(5000, settings.STREAMS_UPDATE_TIMEOUT_SECONDS * 250)
     // MediaMTX's sessions are kept up to date, and so can go stale, when its API is polled.
-    const sessions = createLiveSessions(database, settings.STREAMS_UPDATE_TIMEOUT_SECONDS, mediamtx ? ['nginx-rtmp', 'mediamtx'] : ['nginx-rtmp'])
+    const suspended = suspendedAt(clock)
+    const sessions = createLiveSessions(database, settings.STREAMS_UPDATE_TIMEOUT_SECONDS, mediamtx ? ['nginx-rtmp', 'mediamtx'] : ['nginx-rtmp'], suspended)
     const directory = createDirectory(database)
     // `bun start`'s own nginx-rtmp, once `start` has started it.
     let ingest: NginxRtmp | undefined
@@ -86,7 +91,7 @@ export const streams = defineModule({
       .route('/', clipRoutes(clips, authenticated))
       .route('/', raidRoutes(raids, authenticated))
       .route('/', ingestRoutes({ sessions, keys, vods }, secrets.ingestSecret, authenticated))
-      .route('/', mediaMtxRoutes({ sessions, keys, loginOf }, secrets.ingestSecret, authenticated))
+      .route('/', mediaMtxRoutes({ sessions, keys, loginOf, suspended: (id) => suspended(database.sql, id) }, secrets.ingestSecret, authenticated))
     return {
       routes,
       start: async () => {
@@ -118,6 +123,16 @@ export const streams = defineModule({
           run: async () => {
             const ended = await sessions.expire()
             if (ended.length > 0) log.info({ streams: ended.map((s) => s.streamId) }, 'live sessions ended: no update from the media server')
+          },
+        },
+        {
+          // A suspension ends the live session in its event's transaction; the media server is told here.
+          name: 'owed-cuts',
+          everyMs: OWED_CUTS_MS,
+          singleton: true,
+          run: async () => {
+            const owed = await sessions.takeOwedCuts()
+            await Promise.all(owed.map((session) => cut(session).catch((error: unknown) => log.warn({ err: error, stream: session.streamId }, 'could not cut the stream at the media server'))))
           },
         },
         ...(mediamtx

@@ -40,7 +40,8 @@ export const Secret = z.object({ secret: z.string().max(256).openapi({ descripti
  * nginx-rtmp's `on_publish`, `on_update` and `on_publish_done`, for the media server only: the
  * shared secret is in the path (nginx-rtmp cannot send headers), compared in constant time.
  * A publish with a channel's key is answered `302 Location: <login>`, which renames the
- * stream, so the key never reaches the HLS application or a playback URL; any 4xx refuses it.
+ * stream, so the key never reaches the HLS application or a playback URL; any 4xx refuses it
+ * (an unknown key, a channel live already, a suspended broadcaster).
  */
 export function ingestRoutes(
   parts: { sessions: LiveSessions; keys: StreamKeys; vods: Vods },
@@ -69,7 +70,7 @@ export function ingestRoutes(
 
   router.openapi(
     callback('rtmpPublish', 'publish', 'nginx-rtmp on_publish: allow a stream key, renaming the stream to the login', {
-      302: { description: 'Allowed; `Location` is the channel login, the stream’s new name' },
+      302: { description: 'Allowed; `Location` is the channel login, the stream’s new name (403: an unknown key or a suspended broadcaster)' },
       // Declared for the document's sake (an operation lists a 2xx): a 2xx would allow the stream under the key's name.
       204: { description: 'Never sent: a valid key is always answered 302, so the key never names the stream' },
       409: { description: 'The channel is live already (a second publisher)' },

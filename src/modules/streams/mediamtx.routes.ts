@@ -34,16 +34,22 @@ const Hook = z
 const keyIn = (query: string) => new URLSearchParams(query).get('key') ?? ''
 
 /**
- * MediaMTX: its auth hook allows a publish to path `<login>` with that channel's key (reads and
+ * MediaMTX: its auth hook allows a publish to path `<login>` with that channel's key, its
+ * broadcaster not suspended (reads and
  * playback are allowed without Ondes), and its runOnAvailable / runOnUnavailable hooks start and
  * end the live session. Same shared secret in the URL as nginx-rtmp's callbacks.
  */
 export function mediaMtxRoutes(
-  parts: { sessions: LiveSessions; keys: StreamKeys; loginOf: (broadcasterId: string) => Promise<string | undefined> },
+  parts: {
+    sessions: LiveSessions
+    keys: StreamKeys
+    loginOf: (broadcasterId: string) => Promise<string | undefined>
+    suspended: (broadcasterId: string) => Promise<boolean>
+  },
   ingestSecret: string,
   authenticated: MiddlewareHandler<AppEnv>,
 ) {
-  const { sessions, keys, loginOf } = parts
+  const { sessions, keys, loginOf, suspended } = parts
   const router = createRouter()
   const route = routeDefiner(authenticated)
   const checkSecret = secretChecker(ingestSecret)
@@ -73,7 +79,7 @@ export function mediaMtxRoutes(
       method: 'post',
       path: '/api/ingest/mediamtx/{secret}/auth',
       tags: ['ingest'],
-      summary: 'MediaMTX authMethod http: publish with the path’s stream key; read and playback open',
+      summary: 'MediaMTX authMethod http: publish with the path’s stream key, unless its broadcaster is suspended; read and playback open',
       bodyLimit: 8192,
       request: { params: Secret, body: { required: true, content: { 'application/json': { schema: AuthRequest } } } },
       responses: { 200: { description: 'Allowed' }, ...problemResponses(400, 403) },
@@ -83,7 +89,9 @@ export function mediaMtxRoutes(
       const body = c.req.valid('json')
       if (body.action === 'read' || body.action === 'playback') return c.body(null, 200)
       if (body.action !== 'publish') throw streamsError('ingest.forbidden', 'Only publish, read and playback are for Ondes to allow')
-      await keyFor(body.path, body.query ?? '')
+      const key = await keyFor(body.path, body.query ?? '')
+      // Refused before MediaMTX takes the stream; runOnAvailable's start refuses it too, should a suspension come between.
+      if (await suspended(key.broadcasterId)) throw streamsError('broadcaster.suspended', 'This broadcaster is suspended')
       return c.body(null, 200)
     },
   )
