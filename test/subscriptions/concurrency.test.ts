@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import type { TestPlatform } from '../../src/platform/testing/harness.ts'
+import { problemType } from '../../src/platform/http/problem.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { grantPoints, subscriptionsPlatform, unbalanced } from './channel-points.ts'
 
@@ -33,6 +34,9 @@ const statuses = (responses: Response[]) => {
   for (const res of responses) counts[res.status] = (counts[res.status] ?? 0) + 1
   return counts
 }
+/** The problem codes of the refused ones: under concurrency each must still name its own reason. */
+const refusals = async (responses: Response[]) =>
+  new Set(await Promise.all(responses.filter((res) => res.status !== 201).map(async (res) => ((await res.json()) as { type: string }).type)))
 const balanceOf = async (userId: string) => {
   const [row] = await t.sql.subscriptions!<{ balance: string }[]>`
     select balance from channel_points where broadcaster_id = ${BROADCASTER} and user_id = ${userId}`
@@ -52,6 +56,7 @@ describe('concurrent redemptions', () => {
     const reward = await createReward({ title: 'Seven', cost: 7 })
     const responses = await Promise.all(Array.from({ length: 200 }, () => redeem(reward, '1')))
     expect(statuses(responses)).toEqual({ 201: Math.floor(1000 / 7), 409: 200 - Math.floor(1000 / 7) })
+    expect(await refusals(responses)).toEqual(new Set([problemType('channel_points.insufficient')]))
     expect(await balanceOf('1')).toBe(1000 - Math.floor(1000 / 7) * 7)
     expect(await unbalanced(t.sql.subscriptions!)).toEqual([])
   }, 30_000)
@@ -63,6 +68,7 @@ describe('concurrent redemptions', () => {
     const reward = await createReward({ title: 'Limited', cost: 5, is_max_per_stream_enabled: true, max_per_stream: 37 })
     const responses = await Promise.all(viewers.map((viewer) => redeem(reward, viewer)))
     expect(statuses(responses)).toEqual({ 201: 37, 409: 63 })
+    expect(await refusals(responses)).toEqual(new Set([problemType('reward.out_of_stock')]))
     const [row] = await t.sql.subscriptions!<{ redeemed: number }[]>`
       select redemptions_redeemed_current_stream as redeemed from custom_rewards where id = ${reward}`
     expect(row?.redeemed).toBe(37)
@@ -76,6 +82,7 @@ describe('concurrent redemptions', () => {
     const reward = await createReward({ title: 'Per user', cost: 10, is_max_per_user_per_stream_enabled: true, max_per_user_per_stream: 3 })
     const responses = await Promise.all(viewers.flatMap((viewer) => Array.from({ length: 10 }, () => redeem(reward, viewer))))
     expect(statuses(responses)).toEqual({ 201: 30, 409: 70 })
+    expect(await refusals(responses)).toEqual(new Set([problemType('reward.user_limit')]))
     for (const viewer of viewers) expect(await balanceOf(viewer)).toBe(1000 - 3 * 10)
     expect(await unbalanced(t.sql.subscriptions!)).toEqual([])
   }, 30_000)
