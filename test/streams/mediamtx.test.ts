@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { streams } from '../../src/modules/streams/index.ts'
 import { users } from '../../src/modules/users/index.ts'
+import { problemType } from '../../src/platform/http/problem.ts'
+import { deliver } from '../../src/platform/testing/events.ts'
 import { createTestPlatform, type TestPlatform } from '../../src/platform/testing/harness.ts'
 import { addBroadcaster, streamKeyOf, type Broadcaster } from './broadcasters.ts'
 
@@ -23,6 +25,11 @@ beforeAll(async () => {
 afterAll(() => t.close(), 30_000)
 
 const SOURCE_ID = '4f6a1c2e-9d3b-4b8e-a1f0-2c5d7e9b3a11'
+/** The users event of an indefinite suspension, handled by streams. */
+const suspendAt = async (platform: TestPlatform, who: Broadcaster, version: number) => {
+  const payload = { user_id: who.id, reason: 'Terms of service', ends_at: null, by_user_id: '1', version }
+  expect((await deliver(platform, streams, 'users.suspended.v1', payload)).outcome).toEqual({ status: 'handled' })
+}
 const auth = (action: string, path: string, query: string, secret = SECRET) =>
   t.request(`/api/ingest/mediamtx/${secret}/auth`, {
     method: 'POST',
@@ -51,6 +58,18 @@ describe('MediaMTX hooks', () => {
     expect((await auth('api', '', '')).status).toBe(403)
     expect((await auth('publish', 'mtx_ada', `key=${encodeURIComponent(key)}`, 'wrong-secret')).status).toBe(403)
     expect(await liveLogins()).toEqual([])
+  })
+
+  test('a suspended broadcaster’s publish is refused by the auth hook and by runOnAvailable; reinstated, allowed', async () => {
+    const query = `key=${encodeURIComponent(await streamKeyOf(t, bob))}`
+    await suspendAt(t, bob, 2)
+    const refused = await auth('publish', 'mtx_bob', query)
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as { type: string }).type).toBe(problemType('broadcaster.suspended'))
+    expect((await hook('ready', 'mtx_bob', query)).status).toBe(403)
+    expect(await liveLogins()).toEqual([])
+    expect((await deliver(t, streams, 'users.reinstated.v1', { user_id: bob.id, by_user_id: '1', version: 3 })).outcome.status).toBe('handled')
+    expect((await auth('publish', 'mtx_bob', query)).status).toBe(200)
   })
 
   test('runOnAvailable makes the login live; runOnUnavailable ends it; a second publisher is refused', async () => {
@@ -137,6 +156,20 @@ describe("MediaMTX's API (STREAMS_MEDIAMTX_API_URL): a reset key kicks, a sessio
     expect(published.has('mtx_cy')).toBe(false)
     expect(await live()).toEqual([])
     expect(await reasonOf(cy)).toBe('key_reset')
+  })
+
+  test('a suspension while live kicks the publisher through the API and takes the session offline', async () => {
+    const id = '9d1e4b7a-2c5f-4e8d-b3a6-7f0c2e4a6b31'
+    await goLiveAt(cy, id)
+    expect(await live()).toEqual(['mtx_cy'])
+    await suspendAt(m, cy, 2)
+    expect(await live()).toEqual([])
+    expect(await reasonOf(cy)).toBe('suspended')
+    // The owed cut, by the job.
+    const deadline = Date.now() + 5000
+    while (published.has('mtx_cy') && Date.now() < deadline) await Bun.sleep(50)
+    expect(asked).toContain(`POST /v3/rtmpconns/kick/${id}`)
+    expect(published.has('mtx_cy')).toBe(false)
   })
 
   test('live while the API lists it published, past the timeout; offline within it once MediaMTX stops answering', async () => {
