@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Counter } from 'prom-client'
 import type { AccessTokenVerifier } from '../../platform/auth/tokens.ts'
 import type { ModuleSocket } from '../../platform/sockets/types.ts'
+import type { ChatDelay } from './chat-delay.ts'
 import type { Chatters } from './chatters.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { ChatUser, ChatUsers } from './chat-users.ts'
@@ -53,6 +54,8 @@ export type ChatContext = {
   fanout: Fanout
   /** Other users' JOIN and PART, batched for twitch.tv/membership connections. */
   membership: Membership
+  /** Messages waiting out their room's non-moderator chat delay. */
+  delay: ChatDelay
   store: MessageStore
   chatters: Chatters
   verifyAccessToken: AccessTokenVerifier

@@ -56,6 +56,7 @@ export function createChatModeration(deps: {
   const services = {
     roomstate: async (channelLogin, broadcasterId) => roomstateLine(channelLogin, broadcasterId, await settings.get(broadcasterId)),
     roles: roles.of,
+    chatDelay: async (broadcasterId) => (await settings.get(broadcasterId)).nonModeratorChatDelayDuration ?? 0,
     checkMessage: rules.checkMessage,
     runCommand: createCommands({ moderation, users, roles, settings }),
     remember: recent.remember,

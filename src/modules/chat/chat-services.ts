@@ -24,6 +24,8 @@ export type ChatServices = {
   subscriber: (broadcasterId: string, userId: string) => Promise<Subscriber | undefined>
   /** The `emotes` tag of `text` (code points; `/me`'s ACTION prefix not counted) and whether it is only emotes. */
   emotes: (text: string, broadcasterId: string, tier: Subscriber['tier'] | undefined) => Promise<{ tag: string; onlyEmotes: boolean }>
+  /** The room's non-moderator chat delay in seconds (2, 4 or 6), 0 when off. */
+  chatDelay: (broadcasterId: string) => Promise<number>
   /** The refusal of the message (Twitch's `msg-id`), undefined when it may go out. */
   checkMessage: (input: MessageCheck) => Promise<Refusal | undefined>
   runCommand: (context: CommandContext) => Promise<void>
@@ -44,6 +46,7 @@ export const defaultServices: ChatServices = {
   roles: async (broadcasterId, userId) => ({ broadcaster: broadcasterId === userId, moderator: false, vip: false }),
   subscriber: async () => undefined,
   emotes: async () => ({ tag: '', onlyEmotes: false }),
+  chatDelay: async () => 0,
   checkMessage: async () => undefined,
   runCommand: async ({ channelLogin, name, reply }) =>
     reply(`@msg-id=unrecognized_cmd :tmi.twitch.tv NOTICE #${channelLogin} :Unrecognized command: /${name}`),

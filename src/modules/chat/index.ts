@@ -10,6 +10,7 @@ import { createChatters } from './chatters.ts'
 import { defaultServices, type ChatServices } from './chat-services.ts'
 import { chatSettings } from './environment.ts'
 import { CHAT_PROBLEMS } from './errors.ts'
+import { createChatDelay } from './chat-delay.ts'
 import { createFanout } from './fanout.ts'
 import { createMembership } from './membership.ts'
 import { createMessageStore } from './message-store.ts'
@@ -38,6 +39,7 @@ export const chat = defineModule({
   create({ settings, database, sockets, pubsub, metrics, log, verifyAccessToken, sessionRevoked, authenticated, rateLimiter }) {
     const fanout = createFanout(sockets, pubsub, metrics.registry)
     const membership = createMembership(fanout)
+    const delay = createChatDelay(fanout)
     const store = createMessageStore(database, log)
     const emotes = createEmotes(database, pubsub)
     const activity = createActivity(database)
@@ -66,6 +68,7 @@ export const chat = defineModule({
       services,
       fanout,
       membership,
+      delay,
       store,
       chatters: createChatters(database),
       verifyAccessToken,
@@ -93,7 +96,8 @@ export const chat = defineModule({
       stop: async () => {
         server.stop()
         await server.settle()
-        await store.flush()
+        // Held messages still go out at their time (6 s at most), to the replicas the clients reconnected to.
+        await Promise.all([delay.drain(), store.flush()])
         // The running minute too: its counts would be lost with the process.
         await activity.flush({ all: true })
         emotes.close()

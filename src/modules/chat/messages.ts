@@ -99,7 +99,11 @@ export async function privmsg(context: ChatContext, ws: ChatSocket, message: Irc
     send(ws, noticeLine(`#${login}`, `Your message was not sent because it is more than ${MAX_MESSAGE_LENGTH} characters long.`, 'msg_too_long'))
     return
   }
-  const [roles, subscriber] = await Promise.all([context.services.roles(room.broadcasterId, user.id), context.services.subscriber(room.broadcasterId, user.id)])
+  const [roles, subscriber, delaySeconds] = await Promise.all([
+    context.services.roles(room.broadcasterId, user.id),
+    context.services.subscriber(room.broadcasterId, user.id),
+    context.services.chatDelay(room.broadcasterId),
+  ])
   const now = new Date()
   if (limited(ws, room, spoken, roles.broadcaster || roles.moderator, now.getTime())) return
   const emotes = await context.services.emotes(text, room.broadcasterId, subscriber?.tier)
@@ -118,8 +122,6 @@ export async function privmsg(context: ChatContext, ws: ChatSocket, message: Irc
     return
   }
   const [flags, parent] = await Promise.all([context.chatters.chatted(room.broadcasterId, user.id, now), replyParent(context, room, message.tags['reply-parent-msg-id'])])
-  connection.sent.push(now.getTime())
-  connection.lastText.set(login, { text: spoken, at: now.getTime() })
   const state = senderState(roles, subscriber)
   const id = crypto.randomUUID()
   const tags: Record<string, string> = {
@@ -150,7 +152,16 @@ export async function privmsg(context: ChatContext, ws: ChatSocket, message: Irc
     'user-type': state.userType,
     ...(state.vip ? { vip: '1' } : {}),
   }
-  context.fanout.toRoom(room.broadcasterId, formatLine({ tags, prefix: userPrefix(user.login), command: 'PRIVMSG', params: [`#${login}`, text] }), { except: ws })
+  const line = formatLine({ tags, prefix: userPrefix(user.login), command: 'PRIVMSG', params: [`#${login}`, text] })
+  // The non-moderator chat delay holds everyone's but the broadcaster's and moderators' (VIPs' too, as on Twitch).
+  if (delaySeconds > 0 && !roles.broadcaster && !roles.moderator) {
+    if (!context.delay.hold({ id, broadcasterId: room.broadcasterId, userId: user.id, line, sender: ws }, delaySeconds)) {
+      send(ws, noticeLine(`#${login}`, 'Your message was not sent because you are sending messages too quickly.', 'msg_ratelimit'))
+      return
+    }
+  } else context.fanout.toRoom(room.broadcasterId, line, { except: ws })
+  connection.sent.push(now.getTime())
+  connection.lastText.set(login, { text: spoken, at: now.getTime() })
   send(ws, await userstateLine(context, room, user, id))
   const accepted: AcceptedMessage = { id, broadcasterId: room.broadcasterId, userId: user.id, login: user.login, text, sentAt: now, ...(parent && { replyParentId: parent.id }) }
   context.store.add(accepted)
