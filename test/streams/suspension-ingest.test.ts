@@ -69,7 +69,7 @@ const projected = (suspended: boolean) =>
     async () => (await t.sql.streams!`select suspended from suspensions where user_id = ${streamer.id}`)[0]?.suspended === suspended,
     10_000,
   )
-const admin_ = (method: string, json?: unknown) =>
+const suspension = (method: string, json?: unknown) =>
   fetch(`${appUrl}/api/users/${streamer.id}/suspension`, {
     method,
     headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
@@ -79,7 +79,7 @@ const admin_ = (method: string, json?: unknown) =>
 describe.skipIf(!tools)('suspensions at the real ingest', () => {
   test('a suspended broadcaster’s push is refused and nothing goes live', async () => {
     key = await streamKey()
-    expect((await admin_('PUT', { reason: 'Restreaming others’ content' })).status).toBe(200)
+    expect((await suspension('PUT', { reason: 'Restreaming others’ content' })).status).toBe(200)
     await projected(true)
     const push = pushTestPattern(tools!.ffmpeg, `${ingest.rtmpUrl}/${key}`, 3)
     expect(await push.exited).not.toBe(0)
@@ -88,13 +88,13 @@ describe.skipIf(!tools)('suspensions at the real ingest', () => {
   }, 30_000)
 
   test('suspending a live broadcaster cuts the push at once and the stream goes offline', async () => {
-    expect((await admin_('DELETE')).status).toBe(204)
+    expect((await suspension('DELETE')).status).toBe(204)
     await projected(false)
     const push = pushTestPattern(tools!.ffmpeg, `${ingest.rtmpUrl}/${key}`, 30)
     const listed = await waitFor('live after the reinstatement', live, 5000)
 
     const suspendedAt = Date.now()
-    expect((await admin_('PUT', { reason: 'Terms of service' })).status).toBe(200)
+    expect((await suspension('PUT', { reason: 'Terms of service' })).status).toBe(200)
     expect(await push.exited).not.toBe(0)
     // The outbox, the event's handler and the cut job (0.7 s here), well before nginx-rtmp's next update could have cut it.
     expect(Date.now() - suspendedAt).toBeLessThan(3000)
