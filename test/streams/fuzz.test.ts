@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { streams } from '../../src/modules/streams/index.ts'
 import { users } from '../../src/modules/users/index.ts'
+import { deliver } from '../../src/platform/testing/events.ts'
 import { harmOf } from '../../src/platform/testing/harm.ts'
 import { createTestPlatform, type TestPlatform } from '../../src/platform/testing/harness.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
@@ -13,12 +14,18 @@ let t: TestPlatform
 let owner: Broadcaster
 let admin: string
 let key: string
+/** A suspended broadcaster's key: its publish callbacks take the refusing branch. */
+let bannedKey: string
 beforeAll(async () => {
   t = await createTestPlatform([users, streams], { STREAMS_INGEST_SECRET: SECRET })
   owner = await addBroadcaster(t, '301', 'fuzz_owner')
   await addBroadcaster(t, '302', 'fuzz_other')
   admin = await accessTokenFor(t, '1', ['admin'])
   key = await streamKeyOf(t, owner)
+  const banned = await addBroadcaster(t, '303', 'fuzz_banned')
+  bannedKey = await streamKeyOf(t, banned)
+  const suspension = { user_id: banned.id, reason: 'Fuzzing', ends_at: null, by_user_id: '1', version: 2 }
+  if ((await deliver(t, streams, 'users.suspended.v1', suspension)).outcome.status !== 'handled') throw new Error('suspending fuzz_banned')
   await t.request('/api/games', { method: 'POST', token: admin, json: { name: 'Fuzzing' } })
 }, 30_000)
 afterAll(() => t.close(), 30_000)
@@ -78,8 +85,8 @@ const nearMiss = fc.record(
     igdb_id: fc.oneof(fc.string({ maxLength: 25 }), jsonValue),
     session_id: fc.oneof(fc.uuid(), fc.string({ maxLength: 70 }), jsonValue),
     action: fc.oneof(fc.constantFrom('publish', 'read', 'playback', 'api'), jsonValue),
-    path: fc.oneof(fc.constantFrom('fuzz_owner', 'fuzz_other', ''), jsonValue),
-    query: fc.oneof(fc.constant('key=KEY'), fc.string({ maxLength: 60 }), jsonValue),
+    path: fc.oneof(fc.constantFrom('fuzz_owner', 'fuzz_other', 'fuzz_banned', ''), jsonValue),
+    query: fc.oneof(fc.constantFrom('key=KEY', 'key=BANNED'), fc.string({ maxLength: 60 }), jsonValue),
   },
   { requiredKeys: [] },
 )
@@ -88,11 +95,11 @@ const form = fc
   .record(
     {
       call: fc.constantFrom('publish', 'update_publish', 'publish_done', 'play', ''),
-      name: fc.oneof(fc.constant('KEY'), fc.string({ maxLength: 80 }), fc.constant(`live_301_${'A'.repeat(43)}`), fc.constant('live_99999999999999999999_' + 'A'.repeat(43))),
+      name: fc.oneof(fc.constantFrom('KEY', 'BANNED'), fc.string({ maxLength: 80 }), fc.constant(`live_301_${'A'.repeat(43)}`), fc.constant('live_99999999999999999999_' + 'A'.repeat(43))),
       clientid: fc.oneof(fc.nat().map(String), fc.string({ maxLength: 25 })),
       app: fc.constantFrom('ingest', 'hls', ''),
-      path: fc.oneof(fc.constant('/rec/fuzz_owner-1.flv'), fc.constant('fuzz_owner'), fc.string({ maxLength: 60 })),
-      query: fc.oneof(fc.constant('key=KEY'), fc.string({ maxLength: 60 })),
+      path: fc.oneof(fc.constant('/rec/fuzz_owner-1.flv'), fc.constantFrom('fuzz_owner', 'fuzz_banned'), fc.string({ maxLength: 60 })),
+      query: fc.oneof(fc.constantFrom('key=KEY', 'key=BANNED'), fc.string({ maxLength: 60 })),
       id: fc.oneof(fc.uuid(), fc.string({ maxLength: 70 })),
     },
     { requiredKeys: [] },
@@ -130,7 +137,7 @@ describe('streams routes and callbacks under random input', () => {
             if (range !== null) headers.range = range
             const token = { owner: owner.token, admin, garbage: 'a.b.c', none: undefined }[who]
             if (token) headers.authorization = `Bearer ${token}`
-            const body = route.method === 'GET' ? undefined : payload.replace('KEY', encodeURIComponent(key))
+            const body = route.method === 'GET' ? undefined : payload.replace('KEY', encodeURIComponent(key)).replace('BANNED', encodeURIComponent(bannedKey))
             expect(await harmOf(t, t.sql.streams!, route.path(idValue), { method: route.method, headers, body })).toBeUndefined()
           },
         ),
