@@ -1,7 +1,8 @@
 /**
  * Gift subs on the dev provider: to a named user, anonymous, continued or not by the recipient,
  * and community gifts that pick only eligible followers — never twice, never a subscriber, also
- * when two gifts run at once — plus the Helix views of a channel's subscribers.
+ * when two gifts run at once, refunding the subs they could not give — plus the Helix views of
+ * a channel's subscribers.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { waitFor } from '../../src/platform/events/test-probe.ts'
@@ -230,4 +231,56 @@ describe('community gifts', () => {
       { broadcaster_id: CHANNEL, status: 'active', renews: false, is_gift: true, cumulative_months: 1, streak_months: 1 },
     ])
   })
+})
+
+describe('a community gift short of recipients when paid', () => {
+  const CHANNEL = '3000'
+  const refundsOf = async (paymentId: string) =>
+    (await sql()<{ amount: string; provider_refund: string }[]>`select amount, provider_refund from payment_refunds where payment_id = ${paymentId} order by refunded_total`).map(
+      (r) => [Number(r.amount), r.provider_refund.startsWith('dev_')],
+    )
+  const paymentIdOf = async (res: Response) => ((await res.json()) as { data: { payment_id: string }[] }).data[0]!.payment_id
+
+  beforeAll(async () => {
+    for (const id of [CHANNEL, '3001', '3002', ...range(3100, 9)]) await register(t, id)
+    for (const id of range(3100, 4)) await follow(t, id, CHANNEL)
+  }, 30_000)
+
+  test('gives the subs it can and refunds the others at once (dev), in the ledger; the gift says how many', async () => {
+    // Another gift holds one of the four eligible followers (3100–3103) while this one is paid.
+    const res = await sql().begin(async (tx) => {
+      await tx`select 1 from subscription_follows where broadcaster_id = ${CHANNEL} and user_id = 3103 for update`
+      return gift(t, await token('3001'), { broadcaster_id: CHANNEL, tier: '1000', count: 4 })
+    })
+    expect(res.status).toBe(201)
+    const paymentId = await paymentIdOf(res)
+    expect(await refundsOf(paymentId)).toEqual([[499, true]])
+    const [sent] = await giftsTo(CHANNEL)
+    expect(sent).toMatchObject({ count: 3, amount: 3 * 499, gifter_total_gifts: 3 })
+    expect(sent!.recipient_ids).not.toContain('3103')
+    const read = (await (await t.request(`/api/subscriptions/payments?id=${paymentId}`, { token: await token('3001') })).json()) as { data: object[] }
+    expect(read.data[0]).toMatchObject({ status: 'succeeded', amount: 4 * 499, amount_refunded: 499 })
+  })
+
+  test('two at once, together short of followers: each refunds exactly what it did not give, nobody gets two', async () => {
+    // Six eligible followers now (3103 and five new ones); two gifts of four each.
+    for (const id of range(3104, 5)) await follow(t, id, CHANNEL)
+    const answers = await Promise.all([
+      gift(t, await token('3001'), { broadcaster_id: CHANNEL, tier: '1000', count: 4 }),
+      gift(t, await token('3002'), { broadcaster_id: CHANNEL, tier: '1000', count: 4 }),
+    ])
+    const paid = answers.filter((res) => res.status === 201)
+    expect(paid.length).toBeGreaterThanOrEqual(1)
+    const gifts = (await giftsTo(CHANNEL)).slice(1)
+    const recipients = gifts.flatMap((g) => g.recipient_ids)
+    expect(new Set(recipients).size).toBe(recipients.length)
+    expect(recipients.length).toBeLessThanOrEqual(6)
+    for (const res of paid) {
+      const paymentId = await paymentIdOf(res)
+      const [given] = await sql()<{ given: number }[]>`select given from subscription_gifts where payment_id = ${paymentId}`
+      const refunded = (await refundsOf(paymentId)).reduce((sum, [amount]) => sum + (amount as number), 0)
+      expect(refunded).toBe((4 - given!.given) * 499)
+    }
+    expect(gifts.map((g) => g.amount)).toEqual(gifts.map((g) => g.count * 499))
+  }, 30_000)
 })

@@ -6,6 +6,7 @@
  * signed by the official package's own test-header helper with the endpoint's secret.
  */
 import Stripe from 'stripe'
+import type { TestPlatform } from '../../src/platform/testing/harness.ts'
 
 export const WEBHOOK_SECRET = 'whsec_ondes_payments_test'
 export const SECRET_KEY = 'sk_test_ondes_payments'
@@ -314,3 +315,18 @@ export const stripeEvents = {
 /** The `Stripe-Signature` Stripe would send with `payload`, by the package's helper (`secret`: another endpoint's to forge). */
 export const signatureOf = (payload: string, options: { secret?: string; timestamp?: number } = {}) =>
   Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret: options.secret ?? WEBHOOK_SECRET, timestamp: options.timestamp })
+
+/**
+ * Delivers `event` to the app's webhook signed as Stripe would; the outcome the app answered
+ * (`applied`, `duplicate`, `ignored`), or the status when it was not a 200.
+ */
+export async function deliverSigned(t: TestPlatform, event: object): Promise<string> {
+  const payload = JSON.stringify(event)
+  const res = await t.request('/api/subscriptions/webhooks/stripe', {
+    method: 'POST',
+    body: payload,
+    headers: { 'content-type': 'application/json', 'stripe-signature': await signatureOf(payload) },
+  })
+  if (res.status !== 200) return String(res.status)
+  return ((await res.json()) as { outcome: string }).outcome
+}

@@ -13,8 +13,8 @@ import { publishedEvents } from '../../src/platform/testing/events.ts'
 import type { TestPlatform } from '../../src/platform/testing/harness.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { subscriptionsPlatform } from './channel-points.ts'
-import { register } from './subscribers.ts'
-import { signatureOf, stripeEvents, stripeSettings, stripeStandIn, type StandInSession } from './payments-stripe.ts'
+import { follow, gift, register } from './subscribers.ts'
+import { deliverSigned, signatureOf, stripeEvents, stripeSettings, stripeStandIn, type StandInSession } from './payments-stripe.ts'
 
 let t: TestPlatform
 let stripe: ReturnType<typeof stripeStandIn>
@@ -28,13 +28,7 @@ const sendRaw = (payload: string, signature: string | undefined) =>
     body: payload,
     headers: { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'stripe-signature': signature }) },
   })
-/** Delivers `event` signed as Stripe would; resolves to the outcome the app answered. */
-const send = async (event: object): Promise<string> => {
-  const payload = JSON.stringify(event)
-  const res = await sendRaw(payload, await signatureOf(payload))
-  expect(res.status).toBe(200)
-  return ((await res.json()) as { outcome: string }).outcome
-}
+const send = (event: object) => deliverSigned(t, event)
 
 /** A donation checked out with Stripe: the payment pending, the session the stand-in made for it. */
 const checkout = async (amount = 500, currency = 'USD'): Promise<StandInSession> => {
@@ -335,4 +329,38 @@ describe('the Stripe webhook', () => {
     const [kept] = await t.sql.subscriptions!<{ n: number }[]>`select count(*)::int as n from stripe_webhook_events`
     expect(kept!.n).toBeGreaterThan(0)
   })
+})
+
+describe('a community gift through Stripe', () => {
+  test('finding fewer eligible followers when paid than when asked, it gives those and refunds the rest once, a lost answer retried under its key', async () => {
+    for (const id of ['810', '811', '812']) {
+      await register(t, id)
+      await follow(t, id, '800')
+    }
+    const res = await gift(t, fan, { broadcaster_id: '800', tier: '1000', count: 3 })
+    expect(res.status).toBe(201)
+    const paymentId = ((await res.json()) as { data: { payment_id: string }[] }).data[0]!.payment_id
+    const s = stripe.sessions.find((session) => session.paymentId === paymentId)!
+    // One of them unfollows while the gifter is on Stripe's page.
+    await follow(t, '812', '800', 2, false)
+    const completed = stripeEvents.completed(s)
+    // The refund is made at Stripe but its answers are lost: the delivery fails whole, Stripe delivers again.
+    stripe.state.loseAnswers = 3
+    const before = await databaseDigest(t.sql.subscriptions!)
+    expect(await send(completed)).toBe('502')
+    expect(await databaseDigest(t.sql.subscriptions!)).toBe(before)
+    const outcomes = await Promise.all([send(completed), send(completed), send(stripeEvents.intentSucceeded(s))])
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1)
+    const refunds = stripe.refunds.filter((r) => r.paymentIntent === s.paymentIntent)
+    expect(refunds.map((r) => [r.amount, r.idempotencyKey])).toEqual([[499, `refund-${paymentId}-499`]])
+    const ledger = await t.sql.subscriptions!<{ amount: string; provider_refund: string }[]>`
+      select amount, provider_refund from payment_refunds where payment_id = ${paymentId}`
+    expect(ledger.map((r) => [Number(r.amount), r.provider_refund])).toEqual([[499, refunds[0]!.id]])
+    const sent = (await publishedEvents(t, subscriptions, { type: 'subscriptions.gift_sent.v1' })).map((e) => e.payload as { broadcaster_id: string; count: number; amount: number; recipient_ids: string[] })
+    expect(sent.filter((g) => g.broadcaster_id === '800')).toMatchObject([{ count: 2, amount: 998 }])
+    expect(sent.find((g) => g.broadcaster_id === '800')!.recipient_ids.sort()).toEqual(['810', '811'])
+    // Stripe's word of the refund it made: nothing new.
+    expect(await send(stripeEvents.refunded(s, { amountRefunded: 499 }))).toBe('ignored')
+    expect((await paymentOf(s)).status).toBe('succeeded')
+  }, 30_000)
 })

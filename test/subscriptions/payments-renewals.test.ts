@@ -1,0 +1,183 @@
+/**
+ * Renewals through Stripe (issue 11, "Payments"), on a moved clock with the real job: the first
+ * checkout saves the card, each renewal charges it off-session once per period (lost answers
+ * retried under the same key), declines and failures end the subscription, a late success
+ * starts it again once, and a refunded subscription keeps its period without renewal.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { waitFor } from '../../src/platform/events/test-probe.ts'
+import { movableClock } from '../../src/platform/testing/clock.ts'
+import { createTestPlatform, type TestPlatform } from '../../src/platform/testing/harness.ts'
+import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
+import { deliverSigned, stripeEvents, stripeSettings, stripeStandIn, type StandInIntent, type StandInSession } from './payments-stripe.ts'
+import { DAY_MS, outboxOf, register, subscribe, SUBSCRIBERS_ENV, SUBSCRIBERS_MODULES, subscriptionRow } from './subscribers.ts'
+
+const clock = movableClock(new Date('2026-05-01T00:00:00Z'))
+const CHANNEL = '500'
+let t: TestPlatform
+let stripe: ReturnType<typeof stripeStandIn>
+const tokens: Record<string, string> = {}
+
+beforeAll(async () => {
+  stripe = stripeStandIn()
+  t = await createTestPlatform(SUBSCRIBERS_MODULES, { ...SUBSCRIBERS_ENV, ...stripeSettings(stripe.url) }, { clock })
+  for (const id of [CHANNEL, '499', '501', '502', '503', '504', '505', '506']) {
+    await register(t, id)
+    tokens[id] = await accessTokenFor(t, id)
+  }
+}, 30_000)
+afterAll(async () => {
+  await t.close()
+  await stripe.stop()
+}, 30_000)
+
+const sql = () => t.sql.subscriptions!
+const send = (event: object) => deliverSigned(t, event)
+const row = (user: string, channel = CHANNEL) => subscriptionRow(sql(), channel, user)
+
+/** Subscribes `user` through Stripe Checkout and pays it (both of Stripe's events about it): the session. */
+async function subscribeWithStripe(user: string, channel = CHANNEL): Promise<StandInSession> {
+  const res = await subscribe(t, tokens[user]!, { broadcaster_id: channel, tier: '1000' })
+  expect(res.status).toBe(201)
+  const paymentId = ((await res.json()) as { data: { payment_id: string }[] }).data[0]!.payment_id
+  const session = stripe.sessions.find((s) => s.paymentId === paymentId)!
+  expect(await send(stripeEvents.completed(session))).toBe('applied')
+  // Already confirmed: only the card it carries is new.
+  expect(await send(stripeEvents.intentSucceeded(session))).toBe('ignored')
+  expect(await row(user, channel)).toMatchObject({ status: 'active', cumulative_months: 1 })
+  return session
+}
+
+/** The off-session PaymentIntents the app created for `user`'s renewals, oldest first. */
+async function renewalIntents(user: string): Promise<StandInIntent[]> {
+  const ids = (await sql()<{ id: string }[]>`select id from payments where purchaser_id = ${user} and details ? 'renewal'`).map((r) => r.id)
+  return stripe.intents.filter((i) => ids.includes(i.paymentId))
+}
+
+const eventsOf = async <P extends { user_id: string }>(type: string, user: string) => (await outboxOf<P>(sql(), type)).filter((e) => e.user_id === user)
+const cancel = (user: string) => t.request(`/api/subscriptions?broadcaster_id=${CHANNEL}`, { method: 'DELETE', token: tokens[user] })
+
+describe('Stripe renewals', () => {
+  test('the first checkout saves the card; each renewal charges it off-session once, under a key of its period', async () => {
+    const session = await subscribeWithStripe('501')
+    expect(session.form.get('customer_creation')).toBe('always')
+    expect(session.form.get('payment_intent_data[setup_future_usage]')).toBe('off_session')
+    const [paid] = await sql()<{ provider_customer: string; provider_payment_method: string }[]>`
+      select provider_customer, provider_payment_method from payments where id = ${session.paymentId}`
+    expect(paid).toEqual({ provider_customer: session.customer!, provider_payment_method: session.paymentMethod })
+    const { id, current_period_end: firstEnd } = (await row('501'))!
+
+    clock.advance(30 * DAY_MS)
+    await waitFor('the renewal', async () => (await row('501'))!.cumulative_months === 2)
+    const [intent] = await renewalIntents('501')
+    expect(intent!.form.get('customer')).toBe(session.customer!)
+    expect(intent!.form.get('payment_method')).toBe(session.paymentMethod)
+    expect([intent!.form.get('confirm'), intent!.form.get('off_session'), intent!.form.get('amount'), intent!.form.get('currency')]).toEqual(['true', 'true', '499', 'usd'])
+    expect(intent!.idempotencyKey).toBe(`renewal-renewal:${id}:${firstEnd.toISOString()}`)
+    // Stripe's event about the charge the app saw succeed: nothing more, however delivered.
+    const succeeded = stripeEvents.intentSucceeded(intent!)
+    const outcomes = await Promise.all([send(succeeded), send(succeeded), send(succeeded), send(stripeEvents.intentSucceeded(intent!))])
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(0)
+    expect(await row('501')).toMatchObject({ status: 'active', cumulative_months: 2, streak_months: 2 })
+
+    clock.advance(30 * DAY_MS)
+    await waitFor('the second renewal', async () => (await row('501'))!.cumulative_months === 3)
+    const intents = await renewalIntents('501')
+    expect(intents).toHaveLength(2)
+    expect(new Set(intents.map((i) => i.idempotencyKey)).size).toBe(2)
+    const renewed = await eventsOf<{ user_id: string; amount: number; currency: string; cumulative_months: number }>('subscriptions.subscription_renewed.v1', '501')
+    expect(renewed.map((e) => [e.cumulative_months, e.amount, e.currency])).toEqual([
+      [2, 499, 'USD'],
+      [3, 499, 'USD'],
+    ])
+
+    // The buyer's next subscription checks out as the same Stripe customer.
+    const other = await subscribe(t, tokens['501']!, { broadcaster_id: '499', tier: '1000' })
+    expect(other.status).toBe(201)
+    const next = stripe.sessions.at(-1)!
+    expect([next.form.get('customer'), next.form.get('customer_creation')]).toEqual([session.customer, null])
+    expect((await cancel('501')).status).toBe(200)
+  }, 30_000)
+
+  test('a renewal whose answers are lost is asked again by the next runs under its key: one charge, one renewal', async () => {
+    await subscribeWithStripe('502')
+    // The first attempt and the client's two retries: charged once at Stripe, every answer lost.
+    stripe.state.loseAnswers = 3
+    clock.advance(30 * DAY_MS)
+    await waitFor('the renewal after the lost answers', async () => (await row('502'))!.cumulative_months === 2, 20_000)
+    expect(stripe.state.loseAnswers).toBe(0)
+    expect(await renewalIntents('502')).toHaveLength(1)
+    const payments = await sql()<{ status: string }[]>`select status from payments where purchaser_id = 502 and details ? 'renewal'`
+    expect(payments).toEqual([{ status: 'succeeded' }])
+    expect(await eventsOf('subscriptions.subscription_renewed.v1', '502')).toHaveLength(1)
+    expect((await cancel('502')).status).toBe(200)
+  }, 30_000)
+
+  test('a declined card ends the subscription at its period end (payment_failed); Stripe’s failure after it does nothing, a late success starts it again once', async () => {
+    const session = await subscribeWithStripe('503')
+    stripe.cards.set(session.paymentMethod, 'declined')
+    clock.advance(30 * DAY_MS)
+    await waitFor('the end', async () => (await row('503'))!.status === 'ended')
+    expect(await row('503')).toMatchObject({ end_reason: 'payment_failed', cumulative_months: 1 })
+    const [intent] = await renewalIntents('503')
+    expect(intent!.status).toBe('requires_payment_method')
+    const [payment] = await sql()<{ status: string; provider_payment_intent: string }[]>`
+      select status, provider_payment_intent from payments where id = ${intent!.paymentId}`
+    expect(payment).toEqual({ status: 'failed', provider_payment_intent: intent!.paymentIntent })
+    expect(await send(stripeEvents.intentFailed(intent!))).toBe('ignored')
+    const ended = await eventsOf<{ user_id: string; reason: string }>('subscriptions.subscription_ended.v1', '503')
+    expect(ended.map((e) => e.reason)).toEqual(['payment_failed'])
+
+    // Paid after all (a bank's late approval): the subscription comes back once, however delivered.
+    const late = stripeEvents.intentSucceeded(intent!)
+    const outcomes = await Promise.all([send(late), send(late), send(stripeEvents.intentSucceeded(intent!)), send(late)])
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1)
+    expect(await row('503')).toMatchObject({ status: 'active', cumulative_months: 2, streak_months: 1 })
+    expect(await eventsOf('subscriptions.subscription_started.v1', '503')).toHaveLength(2)
+    expect(await send(late)).toBe('duplicate')
+    expect((await cancel('503')).status).toBe(200)
+  }, 30_000)
+
+  test('a charge still processing waits for Stripe: payment_intent.succeeded renews once, payment_intent.payment_failed ends, whatever the deliveries', async () => {
+    const sessions = [await subscribeWithStripe('504'), await subscribeWithStripe('505')]
+    for (const s of sessions) stripe.cards.set(s.paymentMethod, 'processing')
+    clock.advance(30 * DAY_MS)
+    await waitFor('both charges out', async () => (await renewalIntents('504')).length + (await renewalIntents('505')).length === 2)
+    await Bun.sleep(200)
+    for (const user of ['504', '505']) expect(await row(user)).toMatchObject({ status: 'active', cumulative_months: 1 })
+
+    const [paid] = await renewalIntents('504')
+    const succeeded = stripeEvents.intentSucceeded(paid!)
+    const outcomes = await Promise.all([...Array.from({ length: 5 }, () => send(succeeded)), send(stripeEvents.intentSucceeded(paid!))])
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1)
+    expect(await row('504')).toMatchObject({ status: 'active', cumulative_months: 2 })
+    expect(await eventsOf('subscriptions.subscription_renewed.v1', '504')).toHaveLength(1)
+
+    const [declined] = await renewalIntents('505')
+    const failed = stripeEvents.intentFailed(declined!)
+    const failures = await Promise.all([send(failed), send(failed), send(stripeEvents.intentFailed(declined!))])
+    expect(failures.filter((o) => o === 'applied')).toHaveLength(1)
+    expect(await row('505')).toMatchObject({ status: 'ended', end_reason: 'payment_failed' })
+    expect((await eventsOf<{ user_id: string; reason: string }>('subscriptions.subscription_ended.v1', '505')).map((e) => e.reason)).toEqual(['payment_failed'])
+    expect((await cancel('504')).status).toBe(200)
+  }, 30_000)
+
+  test('a partial refund changes nothing; a full one keeps access to the period’s end without renewal, then it ends (refunded)', async () => {
+    const session = await subscribeWithStripe('506')
+    expect(await send(stripeEvents.refunded(session, { amountRefunded: 100 }))).toBe('applied')
+    expect(await row('506')).toMatchObject({ status: 'active', renews: true })
+    expect(await send(stripeEvents.refunded(session))).toBe('applied')
+    expect(await row('506')).toMatchObject({ status: 'active', renews: false })
+    const ledger = await sql()<{ amount: string }[]>`select amount from payment_refunds where payment_id = ${session.paymentId} order by refunded_total`
+    expect(ledger.map((r) => Number(r.amount))).toEqual([100, 399])
+
+    clock.advance(30 * DAY_MS - 60_000)
+    await Bun.sleep(200)
+    expect(await row('506')).toMatchObject({ status: 'active' })
+    clock.advance(60_000)
+    await waitFor('the end of the refunded period', async () => (await row('506'))!.status === 'ended')
+    expect(await row('506')).toMatchObject({ end_reason: 'refunded', cumulative_months: 1 })
+    expect(await renewalIntents('506')).toHaveLength(0)
+    expect((await eventsOf<{ user_id: string; reason: string }>('subscriptions.subscription_ended.v1', '506')).map((e) => e.reason)).toEqual(['refunded'])
+  }, 30_000)
+})
