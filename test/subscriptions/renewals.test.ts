@@ -11,7 +11,7 @@ import { problemType } from '../../src/platform/http/problem.ts'
 import { movableClock } from '../../src/platform/testing/clock.ts'
 import type { TestPlatform } from '../../src/platform/testing/harness.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
-import { DAY_MS, outboxOf, register, subscribe, subscribersPlatform, subscriptionRow } from './subscribers.ts'
+import { DAY_MS, gift, outboxOf, register, subscribe, subscribersPlatform, subscriptionRow } from './subscribers.ts'
 
 const clock = movableClock(new Date('2026-01-01T00:00:00Z'))
 let t: TestPlatform
@@ -142,16 +142,35 @@ describe('renewals', () => {
 })
 
 describe('the snapshot', () => {
-  test('tells a late consumer every active subscription as its start, with months and version, and no ended one', async () => {
+  test('tells a late consumer every active subscription as its start, with months, version and what its period was paid, and no ended one', async () => {
+    // A channel priced in euros, with a bought and a gifted subscription.
+    for (const id of ['910', '907', '908']) {
+      await register(t, id)
+      tokens[id] = await accessTokenFor(t, id)
+    }
+    const priced = await t.request('/api/subscriptions/tiers?broadcaster_id=910&tier=1000', { method: 'PATCH', token: tokens['910'], json: { price: 450, currency: 'EUR' } })
+    expect(priced.status).toBe(200)
+    expect((await subscribe(t, tokens['907']!, { broadcaster_id: '910', tier: '1000' })).status).toBe(201)
+    expect((await gift(t, tokens['907']!, { broadcaster_id: '910', tier: '1000', user_id: '908' })).status).toBe(201)
+
     const events: { type: string; payload: unknown }[] = []
     for await (const page of subscriptions.snapshot!({ sql: sql(), types: new Set(['subscriptions.subscription_started.v1']) })) events.push(...page)
     const active = await sql()<{ user_id: string; cumulative_months: number; version: number }[]>`
       select user_id::text, cumulative_months, version from subscriptions where status = 'active' order by user_id`
     const told = events
       .map((e) => subscriptionsEvents['subscriptions.subscription_started.v1'].parse(e.payload))
-      .map((p) => ({ user_id: p.user_id, cumulative_months: p.cumulative_months, version: p.version }))
       .sort((a, b) => a.user_id.localeCompare(b.user_id))
-    expect(told).toEqual([...active])
+    expect(told.map((p) => ({ user_id: p.user_id, cumulative_months: p.cumulative_months, version: p.version }))).toEqual([...active])
     expect(told.map((p) => p.user_id)).not.toContain('902')
+    // The current period's payment: 904's renewal at the new price, 905's tier 2, the euro channel's, nothing for a gift.
+    expect(Object.fromEntries(told.map((p) => [p.user_id, [p.amount, p.currency]]))).toEqual({
+      '901': [499, 'USD'],
+      '903': [499, 'USD'],
+      '904': [1999, 'USD'],
+      '905': [999, 'USD'],
+      '906': [499, 'USD'],
+      '907': [450, 'EUR'],
+      '908': [0, 'EUR'],
+    })
   })
 })
