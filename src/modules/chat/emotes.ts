@@ -2,6 +2,7 @@ import type { ModuleDatabase } from '../../platform/db/database.ts'
 import type { ModulePubSub } from '../../platform/pubsub/types.ts'
 import { createChannelCache } from './channel-cache.ts'
 import type { Subscriber } from './chat-services.ts'
+import { emoteImagesOf, type EmoteFormat, type EmoteScale, type EmoteSource } from './emote-images.ts'
 import { chatError } from './errors.ts'
 
 type Tier = Subscriber['tier']
@@ -14,11 +15,11 @@ export type Emote = {
   broadcasterId: string | null
   /** A sub emote's tier (that tier and up may use it); null for everyone's. */
   tier: Tier | null
-  format: 'static' | 'animated'
+  format: EmoteFormat
 }
 
-/** An uploaded image: its bytes, what it is, and where it goes. */
-export type EmoteUpload = { broadcasterId: string | null; name: string; tier: Tier | null; contentType: string; image: Uint8Array }
+/** An upload: where it goes, its code and tier, and its image or three. */
+export type EmoteUpload = { broadcasterId: string | null; name: string; tier: Tier | null; source: EmoteSource }
 
 export type Emotes = {
   /**
@@ -32,39 +33,19 @@ export type Emotes = {
   emotesTag: (text: string, broadcasterId: string, senderTier: Tier | undefined) => Promise<{ tag: string; onlyEmotes: boolean }>
   global: () => Promise<Emote[]>
   ofChannel: (broadcasterId: string) => Promise<Emote[]>
-  /** Checks and stores an image (PNG or GIF, square); refuses a name already in use there. */
+  /** Checks the image(s), renders the three scales and stores the emote with them at once; refuses a name already in use there. */
   upload: (upload: EmoteUpload) => Promise<Emote>
-  image: (id: string) => Promise<{ contentType: string; image: Uint8Array } | undefined>
+  /** One image; `default` is the animated one when there is one (Helix's meaning). */
+  image: (id: string, format: EmoteFormat | 'default', scale: EmoteScale) => Promise<{ contentType: string; image: Uint8Array } | undefined>
   close: () => void
 }
 
 const TIER_RANK: Record<Tier, number> = { '1000': 1, '2000': 2, '3000': 3 }
 const ACTION = /^\u0001ACTION (.*)\u0001$/s
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-/** Emotes are drawn at 28, 56 and 112 px; anything from 16 to 512 px square is accepted and scaled by the client. */
-const SIDE = { min: 16, max: 512 }
 
-type Row = { id: string; name: string; broadcaster_id: string | null; tier: Tier | null; format: 'static' | 'animated' }
+type Row = { id: string; name: string; broadcaster_id: string | null; tier: Tier | null; format: EmoteFormat }
 const emoteOf = (row: Row): Emote => ({ id: row.id, name: row.name, broadcasterId: row.broadcaster_id, tier: row.tier, format: row.format })
-
-/** What the bytes are, by their magic numbers and header, whatever the client called them. */
-export function sniffImage(bytes: Uint8Array): { contentType: 'image/png' | 'image/gif'; format: Emote['format']; width: number; height: number } | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const starts = (magic: number[]) => magic.every((byte, i) => bytes[i] === byte)
-  // PNG: signature, then IHDR (big-endian width, height); an APNG's acTL chunk comes before its first IDAT.
-  if (bytes.length >= 33 && starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) {
-    const ihdr = String.fromCharCode(...bytes.subarray(12, 16))
-    if (ihdr !== 'IHDR') return undefined
-    const animated = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf('acTL') !== -1
-    return { contentType: 'image/png', format: animated ? 'animated' : 'static', width: view.getUint32(16), height: view.getUint32(20) }
-  }
-  // GIF87a / GIF89a, then the logical screen (little-endian); a looping one names NETSCAPE2.0.
-  if (bytes.length >= 13 && (starts([0x47, 0x49, 0x46, 0x38, 0x37, 0x61]) || starts([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]))) {
-    const animated = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf('NETSCAPE2.0') !== -1
-    return { contentType: 'image/gif', format: animated ? 'animated' : 'static', width: view.getUint16(6, true), height: view.getUint16(8, true) }
-  }
-  return undefined
-}
 
 /** Where each word of `text` starts and ends, in code points. */
 function words(text: string): { word: string; start: number; end: number }[] {
@@ -123,28 +104,30 @@ export function createEmotes(database: ModuleDatabase, pubsub: ModulePubSub): Em
     },
     global: () => list(null),
     ofChannel: (broadcasterId) => list(broadcasterId),
-    async upload({ broadcasterId, name, tier, contentType, image }) {
-      const sniffed = sniffImage(image)
-      if (!sniffed) throw chatError('emote.unsupported_image', 'An emote is a PNG or a GIF image')
-      if (sniffed.contentType !== contentType) {
-        throw chatError('emote.unsupported_image', `The body is a ${sniffed.contentType}, not the ${contentType} its Content-Type says`)
-      }
-      const { width, height } = sniffed
-      if (width !== height || width < SIDE.min || width > SIDE.max) {
-        throw chatError('emote.bad_dimensions', `An emote is square, ${SIDE.min} to ${SIDE.max} px a side (this one is ${width}×${height})`)
-      }
-      const [row] = await sql<Row[]>`
-        insert into emotes (broadcaster_id, name, tier, format, content_type, image)
-        values (${broadcasterId}, ${name}, ${tier}, ${sniffed.format}, ${sniffed.contentType}, ${Buffer.from(image)})
-        on conflict do nothing
-        returning ${columns}`
+    async upload({ broadcasterId, name, tier, source }) {
+      const { format, images } = await emoteImagesOf(source)
+      // The emote and its images in one transaction: a refused name leaves neither.
+      const row = await database.transaction(async (tx) => {
+        const [inserted] = await tx.sql<Row[]>`
+          insert into emotes (broadcaster_id, name, tier, format) values (${broadcasterId}, ${name}, ${tier}, ${format})
+          on conflict do nothing
+          returning ${columns}`
+        if (!inserted) return undefined
+        const rows = images.map((each) => ({ emote_id: inserted.id, format: each.format, scale: each.scale, content_type: each.contentType, image: Buffer.from(each.image) }))
+        await tx.sql`insert into emote_images ${tx.sql(rows)}`
+        return inserted
+      })
       if (!row) throw chatError('emote.name_taken', `"${name}" is already an emote ${broadcasterId === null ? 'of the global set' : 'of this channel'}`)
       await usable.invalidate(broadcasterId ?? 'global')
       return emoteOf(row)
     },
-    async image(id) {
+    async image(id, format, scale) {
       if (!UUID.test(id)) return undefined
-      const [row] = await sql<{ content_type: string; image: Buffer }[]>`select content_type, image from emotes where id = ${id}`
+      const formats = format === 'default' ? ['animated', 'static'] : [format]
+      const [row] = await sql<{ content_type: string; image: Buffer }[]>`
+        select content_type, image from emote_images
+        where emote_id = ${id} and scale = ${scale} and format in ${sql(formats)}
+        order by format = 'animated' desc limit 1`
       return row && { contentType: row.content_type, image: row.image }
     },
     close: usable.close,

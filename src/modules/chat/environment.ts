@@ -14,8 +14,8 @@ export const chatSettings = z.object({
   CHAT_PING_INTERVAL_SECONDS: seconds('seconds', 1, 3600, 60),
   /** How often accepted messages are written to chat_messages, in one batch. */
   CHAT_STORE_INTERVAL_MS: seconds('milliseconds', 10, 60_000, 250),
-  /** The largest emote image an upload takes (bytes); Twitch's own limit is 1 MB. */
-  CHAT_EMOTE_MAX_BYTES: seconds('bytes', 1024, 1_048_576, 262_144),
+  /** The largest emote image an upload takes (bytes), Twitch's 1 MB; each of three sizes uploaded apart, half that. */
+  CHAT_EMOTE_MAX_BYTES: seconds('bytes', 1024, 1_048_576, 1_048_576),
   /** How often the USERNOTICEs of handled events (subs, gifts, raids) are sent to their rooms. */
   CHAT_NOTICE_INTERVAL_MS: seconds('milliseconds', 10, 60_000, 200),
   /** How often finished minutes of chat activity are published (chat.activity.v1). */

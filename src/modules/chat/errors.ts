@@ -28,9 +28,13 @@ export const CHAT_PROBLEMS = {
   'vip.banned': 422,
   'vip.not_vip': 400,
   'blocked_term.not_found': 404,
-  // Emotes (emotes.ts): an upload is a PNG or GIF whose bytes say so, square, under the size limit.
+  // Emotes (emote-images.ts): an upload is a PNG or GIF whose bytes say so, square, of Twitch's sizes, under the size limit.
   'emote.unsupported_image': 415,
+  'emote.not_square': 400,
   'emote.bad_dimensions': 400,
+  'emote.too_many_frames': 400,
+  'emote.mismatched_images': 400,
+  'emote.too_large': 413,
   'emote.name_taken': 409,
   'emote.not_found': 404,
   // History and replay (history.ts): a stream chat never saw go live.
