@@ -21,6 +21,8 @@ import { accessTokenFor } from '../src/platform/testing/tokens.ts'
 const ROLE_POLICY: Record<string, Role[]> = {
   grantRole: ['admin'],
   revokeRole: ['admin'],
+  suspendUser: ['admin'],
+  reinstateUser: ['admin'],
   createGame: ['admin'],
   updateGame: ['admin'],
   deleteGame: ['admin'],

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
+import { accessTokenFor } from '../../platform/testing/tokens.ts'
 import { users } from './index.ts'
 import { registerAccount, type SignedIn } from './test-accounts.ts'
 
 let t: TestPlatform
 let me: SignedIn
 let other: SignedIn
+/** An admin's token (fuzz_me's), so the admin-only routes reach their validation and the service. */
+let admin: string
 // Real cursors of every list route (each list two rows long, read a row a page), to mutate.
 const lists: { path: string; cursor: string }[] = []
 beforeAll(async () => {
@@ -14,6 +17,9 @@ beforeAll(async () => {
   me = await registerAccount(t, 'fuzz_me')
   other = await registerAccount(t, 'fuzz_other')
   const fan = await registerAccount(t, 'fuzz_fan')
+  // Both admins, so a suspension by `admin` (fuzz_me) is refused for them (oneself, an admin) and their tokens stay alive.
+  await t.sql.users!`insert into user_roles (user_id, role) values (${me.id}, 'admin'), (${other.id}, 'admin')`
+  admin = await accessTokenFor(t, me.id, ['admin'], { login: me.login })
   for (const [who, whom] of [[me, other], [fan, other], [me, fan]] as const) {
     await t.request(`/api/users/${whom.id}/follow`, { method: 'PUT', token: who.accessToken })
   }
@@ -33,7 +39,7 @@ beforeAll(async () => {
     }
   }
   if (listPaths.length < 2 || lists.length < listPaths.length) throw new Error(`fuzz fixtures: no cursor for some list of ${listPaths.map(([p]) => p)}`)
-})
+}, 30_000)
 afterAll(() => t.close())
 
 /**
@@ -59,7 +65,7 @@ const STORED_HIDDEN = '[\\x01-\\x08\\x0B-\\x1F\\x7F-\\x9F\\u2028\\u2029\\u061C\\
 async function hiddenInRows(): Promise<number> {
   const [row] = await t.sql.users!<{ n: number }[]>`
     select count(*)::int as n from users
-    where concat_ws('|', login, display_name, email, profile_image_url, offline_image_url) ~ ${STORED_HIDDEN}
+    where concat_ws('|', login, display_name, email, profile_image_url, offline_image_url, suspension_reason) ~ ${STORED_HIDDEN}
        or replace(replace(description, e'\t', ''), e'\n', '') ~ ${STORED_HIDDEN}`
   return row!.n
 }
@@ -93,6 +99,8 @@ const routes: { method: string; path: (id: string, role: string) => string; vali
   { method: 'GET', path: (id) => `/api/users/${id}/following?after=${id}` },
   { method: 'PUT', path: (id, role) => `/api/users/${id}/roles/${role}` },
   { method: 'DELETE', path: (id, role) => `/api/users/${id}/roles/${role}` },
+  { method: 'PUT', path: (id) => `/api/users/${id}/suspension`, valid: { reason: 'Spamming chat', ends_at: '2999-01-01T00:00:00Z' } },
+  { method: 'DELETE', path: (id) => `/api/users/${id}/suspension` },
 ]
 
 const jsonValue = fc.jsonValue({ maxDepth: 3 })
@@ -120,6 +128,8 @@ const nearMiss = fc.record(
     chat_color: fc.oneof(fc.constantFrom('#ff00ff', 'red', '#GGGGGG', null), jsonValue),
     language: fc.oneof(fc.constantFrom('en', 'pt-BR', 'xx-yy', ''), hiddenText('en'), jsonValue),
     notifications: fc.oneof(fc.record({ live: fc.boolean(), sms: fc.boolean() }, { requiredKeys: [] }), jsonValue),
+    reason: text('Spamming chat', 600),
+    ends_at: fc.oneof(fc.constantFrom('2999-01-01T00:00:00Z', '2000-01-01T00:00:00Z', '2999-02-30T00:00:00Z', '99999-01-01T00:00:00Z', null), jsonValue),
     mature_content: fc.oneof(fc.boolean(), jsonValue),
     unknown_field: jsonValue,
   },
@@ -127,7 +137,7 @@ const nearMiss = fc.record(
 )
 // Raw JSON, since JSON.stringify cannot write 1e309: a huge number in each field.
 const hugeNumbers = fc
-  .tuple(fc.constantFrom('login', 'display_name', 'description', 'chat_color', 'mature_content', 'first'), fc.constantFrom(...HUGE))
+  .tuple(fc.constantFrom('login', 'display_name', 'description', 'chat_color', 'mature_content', 'first', 'reason', 'ends_at'), fc.constantFrom(...HUGE))
   .map(([field, number]) => `{"${field}":${number}}`)
 // The route's valid body with one field made hostile: the request reaches the service (and the
 // database) unless validation stops it.
@@ -217,12 +227,12 @@ describe('users routes under random input', () => {
           fc.constantFrom('admin', 'staff', 'partner', 'god', ''),
           // Mostly what a route takes (JSON, a token), so hostile fields reach past the guard.
           fc.constantFrom('application/json', 'application/json', 'text/plain', 'application/json; charset=utf-8', undefined),
-          fc.constantFrom<'me' | 'other' | 'garbage' | 'none'>('me', 'me', 'me', 'other', 'garbage', 'none'),
+          fc.constantFrom<'me' | 'other' | 'admin' | 'garbage' | 'none'>('me', 'me', 'me', 'other', 'admin', 'garbage', 'none'),
           async ([route, payload], idValue, role, contentType, who) => {
             const before = await databaseDigest()
             const headers: Record<string, string> = {}
             if (contentType) headers['content-type'] = contentType
-            const token = { me: me.accessToken, other: other.accessToken, garbage: 'a.b.c', none: undefined }[who]
+            const token = { me: me.accessToken, other: other.accessToken, admin, garbage: 'a.b.c', none: undefined }[who]
             if (token) headers.authorization = `Bearer ${token}`
             const withBody = route.method !== 'GET'
             const res = await t.request(route.path(idValue, role), {
