@@ -1,14 +1,15 @@
 import { z } from '@hono/zod-openapi'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../../platform/http/env.ts'
 import { BigintId } from '../../platform/http/ids.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
+import { decodeCursor, pageQuery } from '../../platform/http/pagination.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
 import { ownerOrAdmin } from './access.ts'
-import { dateRange, RangeQuery } from './range.ts'
-import { answerList, data, listResponse } from './responses.ts'
-import type { ChannelPeriod, Granularity, Rollup, Rollups } from './rollups.ts'
+import { dateRange, DateKey, RangeQuery } from './range.ts'
+import { answerPaged, listResponse, paged } from './responses.ts'
+import { channelKey, revenueKey, type ChannelPeriod, type Granularity, type Rollup, type Rollups } from './rollups.ts'
 
 const TierCount = z.object({ tier: z.enum(['1000', '2000', '3000']), count: z.number().int() })
 const ChannelPeriodView = z
@@ -57,6 +58,27 @@ const flatPeriod = ({ new_subs, gifted_subs, ...rest }: ChannelPeriod) => [
 ]
 
 export const GranularityQuery = z.object({ granularity: z.enum(['day', 'month']).default('day') })
+/** A revenue list's query: its range, granularity and page. */
+export const RevenueQuery = RangeQuery.extend(GranularityQuery.shape).extend(pageQuery.shape)
+/** The cursor of a revenue list: the last entry's date, source, tier and currency. */
+export const revenueCursor = (after: string | undefined) =>
+  decodeCursor(after, [DateKey, RevenueView.shape.source, z.enum(['', '1000', '2000', '3000']), z.string().regex(/^[A-Z]{3}$/)])
+
+/** A revenue list (a channel's, or with `broadcasterId` undefined the platform's), paged or as CSV. */
+export function answerRevenue(c: Context<AppEnv>, rollups: Rollups, q: z.infer<typeof RevenueQuery>, broadcasterId: string | undefined, filename: string) {
+  const { from, to } = dateRange(q, q.granularity, new Date())
+  const after = revenueCursor(q.after)
+  return answerPaged(
+    c,
+    {
+      first: q.first,
+      load: (page) => rollups.revenue(broadcasterId, q.granularity, from, to, page && { ...page, after }),
+      keyOf: revenueKey,
+      asOf: () => asOf(rollups, q.granularity === 'day' ? 'revenue_daily' : 'revenue_monthly'),
+    },
+    { columns: REVENUE_COLUMNS, rows: (r) => [r], filename },
+  )
+}
 
 /** When the rollup a granularity reads was refreshed, as a response's `as_of`. */
 export async function asOf(rollups: Rollups, rollup: Rollup): Promise<string | null> {
@@ -69,7 +91,7 @@ export function channelRoutes(rollups: Rollups, authenticated: MiddlewareHandler
   const route = routeDefiner(authenticated)
   const tags = ['analytics']
   const params = z.object({ id: BigintId.openapi({ description: "The broadcaster's user id" }) })
-  const query = RangeQuery.extend(GranularityQuery.shape)
+  const query = RevenueQuery
 
   router.openapi(
     route({
@@ -80,7 +102,7 @@ export function channelRoutes(rollups: Rollups, authenticated: MiddlewareHandler
       tags,
       summary: "A channel's viewers, watch time, followers gained, subs and chat per day or month (CSV with Accept: text/csv)",
       request: { params, query },
-      responses: { 200: listResponse(data(ChannelPeriodView), 'The periods with activity, oldest first'), ...problemResponses(400, 403) },
+      responses: { 200: listResponse(paged(ChannelPeriodView), 'The periods with activity, oldest first (CSV: all of the range)'), ...problemResponses(400, 403) },
     }),
     async (c) => {
       const { id } = c.req.valid('param')
@@ -88,11 +110,17 @@ export function channelRoutes(rollups: Rollups, authenticated: MiddlewareHandler
       const q = c.req.valid('query')
       const granularity: Granularity = q.granularity
       const { from, to } = dateRange(q, granularity, new Date())
-      const body = {
-        data: await rollups.channel(id, granularity, from, to),
-        as_of: await asOf(rollups, granularity === 'day' ? 'channel_daily' : 'channel_monthly'),
-      }
-      return answerList(c, body, { columns: PERIOD_COLUMNS, rows: flatPeriod, filename: `channel-${id}-${granularity}` })
+      const after = decodeCursor(q.after, [DateKey])
+      return answerPaged(
+        c,
+        {
+          first: q.first,
+          load: (page) => rollups.channel(id, granularity, from, to, page && { ...page, after }),
+          keyOf: channelKey,
+          asOf: () => asOf(rollups, granularity === 'day' ? 'channel_daily' : 'channel_monthly'),
+        },
+        { columns: PERIOD_COLUMNS, rows: flatPeriod, filename: `channel-${id}-${granularity}` },
+      )
     },
   )
 
@@ -105,18 +133,12 @@ export function channelRoutes(rollups: Rollups, authenticated: MiddlewareHandler
       tags,
       summary: "A channel's revenue per day or month, by source, tier and currency (CSV with Accept: text/csv)",
       request: { params, query },
-      responses: { 200: listResponse(data(RevenueView), 'Revenue entries, oldest first'), ...problemResponses(400, 403) },
+      responses: { 200: listResponse(paged(RevenueView), 'Revenue entries, oldest first (CSV: all of the range)'), ...problemResponses(400, 403) },
     }),
     async (c) => {
       const { id } = c.req.valid('param')
       ownerOrAdmin(c.var.auth, id)
-      const q = c.req.valid('query')
-      const { from, to } = dateRange(q, q.granularity, new Date())
-      const body = {
-        data: await rollups.revenue(id, q.granularity, from, to),
-        as_of: await asOf(rollups, q.granularity === 'day' ? 'revenue_daily' : 'revenue_monthly'),
-      }
-      return answerList(c, body, { columns: REVENUE_COLUMNS, rows: (r) => [r], filename: `channel-${id}-revenue` })
+      return answerRevenue(c, rollups, c.req.valid('query'), id, `channel-${id}-revenue`)
     },
   )
 

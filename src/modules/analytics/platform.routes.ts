@@ -4,10 +4,9 @@ import type { AppEnv } from '../../platform/http/env.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
-import { asOf, GranularityQuery, REVENUE_COLUMNS, RevenueView } from './channels.routes.ts'
+import { answerRevenue, RevenueQuery, RevenueView } from './channels.routes.ts'
 import type { Current } from './current.ts'
-import { dateRange, RangeQuery } from './range.ts'
-import { answerList, data, listResponse } from './responses.ts'
+import { answerList, data, listResponse, paged } from './responses.ts'
 import type { Rollups } from './rollups.ts'
 
 const TotalsView = z
@@ -73,18 +72,10 @@ export function platformRoutes(current: Current, rollups: Rollups, authenticated
       path: '/api/analytics/platform/revenue',
       tags,
       summary: "Every channel's revenue together, per day or month, by source, tier and currency (admins)",
-      request: { query: RangeQuery.extend(GranularityQuery.shape) },
-      responses: { 200: listResponse(data(RevenueView), 'Revenue entries, oldest first'), ...problemResponses(400) },
+      request: { query: RevenueQuery },
+      responses: { 200: listResponse(paged(RevenueView), 'Revenue entries, oldest first (CSV: all of the range)'), ...problemResponses(400) },
     }),
-    async (c) => {
-      const q = c.req.valid('query')
-      const { from, to } = dateRange(q, q.granularity, new Date())
-      const body = {
-        data: await rollups.revenue(undefined, q.granularity, from, to),
-        as_of: await asOf(rollups, q.granularity === 'day' ? 'revenue_daily' : 'revenue_monthly'),
-      }
-      return answerList(c, body, { columns: REVENUE_COLUMNS, rows: (r) => [r], filename: 'platform-revenue' })
-    },
+    (c) => answerRevenue(c, rollups, c.req.valid('query'), undefined, 'platform-revenue'),
   )
 
   return router

@@ -6,6 +6,15 @@ const DAY_MS = 86_400_000
 /** The longest range a request may ask for, in periods: a year of days, ten years of months. */
 const MAX_PERIODS: Record<Granularity, number> = { day: 366, month: 120 }
 
+/** A UTC date as the lists write it (`YYYY-MM-DD`), one its month has: the part of a cursor that sorts by period. */
+export const DateKey = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((date) => {
+    const time = Date.parse(`${date}T00:00:00Z`)
+    return !Number.isNaN(time) && new Date(time).toISOString().startsWith(date)
+  })
+
 /** `started_at` and `ended_at` (RFC 3339, as Helix's analytics take them), both optional. */
 export const RangeQuery = z.object({
   started_at: z.iso.datetime({ offset: true }).optional().openapi({ example: '2026-11-01T00:00:00Z' }),

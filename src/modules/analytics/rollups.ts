@@ -28,6 +28,16 @@ export type ChannelPeriod = {
 /** A channel's money in a period from one source, tier and currency (refunds negative). */
 export type RevenuePeriod = { date: string; source: string; tier: string; currency: string; amount: number; payments: number }
 
+/** What a list's page asks for: at most `limit` items after the one whose sort key is `after`. */
+export type Page<Key> = { limit: number; after?: Key }
+/** A channel period's sort key: its date. */
+export type ChannelKey = readonly [date: string]
+/** A revenue entry's sort key. */
+export type RevenueKey = readonly [date: string, source: string, tier: string, currency: string]
+/** The sort keys of a period and of a revenue entry, as the next page's cursor holds them. */
+export const channelKey = (p: ChannelPeriod): ChannelKey => [p.date]
+export const revenueKey = (r: RevenuePeriod): RevenueKey => [r.date, r.source, r.tier, r.currency]
+
 const TIERS = ['1000', '2000', '3000'] as const
 const dateText = (value: Date) => value.toISOString().slice(0, 10)
 
@@ -56,11 +66,13 @@ export function createRollups(database: ModuleDatabase) {
       return new Map(rows.map((r) => [r.rollup, r.refreshed_at]))
     },
 
-    async channel(broadcasterId: string, g: Granularity, from: string, to: string): Promise<ChannelPeriod[]> {
+    /** A channel's periods from `from` to `to`, oldest first; with `page`, at most `limit` of them after the period `after`. */
+    async channel(broadcasterId: string, g: Granularity, from: string, to: string, page?: Page<ChannelKey>): Promise<ChannelPeriod[]> {
       const rows = await sql<Record<string, number | Date | string>[]>`
         select *, ${period(g)} as date from ${channelView(g)}
         where broadcaster_id = ${broadcasterId}::bigint and ${period(g)} >= ${from}::date and ${period(g)} <= ${to}::date
-        order by ${period(g)}`
+          ${page?.after ? sql`and ${period(g)} > ${page.after[0]}::date` : sql``}
+        order by ${period(g)} ${page ? sql`limit ${page.limit}` : sql``}`
       return rows.map((r) => ({
         date: dateText(r.date as Date),
         minutes_viewed: r.minutes_viewed as number,
@@ -81,14 +93,19 @@ export function createRollups(database: ModuleDatabase) {
       }))
     },
 
-    /** A channel's revenue per period; `broadcasterId` undefined: the platform's, per currency and source. */
-    async revenue(broadcasterId: string | undefined, g: Granularity, from: string, to: string): Promise<RevenuePeriod[]> {
+    /**
+     * A channel's revenue per period; `broadcasterId` undefined: the platform's, per currency and
+     * source. Sorted by its key (`RevenueKey`); with `page`, at most `limit` entries after `after`.
+     */
+    async revenue(broadcasterId: string | undefined, g: Granularity, from: string, to: string, page?: Page<RevenueKey>): Promise<RevenuePeriod[]> {
+      const after = page?.after
       const rows = await sql<(Omit<RevenuePeriod, 'date'> & { date: Date })[]>`
         select ${period(g)} as date, source, tier, currency, sum(amount)::float8 as amount, sum(payments)::int as payments
         from ${revenueView(g)}
         where ${period(g)} >= ${from}::date and ${period(g)} <= ${to}::date
           ${broadcasterId === undefined ? sql`` : sql`and broadcaster_id = ${broadcasterId}::bigint`}
-        group by 1, 2, 3, 4 order by 1, 2, 3, 4`
+          ${after ? sql`and (${period(g)}, source, tier, currency) > (${after[0]}::date, ${after[1]}, ${after[2]}, ${after[3]})` : sql``}
+        group by 1, 2, 3, 4 order by 1, 2, 3, 4 ${page ? sql`limit ${page.limit}` : sql``}`
       return rows.map((r) => ({ ...r, date: dateText(r.date) }))
     },
   }
