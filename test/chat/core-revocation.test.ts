@@ -26,6 +26,8 @@ async function signedInSocket(login: string) {
   const res = await t.request('/api/chat/token', { token: account.accessToken })
   const { data } = (await res.json()) as { data: { token: string }[] }
   const ws = await connectSocket(`ws://127.0.0.1:${port}/`, { protocols: ['irc'] })
+  // As tmi.js asks: GLOBALUSERSTATE is a Twitch command, sent only with twitch.tv/commands.
+  ws.send('CAP REQ :twitch.tv/tags twitch.tv/commands')
   ws.send(`PASS oauth:${data[0]!.token}`)
   ws.send(`NICK ${login}`)
   await ws.waitFor((frame) => String(frame).includes('GLOBALUSERSTATE'), 5000)

@@ -15,7 +15,7 @@ let gateway: RunningNginx
 const clients: ChatClient[] = []
 
 beforeAll(async () => {
-  f = await startChat()
+  f = await startChat({ CHAT_MEMBERSHIP_INTERVAL_MS: '100' })
   const config = renderGatewayConfig([chat], { listen: '127.0.0.1:80', upstreams: { chat: `127.0.0.1:${f.port}` }, hls: '127.0.0.1:9' })
   gateway = await startNginx(nginx!, config, 'http://127.0.0.1:80/healthz')
 }, 60_000)
@@ -25,8 +25,8 @@ afterAll(async () => {
   await f?.close()
 })
 
-function anonymous(): ChatClient {
-  const client = new ChatClient({ hostName: '127.0.0.1', ssl: false, logger: { minLevel: 'critical' } })
+function anonymous(options: { requestMembershipEvents?: boolean } = {}): ChatClient {
+  const client = new ChatClient({ hostName: '127.0.0.1', ssl: false, logger: { minLevel: 'critical' }, ...options })
   clients.push(client)
   return client
 }
@@ -59,5 +59,22 @@ describe('@twurple/chat 8 through the gateway', () => {
     expect(msg.id).toMatch(/^[0-9a-f-]{36}$/)
     expect(msg.tags.get('client-nonce')).toBe('n0nce')
     expect(msg.isFirst).toBe(true)
+  })
+
+  test("with requestMembershipEvents: another user's JOIN and PART, as onJoin and onPart (batched)", async () => {
+    await f.user('fay')
+    const gusId = await f.user('gus')
+    const client = anonymous({ requestMembershipEvents: true })
+    const ready = registered(client)
+    client.connect()
+    await ready
+    await client.join('fay')
+    const joined = new Promise<string>((resolve) => client.onJoin((channel, user) => user === 'gus' && resolve(channel)))
+    const parted = new Promise<string>((resolve) => client.onPart((channel, user) => user === 'gus' && resolve(channel)))
+    const gus = await f.irc('gus', await f.password(gusId, 'gus'))
+    gus.send('JOIN #fay')
+    expect(await joined).toBe('fay')
+    gus.send('PART #fay')
+    expect(await parted).toBe('fay')
   })
 })

@@ -1,4 +1,4 @@
-import { ALL_CAPABILITIES, lineFor } from './capabilities.ts'
+import { COMMANDS, lineFor, TAGS } from './capabilities.ts'
 import { formatLine } from './message.ts'
 
 /** The prefix of every server line: tmi.js and twurple only recognise Twitch's own (`376` must come from it). */
@@ -14,7 +14,8 @@ export const CRLF = '\r\n'
  */
 export function send(ws: { send: (data: string) => number; data: { caps: number } }, lines: string | string[]): void {
   const caps = ws.data.caps
-  if (caps === ALL_CAPABILITIES) {
+  // What tmi.js and twurple ask for: every line as it is (membership changes nothing sent straight to a connection).
+  if ((caps & (TAGS | COMMANDS)) === (TAGS | COMMANDS)) {
     ws.send(typeof lines === 'string' ? lines + CRLF : lines.join(CRLF) + CRLF)
     return
   }
