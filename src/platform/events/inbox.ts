@@ -165,11 +165,16 @@ export function createInbox(options: {
           remaining = remaining.filter(({ index }) => index !== culprit)
         }
       }
+      // Counted per type, one increment each: prom-client hashes the labels on every call.
+      const consumed = new Map<string, number>()
+      const failed = new Map<string, number>()
       events.forEach((event, index) => {
         const status = outcomes[index]?.status
-        if (status === 'handled') metrics.consumed.inc({ module, type: event.type })
-        else if (status === 'failed' || status === 'rejected') metrics.failed.inc({ module, type: event.type })
+        const counts = status === 'handled' ? consumed : status === 'failed' || status === 'rejected' ? failed : undefined
+        counts?.set(event.type, (counts.get(event.type) ?? 0) + 1)
       })
+      for (const [type, n] of consumed) metrics.consumed.inc({ module, type }, n)
+      for (const [type, n] of failed) metrics.failed.inc({ module, type }, n)
       return outcomes
     },
   }
