@@ -14,6 +14,7 @@ export const png = (width: number, height = width, red = 200): Promise<Buffer> =
 /** A looping GIF of `frames` frames, each a colour of its own (one frame: a still GIF). */
 export async function gif(side: number, frames = 3): Promise<Buffer> {
   const pages = await Promise.all(Array.from({ length: frames }, (_, i) => png(side, side, (i * 37) % 256)))
+  if (frames === 1) return sharp(pages[0]).gif().toBuffer()
   return sharp(pages, { join: { animated: true } })
     .gif({ loop: 0, delay: Array.from({ length: frames }, () => 100) })
     .toBuffer()
