@@ -1,7 +1,7 @@
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { averageViewers } from './sessions.ts'
 
-/** The materialized views of migrations/analytics, each with the unique index CONCURRENTLY needs. */
+/** The materialized views of migrations/analytics, each with the unique index CONCURRENTLY needs, in the order they refresh. */
 export const ROLLUPS = ['channel_daily', 'channel_monthly', 'revenue_daily', 'revenue_monthly'] as const
 export type Rollup = (typeof ROLLUPS)[number]
 export type Granularity = 'day' | 'month'
@@ -48,15 +48,22 @@ export function createRollups(database: ModuleDatabase) {
   const revenueView = (g: Granularity) => sql(g === 'day' ? 'revenue_daily' : 'revenue_monthly')
   const period = (g: Granularity) => sql(g)
   return {
-    /** Refreshes every rollup CONCURRENTLY (reads go on meanwhile) and notes when, for `as_of`. */
+    /**
+     * Refreshes every rollup CONCURRENTLY (reads go on meanwhile), the daily ones first (the
+     * monthly ones sum them), and notes when, for `as_of`. Each on one core, without parallel
+     * workers: a refresh is background work, and its workers would take every core from the reads.
+     */
     async refresh(signal?: AbortSignal): Promise<void> {
       for (const rollup of ROLLUPS) {
         if (signal?.aborted) return
         const started = performance.now()
-        await sql`refresh materialized view concurrently ${sql(rollup)}`
-        await sql`
-          insert into rollup_refreshes (rollup, refreshed_at, duration_ms) values (${rollup}, now(), ${Math.round(performance.now() - started)})
-          on conflict (rollup) do update set refreshed_at = excluded.refreshed_at, duration_ms = excluded.duration_ms`
+        await database.transaction(async (tx) => {
+          await tx.sql`set local max_parallel_workers_per_gather = 0`
+          await tx.sql`refresh materialized view concurrently ${tx.sql(rollup)}`
+          await tx.sql`
+            insert into rollup_refreshes (rollup, refreshed_at, duration_ms) values (${rollup}, now(), ${Math.round(performance.now() - started)})
+            on conflict (rollup) do update set refreshed_at = excluded.refreshed_at, duration_ms = excluded.duration_ms`
+        })
       }
     },
 
