@@ -108,7 +108,7 @@ describe('Stripe renewals', () => {
     expect(stripe.state.loseAnswers).toBe(0)
     expect(await renewalIntents('502')).toHaveLength(1)
     const payments = await sql()<{ status: string }[]>`select status from payments where purchaser_id = 502 and details ? 'renewal'`
-    expect(payments).toEqual([{ status: 'succeeded' }])
+    expect([...payments]).toEqual([{ status: 'succeeded' }])
     expect(await eventsOf('subscriptions.subscription_renewed.v1', '502')).toHaveLength(1)
     expect((await cancel('502')).status).toBe(200)
   }, 30_000)
