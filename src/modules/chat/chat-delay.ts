@@ -1,4 +1,4 @@
-import type { ChatSocket } from './chat-context.ts'
+import type { ModuleSocket } from '../../platform/sockets/types.ts'
 import type { Fanout } from './fanout.ts'
 import { parseLine } from './irc/message.ts'
 
@@ -6,7 +6,7 @@ import { parseLine } from './irc/message.ts'
 export const MAX_HELD = 10_000
 
 /** A message waiting out its room's non-moderator chat delay. */
-export type HeldMessage = { id: string; broadcasterId: string; userId: string; line: string; sender: ChatSocket }
+export type HeldMessage = { id: string; broadcasterId: string; userId: string; line: string; sender: ModuleSocket<{ closed: boolean }> }
 
 export type ChatDelay = {
   /** Sends the message to the room in `seconds`; false (nothing held) when MAX_HELD are waiting already. */

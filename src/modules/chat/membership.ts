@@ -1,10 +1,12 @@
-import type { Room } from './chat-context.ts'
 import type { Fanout } from './fanout.ts'
 import { formatLine } from './irc/message.ts'
 import { userPrefix } from './irc/replies.ts'
 
 /** Twitch stops telling JOINs and PARTs in rooms this big; past it a batch is dropped, and a room's batch holds no more changes. */
 export const MEMBERSHIP_ROOM_LIMIT = 1000
+
+/** The room a change is in: its channel's login and broadcaster. */
+type Room = { login: string; broadcasterId: string }
 
 export type Membership = {
   /** A signed-in user's connection joined or left the room (anonymous ones are never told, as on Twitch). */
