@@ -73,7 +73,7 @@ export function stripeCharge(ledger: PaymentLedger, stripe: Stripe, log: Logger)
     await ledger.attachCheckout(tx, paymentId, intent.id, null)
     await ledger.attachPaymentIntent(tx, paymentId, intent.id)
     await ledger.attachPayer(tx, paymentId, { customer: saved.customer, paymentMethod })
-    if (intent.status === 'succeeded' && intent.amount_received === purchase.amount) {
+    if (intent.status === 'succeeded') {
       await ledger.confirm(tx, paymentId)
       return { paymentId, status: 'succeeded' }
     }
