@@ -18,7 +18,7 @@ beforeAll(async () => {
   const account = await registerAccount(t, 'susp_admin')
   await t.sql.users!`insert into user_roles (user_id, role) values (${account.id}, 'admin')`
   admin = { ...account, adminToken: await accessTokenFor(t, account.id, ['admin'], { login: account.login }) }
-})
+}, 30_000)
 afterAll(() => t.close())
 
 const suspend = (id: string, json: unknown, token = admin.adminToken) => t.request(`/api/users/${id}/suspension`, { method: 'PUT', token, json })
@@ -72,7 +72,7 @@ describe('suspensions', () => {
     expect(await suspensionRow(other.id)).toMatchObject({ suspended_at: null })
     expect(await eventsFor('users.suspended.v1', target.id)).toEqual([])
     expect(await liveSessions(target.id)).toBe(1)
-  })
+  }, 30_000)
 
   test('a suspension ends every session at once and refuses logins with a 403 until reinstated', async () => {
     const target = await registerAccount(t, 'susp_cheater')
@@ -123,7 +123,7 @@ describe('suspensions', () => {
     expect(await eventsFor('users.reinstated.v1', target.id)).toEqual<unknown[]>([{ user_id: target.id, by_user_id: admin.id, version: 3 }])
     expect(await snapshot()).toEqual([])
     expect((await login('susp_cheater')).status).toBe(200)
-  })
+  }, 30_000)
 
   test('a timed suspension refuses logins until ends_at on the clock, then ends by itself', async () => {
     const target = await registerAccount(t, 'susp_timeout')
@@ -146,7 +146,7 @@ describe('suspensions', () => {
     expect((await suspend(target.id, { reason: 'Second', ends_at: null })).status).toBe(200)
     expect((await suspensionRow(target.id))?.suspension_reason).toBe('Second')
     expect((await eventsFor('users.suspended.v1', target.id)).map((e) => e.version)).toEqual([2, 3, 4])
-  })
+  }, 30_000)
 
   test('logins racing a suspension: once it has answered, no session of the account is left', async () => {
     const target = await registerAccount(t, 'susp_racer')
@@ -161,5 +161,5 @@ describe('suspensions', () => {
       const { access_token } = ((await answer.json()) as { data: { access_token: string } }).data
       expect((await me(access_token)).status).toBe(401)
     }
-  })
+  }, 30_000)
 })
