@@ -14,7 +14,7 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(async () => {
   await f.close()
-})
+}, 30_000)
 
 /** Every line taken until (and with) the first line holding `marker`. */
 async function linesUntil(ws: TestSocket, marker: string): Promise<string[]> {
