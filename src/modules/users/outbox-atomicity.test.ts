@@ -51,7 +51,7 @@ beforeAll(async () => {
       end loop;
     end $$;`)
 }, 30_000)
-afterAll(() => t.close())
+afterAll(() => t.close(), 30_000)
 
 const send = (path: string, method: string, token: string, json?: unknown) => t.request(path, { method, token, json })
 
@@ -102,6 +102,21 @@ const PATHS: Path[] = [
     tables: ['user_roles', 'users'],
     status: 204,
     request: () => send(`/api/users/${streamer.id}/roles/partner`, 'DELETE', adminToken),
+  },
+  {
+    type: 'users.suspended.v1',
+    site: 'suspensions.ts',
+    // The suspension on the user's row, and every session of theirs ended.
+    tables: ['users', 'sessions'],
+    status: 200,
+    request: () => send(`/api/users/${streamer.id}/suspension`, 'PUT', adminToken, { reason: 'Atomicity' }),
+  },
+  {
+    type: 'users.reinstated.v1',
+    site: 'suspensions.ts',
+    tables: ['users'],
+    status: 204,
+    request: () => send(`/api/users/${streamer.id}/suspension`, 'DELETE', adminToken),
   },
 ]
 

@@ -19,7 +19,7 @@ beforeAll(async () => {
   await t.sql.users!`insert into user_roles (user_id, role) values (${account.id}, 'admin')`
   admin = { ...account, adminToken: await accessTokenFor(t, account.id, ['admin'], { login: account.login }) }
 }, 30_000)
-afterAll(() => t.close())
+afterAll(() => t.close(), 30_000)
 
 const suspend = (id: string, json: unknown, token = admin.adminToken) => t.request(`/api/users/${id}/suspension`, { method: 'PUT', token, json })
 const reinstate = (id: string, token = admin.adminToken) => t.request(`/api/users/${id}/suspension`, { method: 'DELETE', token })
