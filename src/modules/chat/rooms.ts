@@ -90,7 +90,7 @@ export function part(context: ChatContext, ws: ChatSocket, message: IrcMessage):
   }
 }
 
-/** A closed connection leaves its rooms as a PART would, for the others' membership. */
+/** A closed connection: marked so (a held message of its own then goes out without excluding it), and out of its rooms as a PART would take it, for the others' membership. */
 export function leaveAll(context: ChatContext, ws: ChatSocket): void {
   ws.data.closed = true
   if (ws.data.user === undefined) return
