@@ -1,19 +1,23 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
+import { accessTokenFor } from '../../platform/testing/tokens.ts'
 import { users } from './index.ts'
 import { registerAccount, type SignedIn } from './test-accounts.ts'
 
 let t: TestPlatform
 let me: SignedIn
+/** me's token with the admin role, so the admin-only bodies reach their validation too. */
+let asAdmin: string
 beforeAll(async () => {
   t = await createTestPlatform([users], { AUTH_ATTEMPTS_PER_MINUTE: '100000' })
   me = await registerAccount(t, 'text_owner')
+  asAdmin = await accessTokenFor(t, me.id, ['admin'], { login: me.login })
 })
-afterAll(() => t.close())
+afterAll(() => t.close(), 30_000)
 
 // Strings that are not text anyone reads: a password is hashed (any character is its own), a
-// refresh token is compared by its hash.
-const NOT_TEXT = new Set(['password', 'refresh_token'])
+// refresh token is compared by its hash, a suspension's end is a time in RFC 3339's format.
+const NOT_TEXT = new Set(['password', 'refresh_token', 'ends_at'])
 
 // A valid value per field, so the hidden character is the only thing wrong.
 const VALID: Record<string, string> = {
@@ -25,6 +29,7 @@ const VALID: Record<string, string> = {
   offline_image_url: 'https://cdn.example/b.png',
   chat_color: '#9146FF',
   language: 'en',
+  reason: 'Spamming chat',
 }
 
 const HIDDEN = {
@@ -92,13 +97,14 @@ describe('hidden characters in users text fields', () => {
       '/api/users/me profile_image_url',
       '/api/users/me/settings chat_color',
       '/api/users/me/settings language',
+      '/api/users/{id}/suspension reason',
     ])
     const [before] = await t.sql.users!`select count(*)::int as n, max(updated_at) as at from users`
     for (const { method, path, field } of fields) {
       const body = path === '/api/auth/register' ? { login: VALID.login, email: VALID.email, password: 'plum orchard twilight' } : {}
       for (const char of Object.values(HIDDEN)) {
         const json = { ...body, [field]: insert(VALID[field] ?? 'some text', char) }
-        await expectRefused(await t.request(path, { method, json, token: me.accessToken }), field)
+        await expectRefused(await t.request(path.replace('{id}', me.id), { method, json, token: asAdmin }), field)
       }
     }
     expect((await t.sql.users!`select count(*)::int as n, max(updated_at) as at from users`)[0]).toEqual(before!)
