@@ -30,8 +30,24 @@ describe('users contracts', () => {
     })
   })
 
+  test('a suspension until reinstated has no end; a timed one ends at an ISO 8601 time', () => {
+    const suspended = usersEvents['users.suspended.v1']
+    const valid = { user_id: '7', reason: 'Spam', ends_at: null, by_user_id: '1', version: 2 }
+    expect(suspended.safeParse(valid).success).toBe(true)
+    expect(suspended.safeParse({ ...valid, ends_at: '2026-01-02T03:04:05.678Z' }).success).toBe(true)
+    expect(suspended.safeParse({ ...valid, ends_at: 'tomorrow' }).success).toBe(false)
+    expect(suspended.safeParse({ ...valid, reason: '' }).success).toBe(false)
+  })
+
   test('every event about mutable state carries a positive version', () => {
-    for (const type of ['users.registered.v1', 'users.profile_updated.v1', 'users.role_granted.v1', 'users.role_revoked.v1'] as const) {
+    for (const type of [
+      'users.registered.v1',
+      'users.profile_updated.v1',
+      'users.role_granted.v1',
+      'users.role_revoked.v1',
+      'users.suspended.v1',
+      'users.reinstated.v1',
+    ] as const) {
       const shape = usersEvents[type].shape as Record<string, unknown>
       expect(Object.keys(shape)).toContain('version')
     }
