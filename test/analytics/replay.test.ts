@@ -6,20 +6,26 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import type { TestPlatform } from '../../src/platform/testing/harness.ts'
-import { actualOf, analyticsParts, analyticsPlatform, comparable } from './analytics.ts'
+import postgres, { type Sql } from 'postgres'
+import { analytics } from '../../src/modules/analytics/index.ts'
+import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
+import { actualOf, analyticsParts, comparable } from './analytics.ts'
 import { deliveries, expectedOf, histories } from './world.ts'
 
-let t: TestPlatform
+// The inbox is fed directly, so a migrated database is all it takes (no app, no Redis).
+let database: Awaited<ReturnType<typeof createDatabaseFromTemplate>>
+let sql: Sql
 let parts: ReturnType<typeof analyticsParts>
 
 beforeAll(async () => {
-  t = await analyticsPlatform()
-  parts = analyticsParts(t)
+  database = await createDatabaseFromTemplate('analytics', analytics.migrations)
+  sql = postgres(database.url, { onnotice: () => {} })
+  parts = analyticsParts(database.url)
 })
 afterAll(async () => {
   await parts.close()
-  await t.close()
+  await sql.end()
+  await database.drop()
 })
 
 test('a shuffled, duplicated delivery of any history makes what the history says, and a second delivery changes nothing', async () => {
@@ -31,14 +37,14 @@ test('a shuffled, duplicated delivery of any history makes what the history says
       await parts.sessions.summarize()
       await parts.rollups.refresh()
       const expected = comparable(expectedOf(history))
-      const first = await actualOf(t.sql.analytics!, parts, history)
+      const first = await actualOf(sql, parts, history)
       expect(first).toEqual(expected)
       for (const id of history.streams) expect((await parts.sessions.report(id))?.isFinal).toBe(true)
 
       await parts.deliver(deliveries(history, again, 2))
       await parts.sessions.summarize()
       await parts.rollups.refresh()
-      expect(await actualOf(t.sql.analytics!, parts, history)).toEqual(expected)
+      expect(await actualOf(sql, parts, history)).toEqual(expected)
     }),
     { numRuns: 12 },
   )
