@@ -10,7 +10,7 @@ import { movableClock } from '../../src/platform/testing/clock.ts'
 import { createTestPlatform, type TestPlatform } from '../../src/platform/testing/harness.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
 import { deliverSigned, stripeEvents, stripeSettings, stripeStandIn, type StandInIntent, type StandInSession } from './payments-stripe.ts'
-import { DAY_MS, outboxOf, register, subscribe, SUBSCRIBERS_ENV, SUBSCRIBERS_MODULES, subscriptionRow } from './subscribers.ts'
+import { DAY_MS, gift, outboxOf, register, subscribe, SUBSCRIBERS_ENV, SUBSCRIBERS_MODULES, subscriptionRow } from './subscribers.ts'
 
 const clock = movableClock(new Date('2026-05-01T00:00:00Z'))
 const CHANNEL = '500'
@@ -21,7 +21,7 @@ const tokens: Record<string, string> = {}
 beforeAll(async () => {
   stripe = stripeStandIn()
   t = await createTestPlatform(SUBSCRIBERS_MODULES, { ...SUBSCRIBERS_ENV, ...stripeSettings(stripe.url) }, { clock })
-  for (const id of [CHANNEL, '499', '501', '502', '503', '504', '505', '506']) {
+  for (const id of [CHANNEL, '499', '501', '502', '503', '504', '505', '506', '507', '508']) {
     await register(t, id)
     tokens[id] = await accessTokenFor(t, id)
   }
@@ -35,12 +35,17 @@ const sql = () => t.sql.subscriptions!
 const send = (event: object) => deliverSigned(t, event)
 const row = (user: string, channel = CHANNEL) => subscriptionRow(sql(), channel, user)
 
-/** Subscribes `user` through Stripe Checkout and pays it (both of Stripe's events about it): the session. */
-async function subscribeWithStripe(user: string, channel = CHANNEL): Promise<StandInSession> {
-  const res = await subscribe(t, tokens[user]!, { broadcaster_id: channel, tier: '1000' })
+/** The Checkout Session the stand-in made for a paid action's answer. */
+async function sessionOf(answer: Promise<Response>): Promise<StandInSession> {
+  const res = await answer
   expect(res.status).toBe(201)
   const paymentId = ((await res.json()) as { data: { payment_id: string }[] }).data[0]!.payment_id
-  const session = stripe.sessions.find((s) => s.paymentId === paymentId)!
+  return stripe.sessions.find((s) => s.paymentId === paymentId)!
+}
+
+/** Subscribes `user` through Stripe Checkout and pays it (both of Stripe's events about it): the session. */
+async function subscribeWithStripe(user: string, channel = CHANNEL): Promise<StandInSession> {
+  const session = await sessionOf(subscribe(t, tokens[user]!, { broadcaster_id: channel, tier: '1000' }))
   expect(await send(stripeEvents.completed(session))).toBe('applied')
   // Already confirmed: only the card it carries is new.
   expect(await send(stripeEvents.intentSucceeded(session))).toBe('ignored')
@@ -179,5 +184,23 @@ describe('Stripe renewals', () => {
     expect(await row('506')).toMatchObject({ end_reason: 'refunded', cumulative_months: 1 })
     expect(await renewalIntents('506')).toHaveLength(0)
     expect((await eventsOf<{ user_id: string; reason: string }>('subscriptions.subscription_ended.v1', '506')).map((e) => e.reason)).toEqual(['refunded'])
+  }, 30_000)
+
+  test('the card unknown to the events (no payment_intent.succeeded seen) is read from the first PaymentIntent; with no card at all, the renewal fails', async () => {
+    const session = await sessionOf(subscribe(t, tokens['507']!, { broadcaster_id: CHANNEL, tier: '1000' }))
+    expect(await send(stripeEvents.completed(session))).toBe('applied')
+    // A gift bought through Stripe, which its recipient continues: no card of theirs is saved.
+    const gifted = await sessionOf(gift(t, tokens['507']!, { broadcaster_id: CHANNEL, tier: '1000', user_id: '508' }))
+    expect(await send(stripeEvents.completed(gifted))).toBe('applied')
+    expect((await subscribe(t, tokens['508']!, { broadcaster_id: CHANNEL, tier: '1000' })).status).toBe(200)
+
+    clock.advance(30 * DAY_MS)
+    await waitFor('the renewal', async () => (await row('507'))!.cumulative_months === 2)
+    const [intent] = await renewalIntents('507')
+    expect([intent!.form.get('customer'), intent!.form.get('payment_method')]).toEqual([session.customer, session.paymentMethod])
+    await waitFor('the continued gift to end', async () => (await row('508'))!.status === 'ended')
+    expect(await row('508')).toMatchObject({ end_reason: 'payment_failed' })
+    expect(await renewalIntents('508')).toHaveLength(0)
+    expect((await cancel('507')).status).toBe(200)
   }, 30_000)
 })
