@@ -78,7 +78,7 @@ describe('Stripe renewals', () => {
     expect(intent!.form.get('customer')).toBe(session.customer!)
     expect(intent!.form.get('payment_method')).toBe(session.paymentMethod)
     expect([intent!.form.get('confirm'), intent!.form.get('off_session'), intent!.form.get('amount'), intent!.form.get('currency')]).toEqual(['true', 'true', '499', 'usd'])
-    expect(intent!.idempotencyKey).toBe(`renewal-renewal:${id}:${firstEnd.toISOString()}`)
+    expect(intent!.idempotencyKey).toBe(`charge-renewal:${id}:${firstEnd.toISOString()}`)
     // Stripe's event about the charge the app saw succeed: nothing more, however delivered.
     const succeeded = stripeEvents.intentSucceeded(intent!)
     const outcomes = await Promise.all([send(succeeded), send(succeeded), send(succeeded), send(stripeEvents.intentSucceeded(intent!))])

@@ -49,7 +49,7 @@ export function stripeCharge(ledger: PaymentLedger, stripe: Stripe, log: Logger)
         // `off_session` tells the webhook a failure is final (in Checkout the buyer may try another card).
         metadata: { payment_id: paymentId, kind: purchase.kind, off_session: 'true' },
       },
-      { idempotencyKey: `renewal-${reference}` },
+      { idempotencyKey: `charge-${reference}` },
     )
 
   return async (purchase, reference, tx) => {
