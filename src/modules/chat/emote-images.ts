@@ -2,9 +2,9 @@ import sharp from 'sharp'
 import { chatError } from './errors.ts'
 
 /** Helix's scales, and the side Twitch draws each at. */
-export const EMOTE_SIDES = { '1.0': 28, '2.0': 56, '3.0': 112 } as const
-export type EmoteScale = keyof typeof EMOTE_SIDES
-export const EMOTE_SCALES = Object.keys(EMOTE_SIDES) as EmoteScale[]
+export const EMOTE_SCALES = ['1.0', '2.0', '3.0'] as const
+export type EmoteScale = (typeof EMOTE_SCALES)[number]
+const EMOTE_SIDES: Record<EmoteScale, number> = { '1.0': 28, '2.0': 56, '3.0': 112 }
 export type EmoteFormat = 'static' | 'animated'
 /** The form field of each scale when the three are uploaded (Twitch's names). */
 export const SCALE_FIELDS = { '1.0': 'image_1x', '2.0': 'image_2x', '3.0': 'image_4x' } as const satisfies Record<EmoteScale, string>

@@ -6,12 +6,11 @@ import { BigintId } from '../../platform/http/ids.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
-import { SCALE_FIELDS, type EmoteScale, type EmoteSource } from './emote-images.ts'
+import { EMOTE_SCALES, SCALE_FIELDS, type EmoteScale, type EmoteSource } from './emote-images.ts'
 import type { Emote, Emotes } from './emotes.ts'
 import { chatError } from './errors.ts'
 
 const IMAGE_PATH = '/api/chat/emotes/{{id}}/{{format}}/{{theme_mode}}/{{scale}}'
-const SCALES = ['1.0', '2.0', '3.0'] as const satisfies readonly EmoteScale[]
 /** Room for the form's fields, part headers and boundaries beside its files. */
 const FORM_OVERHEAD_BYTES = 16 * 1024
 
@@ -23,7 +22,7 @@ const HelixEmote = z.object({
   emote_type: z.enum(['globals', 'subscriptions', 'follower']),
   emote_set_id: z.string(),
   format: z.array(z.enum(['static', 'animated'])),
-  scale: z.array(z.enum(SCALES)),
+  scale: z.array(z.enum(EMOTE_SCALES)),
   theme_mode: z.array(z.enum(['light', 'dark'])),
 })
 const EmoteList = z.object({ data: z.array(HelixEmote), template: z.string() })
@@ -52,7 +51,7 @@ function helixEmote(origin: string, emote: Emote): z.infer<typeof HelixEmote> {
     emote_type: emote.broadcasterId === null ? 'globals' : emote.tier ? 'subscriptions' : 'follower',
     emote_set_id: emote.broadcasterId === null ? '0' : `${emote.broadcasterId}:${emote.tier ?? 'follower'}`,
     format: emote.format === 'animated' ? ['static', 'animated'] : ['static'],
-    scale: [...SCALES],
+    scale: [...EMOTE_SCALES],
     theme_mode: ['light', 'dark'],
   }
 }
@@ -61,7 +60,8 @@ const listOf = (origin: string, emotes: Emote[]) => ({ data: emotes.map((e) => h
 
 /**
  * The upload's image bytes: one `image` of at most `maxBytes`, or the three sizes of at most
- * half that each (Twitch's 1 MB and 512 KB), refused by their size before they are read.
+ * half that each (Twitch's 1 MB and 512 KB), refused by their size before any is decoded (the
+ * whole body is bounded before it is read: `bodyLimit`).
  */
 async function sourceOf(files: Files, maxBytes: number): Promise<EmoteSource> {
   const bytesOf = async (file: File, field: string, limit: number) => {
@@ -70,7 +70,7 @@ async function sourceOf(files: Files, maxBytes: number): Promise<EmoteSource> {
   }
   if (files.image) return { image: await bytesOf(files.image, 'image', maxBytes) }
   const scales = {} as Record<EmoteScale, Uint8Array>
-  for (const scale of SCALES) {
+  for (const scale of EMOTE_SCALES) {
     const field = SCALE_FIELDS[scale]
     scales[scale] = await bytesOf(files[field]!, field, Math.floor(maxBytes / 2))
   }
@@ -188,7 +188,7 @@ export function emoteRoutes(emotes: Emotes, authenticated: MiddlewareHandler<App
           id: z.uuid(),
           format: z.enum(['static', 'animated', 'default']),
           theme_mode: z.enum(['light', 'dark']),
-          scale: z.enum(SCALES),
+          scale: z.enum(EMOTE_SCALES),
         }),
       },
       responses: {
