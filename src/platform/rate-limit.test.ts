@@ -3,7 +3,7 @@ import Redis from 'ioredis'
 import pino from 'pino'
 import { PROBE_RATE_LIMIT, probeModule } from './testing/fixtures/probe-module.ts'
 import { createTestPlatform, testRedisUrl, type TestPlatform } from './testing/harness.ts'
-import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter, type RateLimitRule } from './rate-limit.ts'
+import { createMemoryRateLimiter, createRedisRateLimiter, limitedScript, type RateLimiter, type RateLimitRule } from './rate-limit.ts'
 
 const silent = pino({ level: 'silent' })
 const unique = (what: string) => `${what}-${crypto.randomUUID()}`
@@ -12,6 +12,17 @@ const closers: (() => unknown)[] = []
 afterAll(async () => {
   for (const close of closers.splice(0)) await close()
 })
+
+/** A client of a port nothing listens on any more: every command fails. */
+function unansweringRedis(): Redis {
+  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+  const port = listener.port
+  listener.stop(true)
+  const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: true })
+  redis.on('error', () => {})
+  closers.push(() => redis.disconnect())
+  return redis
+}
 
 /** Hits `limiter` `times` times and returns the decisions. */
 async function hit(limiters: RateLimiter[], rule: RateLimitRule, key: string, times: number) {
@@ -70,12 +81,7 @@ describe('Redis limiter', () => {
   })
 
   test('when Redis does not answer, each process limits on its own counts, and says so once per outage', async () => {
-    const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-    const port = listener.port
-    listener.stop(true)
-    const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: true })
-    redis.on('error', () => {})
-    closers.push(() => redis.disconnect())
+    const redis = unansweringRedis()
     const lines: { msg: string }[] = []
     const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
     const limiter = createRedisRateLimiter(redis, log, { timeoutMs: 100, retryMs: 50 })
@@ -119,6 +125,68 @@ describe('consumeEach and release', () => {
     await check(createRedisRateLimiter(a, silent), rule)
     expect((await createRedisRateLimiter(b, silent).consume(rule, 'a')).allowed).toBe(false)
     for (const key of ['a', 'b', 'c']) expect(await a.pttl(`ratelimit:${rule.name}:${key}`)).toBeGreaterThan(0)
+  })
+})
+
+describe('consumeThen', () => {
+  // Appends ARGV[1] to the list KEYS[1]: what ran, and how often.
+  const APPEND = limitedScript("redis.call('RPUSH', KEYS[1], ARGV[1])")
+  const url = testRedisUrl('Redis consumeThen')
+
+  test.skipIf(!url)('in memory: the script runs on the caller’s Redis for allowed hits only', async () => {
+    const redis = new Redis(url!)
+    closers.push(() => redis.disconnect())
+    const limiter = createMemoryRateLimiter()
+    const rule = { name: 'beats', limit: 2, windowSeconds: 60 }
+    const list = unique('test:ran')
+    const decisions = []
+    for (let i = 0; i < 3; i++) decisions.push(await limiter.consumeThen(rule, 'k', { redis, script: APPEND, keys: [list], args: [i] }))
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, false])
+    expect(decisions[2]!.retryAfterSeconds).toBeGreaterThanOrEqual(59)
+    expect(await redis.lrange(list, 0, -1)).toEqual(['0', '1'])
+    await redis.del(list)
+  })
+
+  test.skipIf(!url)('in Redis: hit and script in one script, one window with consume across instances, nothing run when refused', async () => {
+    const [a, b] = [new Redis(url!), new Redis(url!)]
+    closers.push(() => a.disconnect(), () => b.disconnect())
+    const [first, second] = [createRedisRateLimiter(a, silent), createRedisRateLimiter(b, silent)]
+    const rule = { name: unique('beats'), limit: 3, windowSeconds: 60 }
+    const list = unique('test:ran')
+    const call = (redis: Redis, i: number) => ({ redis, script: APPEND, keys: [list], args: [i] })
+    expect((await first.consumeThen(rule, 'k', call(a, 0))).allowed).toBe(true)
+    expect((await second.consume(rule, 'k')).allowed).toBe(true)
+    expect((await second.consumeThen(rule, 'k', call(b, 2))).allowed).toBe(true)
+    const refused = await first.consumeThen(rule, 'k', call(a, 3))
+    expect(refused.allowed).toBe(false)
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(59)
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60)
+    expect((await second.consume(rule, 'k')).allowed).toBe(false)
+    expect(await a.lrange(list, 0, -1)).toEqual(['0', '2'])
+    // The window expires on its own, as consume's does; another key has its own.
+    expect(await a.pttl(`ratelimit:${rule.name}:k`)).toBeGreaterThan(0)
+    expect((await second.consumeThen(rule, 'other', call(b, 4))).allowed).toBe(true)
+    await a.del(list)
+  })
+
+  test.skipIf(!url)('a Redis that lost its scripts (SCRIPT FLUSH) is sent the text again', async () => {
+    const redis = new Redis(url!)
+    closers.push(() => redis.disconnect())
+    const limiter = createRedisRateLimiter(redis, silent)
+    const rule = { name: unique('beats'), limit: 5, windowSeconds: 60 }
+    const list = unique('test:ran')
+    await limiter.consumeThen(rule, 'k', { redis, script: APPEND, keys: [list], args: ['before'] })
+    await redis.script('FLUSH')
+    expect((await limiter.consumeThen(rule, 'k', { redis, script: APPEND, keys: [list], args: ['after'] })).allowed).toBe(true)
+    expect(await redis.lrange(list, 0, -1)).toEqual(['before', 'after'])
+    await redis.del(list)
+  })
+
+  test('when Redis does not answer, the call fails: there is nothing to admit it to', async () => {
+    const redis = unansweringRedis()
+    const limiter = createRedisRateLimiter(redis, silent, { timeoutMs: 100, retryMs: 50 })
+    const rule = { name: 'down', limit: 2, windowSeconds: 60 }
+    await expect(limiter.consumeThen(rule, 'k', { redis, script: APPEND, keys: ['test:ran'], args: [1] })).rejects.toThrow()
   })
 })
 

@@ -4,9 +4,16 @@ import type { Context } from 'hono'
 import type { Logger } from 'pino'
 import { DomainError } from './errors.ts'
 import type { AppEnv } from './http/env.ts'
+import { redisScript, type RedisScript } from './redis-script.ts'
 
 export type RateLimitRule = { name: string; limit: number; windowSeconds: number }
 export type RateLimitDecision = { allowed: boolean; retryAfterSeconds: number }
+
+/** A caller's Lua run behind a hit (`consumeThen`), alone or after the hit's count in one script. */
+export type LimitedScript = { alone: RedisScript; guarded: RedisScript }
+
+/** What `consumeThen` runs for an allowed hit: `script` on `redis`, with its own KEYS and ARGV. */
+export type LimitedCall = { redis: Redis; script: LimitedScript; keys: string[]; args: (string | number)[] }
 
 /**
  * Fixed windows of hits per key. `consumeEach` counts a hit on several keys of one rule in one
@@ -21,6 +28,12 @@ export type RateLimiter = {
   consumeEach: (rule: RateLimitRule, keys: string[]) => Promise<RateLimitDecision[]>
   /** Takes back one hit from each key that still has one in its window. */
   release: (rule: RateLimitRule, keys: string[]) => Promise<void>
+  /**
+   * Counts one hit on `key` and, only when it is allowed, runs the call's script. A limiter in
+   * Redis does both in one script: one round trip, and nothing of the caller's runs for a refused
+   * hit. The call needs Redis anyway, so there is no per-process fallback: an outage fails it.
+   */
+  consumeThen: (rule: RateLimitRule, key: string, call: LimitedCall) => Promise<RateLimitDecision>
 }
 
 const decide = (count: number, limit: number, ttlMs: number): RateLimitDecision => ({
@@ -49,9 +62,15 @@ export function createMemoryRateLimiter(now: () => number = Date.now): RateLimit
       return decide(window.count, rule.limit, window.resetAt - t)
     })
   }
+  const consume = async (rule: RateLimitRule, key: string) => (await consumeEach(rule, [key]))[0]!
   return {
-    consume: async (rule, key) => (await consumeEach(rule, [key]))[0]!,
+    consume,
     consumeEach,
+    async consumeThen(rule, key, call) {
+      const decision = await consume(rule, key)
+      if (decision.allowed) await call.script.alone.run(call.redis, call.keys, call.args)
+      return decision
+    },
     async release(rule, keys) {
       const t = now()
       for (const key of keys) {
@@ -63,7 +82,7 @@ export function createMemoryRateLimiter(now: () => number = Date.now): RateLimit
 }
 
 // INCR and the first PEXPIRE in one round trip, atomically, so every replica shares a window.
-const CONSUME_SCRIPT = `
+const CONSUME_SCRIPT = redisScript(`
 local out = {}
 for i, key in ipairs(KEYS) do
   local count = redis.call('INCR', key)
@@ -71,14 +90,41 @@ for i, key in ipairs(KEYS) do
   out[2 * i - 1] = count
   out[2 * i] = redis.call('PTTL', key)
 end
-return out`
+return out`)
 
 // Only a key still in its window: a DECR of an expired one would leave -1 with no expiry.
-const RELEASE_SCRIPT = `
+const RELEASE_SCRIPT = redisScript(`
 for i, key in ipairs(KEYS) do
   if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
 end
-return 0`
+return 0`)
+
+/**
+ * `lua` to run behind a hit: `guarded` takes the hit's key, limit and window (ms) off the end of
+ * KEYS and ARGV, counts it as CONSUME_SCRIPT does, and runs `lua` (which sees only its own KEYS
+ * and ARGV) when the count is within the limit. Its reply: `{count, PTTL of a refused hit}`.
+ *
+ * @example
+ * const BEAT = limitedScript("redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])")
+ * await limiter.consumeThen(rule, address, { redis, script: BEAT, keys: ['viewers:7'], args: [Date.now(), session] })
+ */
+export function limitedScript(lua: string): LimitedScript {
+  return {
+    alone: redisScript(lua),
+    guarded: redisScript(`
+local window = table.remove(ARGV)
+local limit = tonumber(table.remove(ARGV))
+local key = table.remove(KEYS)
+local count = redis.call('INCR', key)
+if count == 1 then redis.call('PEXPIRE', key, window) end
+if count > limit then return {count, redis.call('PTTL', key)} end
+local function guarded()
+${lua}
+end
+guarded()
+return {count, 0}`),
+  }
+}
 
 /**
  * Fixed windows in Redis, shared by every replica. Every hit is also counted in this
@@ -121,16 +167,21 @@ export function createRedisRateLimiter(redis: Redis, log: Logger, options: { tim
   const consumeEach = async (rule: RateLimitRule, keys: string[]) => {
     const local = await memory.consumeEach(rule, keys)
     const keysIn = redisKeys(rule, keys)
-    const shared = await ask(rule, () => redis.eval(CONSUME_SCRIPT, keysIn.length, ...keysIn, rule.windowSeconds * 1000) as Promise<number[]>)
+    const shared = await ask(rule, () => CONSUME_SCRIPT.run(redis, keysIn, [rule.windowSeconds * 1000]) as Promise<number[]>)
     return shared ? keys.map((_, i) => decide(shared[2 * i]!, rule.limit, shared[2 * i + 1]!)) : local
   }
   return {
     consume: async (rule, key) => (await consumeEach(rule, [key]))[0]!,
     consumeEach,
+    async consumeThen(rule, key, call) {
+      const keys = [...call.keys, ...redisKeys(rule, [key])]
+      const [count, ttlMs] = (await call.script.guarded.run(call.redis, keys, [...call.args, rule.limit, rule.windowSeconds * 1000])) as number[]
+      return decide(count!, rule.limit, ttlMs!)
+    },
     async release(rule, keys) {
       await memory.release(rule, keys)
       const keysIn = redisKeys(rule, keys)
-      await ask(rule, () => redis.eval(RELEASE_SCRIPT, keysIn.length, ...keysIn))
+      await ask(rule, () => RELEASE_SCRIPT.run(redis, keysIn, []))
     },
   }
 }

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis'
+import { limitedScript, type RateLimitDecision, type RateLimiter, type RateLimitRule } from '../../platform/rate-limit.ts'
 
 /** Who watched one stream during one minute: signed-in users by id, and how many watched anonymously. */
 export type MinuteOfViewers = { userIds: string[]; anonymous: number }
@@ -11,6 +12,9 @@ const MINUTE_RETENTION_MS = 10 * MINUTE_MS
 
 export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS) * MINUTE_MS
 
+/** The rate limit a heartbeat is counted against: `rule`'s window of `key` (the client's address). */
+export type BeatLimit = { limiter: RateLimiter; rule: RateLimitRule; key: string }
+
 /**
  * Heartbeats of viewers, shared across replicas through Redis when configured (in-process
  * otherwise): `viewer_count` is the distinct viewer sessions of the last 60 s, and each minute
@@ -19,6 +23,8 @@ export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS) * MIN
 export type Viewers = {
   /** One heartbeat of `sessionId` (of `userId` when signed in) on stream `streamId`, at `now`. */
   beat: (streamId: string, sessionId: string, userId: string | undefined, now?: number) => Promise<void>
+  /** `beat`, only when `limit` admits one more hit (one Redis round trip for both); the limit's decision. */
+  limitedBeat: (limit: BeatLimit, streamId: string, sessionId: string, userId: string | undefined, now?: number) => Promise<RateLimitDecision>
   /** Viewer sessions seen within the window before `now`, per stream (absent ones: 0). */
   counts: (streamIds: string[], now?: number) => Promise<Map<string, number>>
   /** Who watched `streamId` in the minute starting at `minute` (ms); kept 10 minutes, then forgotten. */
@@ -35,16 +41,22 @@ export type Viewers = {
 export function createMemoryViewers(): Viewers {
   const seen = new Map<string, Map<string, number>>()
   const minutes = new Map<string, { users: Set<string>; anonymous: Set<string> }>()
-  return {
-    beat: async (streamId, sessionId, userId, now = Date.now()) => {
-      let sessions = seen.get(streamId)
+  const beat: Viewers['beat'] = async (streamId, sessionId, userId, now = Date.now()) => {
+    let sessions = seen.get(streamId)
       if (!sessions) seen.set(streamId, (sessions = new Map()))
-      sessions.set(sessionId, now)
-      const key = `${streamId}:${minuteOf(now)}`
-      let minute = minutes.get(key)
-      if (!minute) minutes.set(key, (minute = { users: new Set(), anonymous: new Set() }))
-      if (userId) minute.users.add(userId)
-      else minute.anonymous.add(sessionId)
+    sessions.set(sessionId, now)
+    const key = `${streamId}:${minuteOf(now)}`
+    let minute = minutes.get(key)
+    if (!minute) minutes.set(key, (minute = { users: new Set(), anonymous: new Set() }))
+    if (userId) minute.users.add(userId)
+    else minute.anonymous.add(sessionId)
+  }
+  return {
+    beat,
+    limitedBeat: async ({ limiter, rule, key }, streamId, sessionId, userId, now) => {
+      const decision = await limiter.consume(rule, key)
+      if (decision.allowed) await beat(streamId, sessionId, userId, now)
+      return decision
     },
     counts: async (streamIds, now = Date.now()) => {
       const counts = new Map<string, number>()
@@ -67,14 +79,14 @@ export function createMemoryViewers(): Viewers {
 
 /**
  * A heartbeat's four writes in one command: as atomic as the MULTI it replaces, at a quarter of
- * its client CPU (ioredis queues and parses a reply per command of a MULTI; bench/heartbeats.ts).
+ * its client CPU (ioredis queues and parses a reply per command of a MULTI; bench/heartbeats.ts),
+ * and behind the rate limit's hit in the same script (`limitedBeat`).
  */
-const BEAT_SCRIPT = `
+const BEAT_SCRIPT = limitedScript(`
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return 1`
+redis.call('PEXPIRE', KEYS[2], ARGV[5])`)
 
 /**
  * Viewers in Redis under `prefix`: a sorted set of sessions by last beat per stream, and a set
@@ -85,14 +97,18 @@ return 1`
 export function createRedisViewers(redis: Redis, prefix: string): Viewers {
   const sessionsKey = (streamId: string) => `${prefix}:viewers:${streamId}`
   const minuteKey = (streamId: string, minute: number, kind: 'users' | 'anonymous') => `${prefix}:minute:${streamId}:${minute}:${kind}`
+  /** BEAT_SCRIPT's keys and arguments for one heartbeat. */
+  const beatOf = (streamId: string, sessionId: string, userId: string | undefined, now: number) => ({
+    keys: [sessionsKey(streamId), minuteKey(streamId, minuteOf(now), userId ? 'users' : 'anonymous')],
+    args: [now, sessionId, VIEWER_WINDOW_MS * 2, userId ?? sessionId, MINUTE_RETENTION_MS],
+  })
   return {
     beat: async (streamId, sessionId, userId, now = Date.now()) => {
-      const minute = minuteOf(now)
-      const kind = userId ? 'users' : 'anonymous'
-      const sessions = sessionsKey(streamId)
-      const watched = minuteKey(streamId, minute, kind)
-      await redis.eval(BEAT_SCRIPT, 2, sessions, watched, now, sessionId, VIEWER_WINDOW_MS * 2, userId ?? sessionId, MINUTE_RETENTION_MS)
+      const { keys, args } = beatOf(streamId, sessionId, userId, now)
+      await BEAT_SCRIPT.alone.run(redis, keys, args)
     },
+    limitedBeat: ({ limiter, rule, key }, streamId, sessionId, userId, now = Date.now()) =>
+      limiter.consumeThen(rule, key, { redis, script: BEAT_SCRIPT, ...beatOf(streamId, sessionId, userId, now) }),
     counts: async (streamIds, now = Date.now()) => {
       if (streamIds.length === 0) return new Map()
       const pipeline = redis.pipeline()

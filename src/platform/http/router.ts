@@ -12,6 +12,21 @@ const TARGET_NAMES: Record<string, string> = {
 }
 
 /**
+ * The 400 problem of a validation failure of `target` (`json`, `param`…), listing every field
+ * error as the router's answer does; for a route that checks its input by hand.
+ * @example throw invalidRequest('json', Heartbeat.safeParse(body).error?.issues ?? [])
+ */
+export function invalidRequest(target: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): Problem {
+  const errors = issues.map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.join('.') : '(root)',
+    message: issue.message,
+  }))
+  const where = TARGET_NAMES[target] ?? target
+  const detail = `Invalid ${where}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`
+  return new Problem(400, detail, { code: 'request.invalid', errors })
+}
+
+/**
  * A module's router. Validation failures become one 400 problem listing every field error,
  * so a client learns everything wrong with a request at once.
  */
@@ -19,13 +34,7 @@ export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return
-      const errors = result.error.issues.map((issue) => ({
-        field: issue.path.length > 0 ? issue.path.join('.') : '(root)',
-        message: issue.message,
-      }))
-      const where = TARGET_NAMES[result.target] ?? result.target
-      const detail = `Invalid ${where}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`
-      return problemResponse(c, new Problem(400, detail, { code: 'request.invalid', errors }))
+      return problemResponse(c, invalidRequest(result.target, result.error.issues))
     },
   })
 }
