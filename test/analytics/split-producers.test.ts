@@ -7,7 +7,6 @@
  * viewer's watch time — learned only from the events those modules published.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import Redis from 'ioredis'
 import { chat } from '../../src/modules/chat/index.ts'
 import { analytics } from '../../src/modules/analytics/index.ts'
 import { streams } from '../../src/modules/streams/index.ts'
@@ -16,10 +15,11 @@ import { users } from '../../src/modules/users/index.ts'
 import { chatTokenOf } from '../../src/platform/auth/chat-token.ts'
 import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
 import { testRedisUrl } from '../../src/platform/testing/harness.ts'
-import { freePort, startApp, type AppProcess } from '../../src/platform/testing/processes.ts'
+import { freePort, type AppProcess } from '../../src/platform/testing/processes.ts'
 import { connectSocket } from '../../src/platform/testing/ws-client.ts'
 import { cleanupStack, scratchDataDir, waitUntil } from '../split/ledgers.ts'
 import { differences } from './differences.ts'
+import { forgetStreamsAtEnd, readyApp } from './split-fixture.ts'
 
 const redisUrl = testRedisUrl('analytics beside its real producers in split mode')
 const INGEST_SECRET = 'analytics-split-producers-ingest-secret-0123456789'
@@ -67,13 +67,7 @@ describe.skipIf(!redisUrl)('split mode: analytics in its process, fed by users, 
   }
 
   beforeAll(async () => {
-    const redis = new Redis(redisUrl!)
-    cleanups.push(async () => {
-      // Only this run's streams: the Redis is shared with other test runs.
-      const keys = await redis.keys(`${prefix}:*`)
-      if (keys.length > 0) await redis.del(...keys)
-      await redis.quit()
-    })
+    forgetStreamsAtEnd(cleanups, redisUrl!, prefix)
     const urls: Record<string, string> = {}
     for (const module of [users, streams, chat, subscriptions, analytics]) {
       const database = await createDatabaseFromTemplate(module.name, module.migrations!)
@@ -83,7 +77,7 @@ describe.skipIf(!redisUrl)('split mode: analytics in its process, fed by users, 
     const dataDir = scratchDataDir(cleanups, 'ondes-analytics-producers-')
     // Both read the signing keys users generates there: tokens it signs, analytics checks.
     const shared = { HOST: '127.0.0.1', DATA_DIR: dataDir, REDIS_URL: redisUrl!, EVENTS_STREAM_PREFIX: prefix, DB_POOL_MAX: '4', LOG_LEVEL: 'warn' }
-    producers = startApp({
+    producers = await readyApp(cleanups, {
       ...shared,
       PORT: String(freePort()),
       MODULES: 'users,streams,chat,subscriptions',
@@ -101,12 +95,7 @@ describe.skipIf(!redisUrl)('split mode: analytics in its process, fed by users, 
       STREAMS_VIEWER_REFRESH_MS: '1000',
       CHAT_ACTIVITY_FLUSH_MS: '1000',
     })
-    cleanups.push(async () => {
-      producers.child.kill('SIGTERM')
-      await producers.exited
-    })
-    await producers.waitUntilReady(60_000)
-    consumer = startApp({
+    consumer = await readyApp(cleanups, {
       ...shared,
       PORT: String(freePort()),
       MODULES: 'analytics',
@@ -114,11 +103,6 @@ describe.skipIf(!redisUrl)('split mode: analytics in its process, fed by users, 
       ANALYTICS_LATE_EVENTS_SECONDS: '0',
       ANALYTICS_ROLLUP_REFRESH_SECONDS: '1',
     })
-    cleanups.push(async () => {
-      consumer.child.kill('SIGTERM')
-      await consumer.exited
-    })
-    await consumer.waitUntilReady(60_000)
   }, 120_000)
   afterAll(() => cleanups.run(), 60_000)
 

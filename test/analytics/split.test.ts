@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import Redis from 'ioredis'
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import { analytics } from '../../src/modules/analytics/index.ts'
@@ -19,6 +18,7 @@ import { freePort, startApp, type AppProcess } from '../../src/platform/testing/
 import { cleanupStack, scratchDataDir, waitUntil } from '../split/ledgers.ts'
 import { actualOf, analyticsParts, comparable } from './analytics.ts'
 import { differences } from './differences.ts'
+import { forgetStreamsAtEnd } from './split-fixture.ts'
 import { deliveries, expectedOf, histories, type History } from './world.ts'
 
 const redisUrl = testRedisUrl('analytics in split mode')
@@ -38,13 +38,7 @@ describe.skipIf(!redisUrl)('split mode: analytics alone in its process, fed thro
   }
 
   beforeAll(async () => {
-    const redis = new Redis(redisUrl!)
-    cleanups.push(async () => {
-      // Only this run's streams: the Redis is shared with other test runs.
-      const keys = await redis.keys(`${prefix}:*`)
-      if (keys.length > 0) await redis.del(...keys)
-      await redis.quit()
-    })
+    forgetStreamsAtEnd(cleanups, redisUrl!, prefix)
     const database = await createDatabaseFromTemplate('analytics', analytics.migrations)
     cleanups.push(() => database.drop())
     parts = analyticsParts(database.url)
