@@ -148,10 +148,10 @@ describe('a refused redemption', () => {
       from custom_rewards where id = ${rewardId}`
     expect(reward!.redeemed).toBe(1)
     expect(reward!.cooling_for).toBeGreaterThan(100)
-    expect(await sql`select count from reward_user_counts where reward_id = ${rewardId} and user_id = ${viewer.id}`).toEqual([{ count: 1 }])
-    expect(
-      await sql`select delta::int, reason from channel_points_ledger where user_id = ${viewer.id} and reference = ${redemption.id}`,
-    ).toEqual([{ delta: -30, reason: 'redemption' }])
+    const counts = await sql`select count from reward_user_counts where reward_id = ${rewardId} and user_id = ${viewer.id}`
+    expect([...counts]).toEqual([{ count: 1 }])
+    const ledger = await sql`select delta::int, reason from channel_points_ledger where user_id = ${viewer.id} and reference = ${redemption.id}`
+    expect([...ledger]).toEqual([{ delta: -30, reason: 'redemption' }])
     const events = await sql<{ payload: unknown }[]>`
       select payload from outbox where type = 'subscriptions.redemption_added.v1' and payload->>'id' = ${redemption.id}`
     expect(events.map((e) => e.payload)).toEqual([redemption])

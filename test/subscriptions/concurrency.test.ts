@@ -86,6 +86,22 @@ describe('concurrent redemptions', () => {
     for (const viewer of viewers) expect(await balanceOf(viewer)).toBe(1000 - 3 * 10)
     expect(await unbalanced(t.sql.subscriptions!)).toEqual([])
   }, 30_000)
+
+  test('a balance that runs out before the per-user limit: 50 at once, the count is only what was redeemed', async () => {
+    await grantPoints(t.sql.subscriptions!, BROADCASTER, '4000', 30)
+    const reward = await createReward({ title: 'Short', cost: 10, is_max_per_user_per_stream_enabled: true, max_per_user_per_stream: 5 })
+    const responses = await Promise.all(Array.from({ length: 50 }, () => redeem(reward, '4000')))
+    expect(statuses(responses)).toEqual({ 201: 3, 409: 47 })
+    expect(await refusals(responses)).toEqual(new Set([problemType('channel_points.insufficient')]))
+    const [counted] = await t.sql.subscriptions!<{ count: number }[]>`
+      select count from reward_user_counts where reward_id = ${reward} and user_id = '4000'`
+    expect(counted?.count).toBe(3)
+    const [row] = await t.sql.subscriptions!<{ redeemed: number }[]>`
+      select redemptions_redeemed_current_stream as redeemed from custom_rewards where id = ${reward}`
+    expect(row?.redeemed).toBe(3)
+    expect(await balanceOf('4000')).toBe(0)
+    expect(await unbalanced(t.sql.subscriptions!)).toEqual([])
+  }, 30_000)
 })
 
 describe('the books', () => {

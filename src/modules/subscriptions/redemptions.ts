@@ -1,9 +1,10 @@
 import type { SubscriptionsEvent } from '../../contracts/subscriptions.ts'
-import type { ModuleDatabase, Transaction } from '../../platform/db/database.ts'
+import type { Sql, TransactionSql } from 'postgres'
+import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { subscriptionsError } from './errors.ts'
 import { once } from './idempotency.ts'
 import { credit } from './points.ts'
-import { publish } from './publish.ts'
+import { publish, statementEvents } from './publish.ts'
 
 export type RedemptionStatus = 'UNFULFILLED' | 'FULFILLED' | 'CANCELED'
 /** A redemption as the API and its events show it (the reward as it was when redeemed). */
@@ -68,22 +69,26 @@ const refuse = (refusal: Refusal): never => {
   )
 }
 
-/** The redemption written, or why not: a refusal of the reward's settings, else how far the statement got. */
-type Outcome = { found: boolean; refused: Refusal | null; counted: boolean } & (RedemptionRow | { id: null })
+/** The redemption written, or why not: a refusal of the reward's settings, else which limit held it back. */
+type Outcome = { found: boolean; refused: Refusal | null; limited: boolean; short: boolean } & (RedemptionRow | { id: null })
 
 /**
- * A redemption in `tx`, in one statement. The reward's row is locked first (`for update` reads
- * its latest version, so a concurrent redemption's counters and cooldown are seen), then its
- * per-user count, then the balance with a conditional UPDATE (the CHECK keeps it ≥ 0 even for a
- * bug); the redemption, its ledger entry and the reward's counters are written only when the
- * points were taken. A refusal throws, so `tx` rolls back a per-user count taken before a short
- * balance. Then its event, in the same transaction.
+ * A redemption in one statement, so no transaction is needed around it (one round trip). The
+ * reward's row is locked first and read `for update`, which gives its latest version (the
+ * counters and cooldown of a concurrent redemption that committed meanwhile); then the balance
+ * and the viewer's count of this reward, the same way. Every write waits on the last gate, the
+ * per-user count's conditional upsert (its conflict sees a count a concurrent redemption just
+ * inserted): the points taken (the CHECK keeps a balance ≥ 0 even for a bug), the redemption,
+ * its ledger entry, the reward's counters and cooldown, and its event — all of it or nothing.
+ * A refusal names the first reason that holds; only when a concurrent redemption by the same
+ * viewer created the count and the balance is short too is it `channel_points.insufficient`
+ * rather than `reward.user_limit` (both hold).
  */
-async function redeemIn(tx: Transaction, broadcasterId: string, rewardId: string, userId: string, userInput: string): Promise<Redemption> {
-  const [outcome] = await tx.sql<Outcome[]>`
+async function redeemIn(sql: Sql | TransactionSql, broadcasterId: string, rewardId: string, userId: string, userInput: string): Promise<Redemption> {
+  const [outcome] = await sql<Outcome[]>`
     with reward as (
       select id, title, prompt, cost, should_redemptions_skip_request_queue as skip_queue,
-        is_max_per_user_per_stream_enabled as per_user, max_per_user_per_stream,
+        is_max_per_user_per_stream_enabled as per_user, max_per_user_per_stream as per_user_max,
         case
           when not is_enabled or is_paused then 'reward.unavailable'
           when is_user_input_required and ${userInput.trim() === ''} then 'redemption.input_required'
@@ -91,23 +96,35 @@ async function redeemIn(tx: Transaction, broadcasterId: string, rewardId: string
           when is_global_cooldown_enabled and coalesce(cooldown_expires_at > now(), false) then 'reward.cooldown'
         end as refused
       from custom_rewards where id = ${rewardId} and broadcaster_id = ${broadcasterId} for update
+    ), wallet as (
+      select balance from channel_points
+      where broadcaster_id = ${broadcasterId} and user_id = ${userId} and exists (select from reward where refused is null)
+      for update
+    ), tally as (
+      select count from reward_user_counts
+      where reward_id = ${rewardId} and user_id = ${userId} and exists (select from reward where refused is null and per_user)
+      for update
+    ), checked as (
+      select reward.*, coalesce((select count >= per_user_max from tally), false) as limited,
+        coalesce((select balance < cost from wallet), true) as short
+      from reward where refused is null
     ), counted as (
       insert into reward_user_counts (reward_id, user_id, count)
-      select id, ${userId}, 1 from reward where refused is null and per_user
+      select id, ${userId}, 1 from checked where per_user and not limited and not short
       on conflict (reward_id, user_id) do update set count = reward_user_counts.count + 1
-        where reward_user_counts.count < (select max_per_user_per_stream from reward)
+        where reward_user_counts.count < (select per_user_max from checked)
       returning 1
-    ), allowed as (
-      select * from reward where refused is null and (not per_user or exists (select from counted))
+    ), passed as (
+      select * from checked where not limited and not short and (not per_user or exists (select from counted))
     ), spent as (
-      update channel_points set balance = balance - allowed.cost from allowed
-      where broadcaster_id = ${broadcasterId} and user_id = ${userId} and balance >= allowed.cost
-      returning allowed.*
+      update channel_points set balance = balance - passed.cost from passed
+      where broadcaster_id = ${broadcasterId} and user_id = ${userId} and balance >= passed.cost
+      returning passed.*
     ), redeemed as (
       insert into redemptions (broadcaster_id, reward_id, reward_title, reward_prompt, user_id, user_input, cost, status)
       select ${broadcasterId}, id, title, prompt, ${userId}, ${userInput}, cost,
         case when skip_queue then 'FULFILLED' else 'UNFULFILLED' end from spent
-      returning ${tx.sql.unsafe(RETURNING)}
+      returning ${sql.unsafe(RETURNING)}
     ), booked as (
       insert into channel_points_ledger (broadcaster_id, user_id, delta, reason, reference)
       select ${broadcasterId}, ${userId}, -cost, 'redemption', id from redeemed
@@ -116,22 +133,31 @@ async function redeemIn(tx: Transaction, broadcasterId: string, rewardId: string
         cooldown_expires_at = case when is_global_cooldown_enabled
           then now() + make_interval(secs => global_cooldown_seconds) else cooldown_expires_at end
       where id = (select reward_id from redeemed)
+    ), announced as (
+      ${statementEvents.outbox(
+        sql,
+        'subscriptions.redemption_added.v1',
+        sql`select json_build_object('id', id, 'broadcaster_id', broadcaster_id, 'user_id', user_id, 'user_input', user_input,
+          'status', status, 'redeemed_at', redeemed_at,
+          'reward', json_build_object('id', reward_id, 'title', reward_title, 'prompt', reward_prompt, 'cost', cost)) as payload
+        from redeemed`,
+      )}
     )
-    select reward.id is not null as found, reward.refused, exists (select from allowed) as counted, redeemed.*
-    from (select) as one left join reward on true left join redeemed on true`
+    select reward.id is not null as found, reward.refused, coalesce(checked.limited or (checked.per_user and not checked.short
+        and not exists (select from counted)), false) as limited, coalesce(checked.short, false) as short, redeemed.*
+    from (select) as one left join reward on true left join checked on true left join redeemed on true`
   if (!outcome) throw new Error('redemption statement returned nothing')
   if (outcome.id === null) {
     if (!outcome.found) return refuse('reward.not_found')
-    return refuse(outcome.refused ?? (outcome.counted ? 'channel_points.insufficient' : 'reward.user_limit'))
+    return refuse(outcome.refused ?? (outcome.limited ? 'reward.user_limit' : 'channel_points.insufficient'))
   }
   const { cursorAt: _, ...redemption } = view(outcome)
-  await publish(tx, 'subscriptions.redemption_added.v1', redemption)
-  return redemption
+  return statementEvents.check('subscriptions.redemption_added.v1', redemption)
 }
 
 /**
- * Redeeming and moving redemptions. A redemption is one transaction of two statements (the
- * redemption, its event), all of it or none.
+ * Redeeming and moving redemptions. A redemption is one statement, its event included (in
+ * the transaction that claims its Idempotency-Key when it has one).
  */
 export function createRedemptions(database: ModuleDatabase) {
   return {
@@ -144,12 +170,13 @@ export function createRedemptions(database: ModuleDatabase) {
       idempotencyKey?: string,
     ): Promise<{ redemption: Redemption; replayed: boolean }> {
       const { broadcasterId, rewardId, userId, userInput } = request
-      const work = (tx: Transaction) => redeemIn(tx, broadcasterId, rewardId, userId, userInput)
-      if (idempotencyKey === undefined) return { redemption: await database.transaction(work), replayed: false }
+      if (idempotencyKey === undefined) {
+        return { redemption: await redeemIn(database.sql, broadcasterId, rewardId, userId, userInput), replayed: false }
+      }
       const { answer, replayed } = await once(
         database,
         { userId, operation: 'redeem', key: idempotencyKey, request: { broadcasterId, rewardId, userInput } },
-        async (tx) => ({ status: 201, body: await work(tx) }),
+        async (tx) => ({ status: 201, body: await redeemIn(tx.sql, broadcasterId, rewardId, userId, userInput) }),
       )
       // What `work` returned, stored as JSON and read back.
       return { redemption: answer.body as Redemption, replayed }

@@ -1,8 +1,15 @@
+import type { Fragment, Sql, TransactionSql } from 'postgres'
 import type { z } from 'zod'
 import type { EventContracts, Transaction } from './types.ts'
 
 /** The channel relays LISTEN on; NOTIFY is delivered at commit, so a relay never sees uncommitted rows. */
 export const OUTBOX_CHANNEL = 'ondes_outbox'
+
+function contractOf(contracts: EventContracts, type: string): z.ZodType {
+  const schema = contracts[type]
+  if (!schema) throw new Error(`${type} is not one of this module's events`)
+  return schema
+}
 
 export type Publish<C extends EventContracts> = <T extends keyof C & string>(
   tx: Transaction,
@@ -23,10 +30,8 @@ export type Publish<C extends EventContracts> = <T extends keyof C & string>(
  */
 export function publisher<C extends EventContracts>(contracts: C): Publish<C> {
   return async (tx, type, payload) => {
-    const schema = contracts[type]
-    if (!schema) throw new Error(`${type} is not one of this module's events`)
     const id = crypto.randomUUID()
-    const body = JSON.stringify(schema.parse(payload))
+    const body = JSON.stringify(contractOf(contracts, type).parse(payload))
     // One round trip, one statement postgres.js prepares once per connection: the row, and the
     // wake-up call the relay gets once this commits. The payload goes as text (`::text::jsonb`),
     // so no client's json serializer can encode it a second time.
@@ -36,5 +41,40 @@ export function publisher<C extends EventContracts>(contracts: C): Publish<C> {
       )
       select pg_notify(${OUTBOX_CHANNEL}, '') from written`
     return id
+  }
+}
+
+/** `publish` for a change made in a single statement, with no transaction around it (see `statementPublisher`). */
+export type StatementPublish<C extends EventContracts> = {
+  /**
+   * The body of a data-modifying CTE writing one `type` event per row of `payloads` (a query of
+   * the same statement with a json `payload` column) and the relay's wake-up call: the events
+   * exist if and only if the statement's change does.
+   */
+  outbox: <T extends keyof C & string>(sql: Sql | TransactionSql, type: T, payloads: Fragment) => Fragment
+  /** A payload as the statement returned it, checked against the contract (a mismatch is a bug: it throws). */
+  check: <T extends keyof C & string>(type: T, payload: z.input<C[T]>) => z.output<C[T]>
+}
+
+/**
+ * Binds a module's contracts for hot paths that make their change in one statement (BEGIN and
+ * COMMIT would be two more round trips). The payload is built in SQL, so it cannot be checked
+ * before it is written as `publish` does: the caller `check`s what the statement returns, and
+ * a test of the caller compares that with the outbox row.
+ * @example
+ * const [row] = await sql`with changed as (update … returning …),
+ *   announced as (${events.outbox(sql, 'streams.live.v1', sql`select json_build_object('id', id) as payload from changed`)})
+ *   select * from changed`
+ * events.check('streams.live.v1', row)
+ */
+export function statementPublisher<C extends EventContracts>(contracts: C): StatementPublish<C> {
+  return {
+    outbox: (sql, type, payloads) => {
+      contractOf(contracts, type)
+      return sql`
+        insert into outbox (event_id, type, payload) select gen_random_uuid(), ${type}, payload from (${payloads}) as events
+        returning pg_notify(${OUTBOX_CHANNEL}, '')`
+    },
+    check: (type, payload) => contractOf(contracts, type).parse(payload) as z.output<C[typeof type]>,
   }
 }
