@@ -11,8 +11,10 @@ import type { Fanout } from './fanout.ts'
 import type { Membership } from './membership.ts'
 import type { MessageStore } from './message-store.ts'
 
-/** A room a connection is in: its channel's login (`#ada`'s `ada`) and broadcaster. */
+/** A room: its channel's login (`#ada`'s `ada`) and broadcaster. */
 export type Room = { login: string; broadcasterId: string }
+/** A room a connection is in, and whether it moderated it when it joined (the chat delay shows it held messages at once). */
+export type JoinedRoom = Room & { moderates: boolean }
 
 /** One chat socket's state, from the upgrade to the close. */
 export type ChatConnection = {
@@ -30,7 +32,7 @@ export type ChatConnection = {
   caps: number
   /** Set once the socket closed: a message held back for the room's chat delay is then published without excluding it. */
   closed: boolean
-  rooms: Map<string, Room>
+  rooms: Map<string, JoinedRoom>
   /** Times (ms) of this connection's accepted messages in the last 30 s, across rooms: the rate limit. */
   sent: number[]
   /** The last accepted text per room, for `msg_duplicate`. */

@@ -16,10 +16,11 @@ export type ChatDelay = {
 }
 
 /**
- * Twitch's non-moderator chat delay: a message waits its room's 2, 4 or 6 seconds before the
- * fan-out, so moderators can act first. A CLEARMSG of it, or a CLEARCHAT of its sender (ban,
- * timeout) or of the room, from any replica, drops it: it is never delivered. Each waits on a
- * timer of its own, at most MAX_HELD of them.
+ * Twitch's non-moderator chat delay: a message goes at once to the room's moderating connections
+ * (broadcaster and moderators, as of their JOIN) and waits its room's 2, 4 or 6 seconds before it
+ * reaches the others, so moderators act first. A CLEARMSG of it, or a CLEARCHAT of its sender
+ * (ban, timeout) or of the room, from any replica, drops it: the others never get it. Each waits
+ * on a timer of its own, at most MAX_HELD of them.
  *
  * @example
  * const delay = createChatDelay(fanout)
@@ -38,7 +39,7 @@ export function createChatDelay(fanout: Fanout): ChatDelay {
     if (message === undefined) return
     settle(id)
     // The sender is not echoed, unless it has gone: a closed socket's publish reaches nobody.
-    fanout.toRoom(message.broadcasterId, message.line, message.sender.data.closed ? {} : { except: message.sender })
+    fanout.toRoom(message.broadcasterId, message.line, { audience: 'viewers', ...(!message.sender.data.closed && { except: message.sender }) })
   }
   const drop = (id: string) => {
     clearTimeout(held.get(id)?.timer)
@@ -62,6 +63,8 @@ export function createChatDelay(fanout: Fanout): ChatDelay {
     hold(message, seconds) {
       if (held.size >= MAX_HELD) return false
       held.set(message.id, { ...message, timer: setTimeout(() => deliver(message.id), seconds * 1000) })
+      // Moderators see it at once: the delay is their head start.
+      fanout.toRoom(message.broadcasterId, message.line, { audience: 'moderators', except: message.sender })
       return true
     },
     drain: () => (held.size === 0 ? Promise.resolve() : new Promise((resolve) => (drained = resolve))),

@@ -1,13 +1,16 @@
 import { Histogram, type Registry } from 'prom-client'
 import type { ModulePubSub } from '../../platform/pubsub/types.ts'
 import type { ModuleSocket, SocketServer } from '../../platform/sockets/types.ts'
-import { capabilitiesNeeded, COMMANDS, MEMBERSHIP, SETS_HOLDING, TAGS, withoutTags } from './irc/capabilities.ts'
+import { capabilitiesNeeded, COMMANDS, MEMBERSHIP, MODERATES, SETS_HOLDING, TAGS, VIEWER_SETS_HOLDING, withoutTags } from './irc/capabilities.ts'
 import { CRLF } from './irc/replies.ts'
 
 /** Where chat lines go: every connection in a room, or every connection of a user, on every replica. */
 export type Fanout = {
-  /** To every connection in the room of `broadcasterId` but `except` (a sender is not echoed), as each one's capabilities take it. */
-  toRoom: (broadcasterId: string, line: string, options?: { except?: ModuleSocket<unknown> }) => void
+  /**
+   * To every connection in the room of `broadcasterId` but `except` (a sender is not echoed), as
+   * each one's capabilities take it; `audience` narrows it to the room's moderating connections or to the others.
+   */
+  toRoom: (broadcasterId: string, line: string, options?: { except?: ModuleSocket<unknown>; audience?: Audience }) => void
   /** Other users' JOIN and PART lines, in one frame, to the room's connections holding twitch.tv/membership. */
   toMembers: (broadcasterId: string, lines: string[]) => void
   /** To every connection of `userId` (whispers). */
@@ -21,6 +24,8 @@ export type Fanout = {
 }
 
 type Kind = 'room' | 'user'
+/** Who in a room: its moderating connections (broadcaster, moderators), the others, or all when unsaid. */
+export type Audience = 'moderators' | 'viewers'
 
 /**
  * The socket topic of a room or a user for one capability set: a connection subscribes to its
@@ -28,9 +33,17 @@ type Kind = 'room' | 'user'
  */
 export const roomTopic = (broadcasterId: string, caps: number) => `room:${broadcasterId}:${caps}`
 export const userTopic = (userId: string, caps: number) => `user:${userId}:${caps}`
+/** A connection's topic in a room it joined: its capabilities, and whether it moderates the room. */
+export const joinedTopic = (room: { broadcasterId: string; moderates: boolean }, caps: number) => roomTopic(room.broadcasterId, room.moderates ? caps | MODERATES : caps)
 
-/** A line between replicas: its origin (which delivered it already), where it goes, and the line. */
-type Envelope = { o: string; k: Kind; i: string; m: boolean; l: string }
+/** A line between replicas: its origin (which delivered it already), where it goes, to whom, and the line. */
+type Envelope = { o: string; k: Kind; i: string; m: boolean; a?: Audience; l: string }
+
+/** The sets a line needing `needed` goes to, for its audience (users' topics have no moderating sets). */
+function setsFor(kind: Kind, needed: number, audience: Audience | undefined): readonly number[] {
+  if (kind === 'user' || audience === 'viewers') return VIEWER_SETS_HOLDING[needed]!
+  return SETS_HOLDING[audience === 'moderators' ? needed | MODERATES : needed]!
+}
 
 const CHANNEL = 'fanout'
 
@@ -63,7 +76,7 @@ export function createFanout(sockets: SocketServer, pubsub: ModulePubSub, regist
     // Ended with CRLF, as every frame chat sends (twurple waits for it).
     const tagged = line + CRLF
     let bare: string | undefined
-    for (const caps of SETS_HOLDING[needed]!) {
+    for (const caps of setsFor(kind, needed, envelope.a)) {
       const topic = topicOf(id, caps)
       if (sockets.subscriberCount(topic) === 0) continue
       const frame = caps & TAGS ? tagged : (bare ??= withoutTags(line) + CRLF)
@@ -85,11 +98,13 @@ export function createFanout(sockets: SocketServer, pubsub: ModulePubSub, regist
       return
     }
     if (envelope.o === replica || (envelope.k !== 'room' && envelope.k !== 'user') || typeof envelope.i !== 'string' || typeof envelope.l !== 'string') return
-    local({ k: envelope.k, i: envelope.i, m: envelope.m === true, l: envelope.l }, undefined)
+    const audience = envelope.a === 'moderators' || envelope.a === 'viewers' ? envelope.a : undefined
+    local({ k: envelope.k, i: envelope.i, m: envelope.m === true, ...(audience && { a: audience }), l: envelope.l }, undefined)
   })
 
   return {
-    toRoom: (broadcasterId, line, options) => send({ k: 'room', i: broadcasterId, m: false, l: line }, options?.except),
+    toRoom: (broadcasterId, line, options) =>
+      send({ k: 'room', i: broadcasterId, m: false, ...(options?.audience && { a: options.audience }), l: line }, options?.except),
     toMembers: (broadcasterId, lines) => send({ k: 'room', i: broadcasterId, m: true, l: lines.join(CRLF) }),
     toUser: (userId, line) => send({ k: 'user', i: userId, m: false, l: line }),
     roomSize: (broadcasterId) => SETS_HOLDING[0]!.reduce((size, caps) => size + sockets.subscriberCount(roomTopic(broadcasterId, caps)), 0),

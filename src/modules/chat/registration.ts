@@ -1,6 +1,6 @@
 import { accessTokenOf } from '../../platform/auth/chat-token.ts'
 import type { ChatContext, ChatSocket } from './chat-context.ts'
-import { roomTopic, userTopic } from './fanout.ts'
+import { joinedTopic, userTopic } from './fanout.ts'
 import { CAPABILITY_BITS } from './irc/capabilities.ts'
 import type { IrcMessage } from './irc/message.ts'
 import { noticeLine, send, serverLine, welcomeLines } from './irc/replies.ts'
@@ -10,7 +10,7 @@ export const LOGIN_FAILED = 'Login authentication failed'
 
 /** The connection's topics (its rooms', its own) for its capability set: a set that changes moves them. */
 function subscribeAll(ws: ChatSocket, caps: number, subscribe: boolean): void {
-  const topics = [...ws.data.rooms.values()].map((room) => roomTopic(room.broadcasterId, caps))
+  const topics = [...ws.data.rooms.values()].map((room) => joinedTopic(room, caps))
   if (ws.data.user) topics.push(userTopic(ws.data.user.id, caps))
   for (const topic of topics) {
     if (subscribe) ws.subscribe(topic)

@@ -1,7 +1,7 @@
 import { senderState } from './badges.ts'
 import type { ChatContext, ChatSocket, Room } from './chat-context.ts'
 import type { ChatUser } from './chat-users.ts'
-import { roomTopic } from './fanout.ts'
+import { joinedTopic } from './fanout.ts'
 import { formatLine, type IrcMessage } from './irc/message.ts'
 import { joinedLines, noticeLine, send, serverLine, userPrefix } from './irc/replies.ts'
 
@@ -64,8 +64,10 @@ export async function join(context: ChatContext, ws: ChatSocket, message: IrcMes
       send(ws, noticeLine(`#${login}`, 'This channel does not exist or has been suspended.', 'msg_channel_suspended'))
       continue
     }
-    connection.rooms.set(login, room)
-    ws.subscribe(roomTopic(room.broadcasterId, connection.caps))
+    const roles = connection.user && (await context.services.roles(room.broadcasterId, connection.user.id))
+    const joined = { ...room, moderates: roles !== undefined && (roles.broadcaster || roles.moderator) }
+    connection.rooms.set(login, joined)
+    ws.subscribe(joinedTopic(joined, connection.caps))
     if (connection.user) context.membership.joined(room, nick)
     const lines = joinedLines(nick, login)
     if (connection.user) lines.push(await userstateLine(context, room, connection.user))
@@ -84,7 +86,7 @@ export function part(context: ChatContext, ws: ChatSocket, message: IrcMessage):
     if (room === undefined) continue
     connection.rooms.delete(room.login)
     connection.lastText.delete(room.login)
-    ws.unsubscribe(roomTopic(room.broadcasterId, connection.caps))
+    ws.unsubscribe(joinedTopic(room, connection.caps))
     if (connection.user) context.membership.parted(room, connection.nick!)
     send(ws, formatLine({ tags: {}, prefix: userPrefix(connection.nick!), command: 'PART', params: [`#${room.login}`] }))
   }

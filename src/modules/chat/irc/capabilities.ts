@@ -16,10 +16,18 @@ export const CAPABILITY_BITS: Readonly<Record<string, number>> = {
   'twitch.tv/membership': MEMBERSHIP,
 }
 
-/** Every capability set, so a line can go to each set that takes it (one publish per set). */
-const SETS = Array.from({ length: ALL_CAPABILITIES + 1 }, (_, caps) => caps)
+/**
+ * Not a capability: a connection moderating the room (its broadcaster or a moderator, as of its
+ * JOIN) is in a set of its own, so the chat delay can show it a held message at once.
+ */
+export const MODERATES = 8
+
+/** Every set a room's connection can be in, so a line can go to each set that takes it (one publish per set). */
+const SETS = Array.from({ length: (ALL_CAPABILITIES | MODERATES) + 1 }, (_, caps) => caps)
 /** The sets holding every bit of `needed`, for each `needed`. */
 export const SETS_HOLDING: readonly (readonly number[])[] = SETS.map((needed) => SETS.filter((caps) => (caps & needed) === needed))
+/** The same, without the moderating sets: a held message's viewers, and users' own topics. */
+export const VIEWER_SETS_HOLDING: readonly (readonly number[])[] = SETS_HOLDING.map((sets) => sets.filter((caps) => (caps & MODERATES) === 0))
 
 // Twitch sends these only with twitch.tv/commands (dev.twitch.tv/docs/irc/commands).
 const TWITCH_COMMANDS = new Set(['CLEARCHAT', 'CLEARMSG', 'GLOBALUSERSTATE', 'HOSTTARGET', 'NOTICE', 'RECONNECT', 'ROOMSTATE', 'USERNOTICE', 'USERSTATE', 'WHISPER'])
