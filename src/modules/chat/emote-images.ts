@@ -67,7 +67,8 @@ async function inspect(bytes: Uint8Array, what: string): Promise<Inspected> {
 async function render(source: Inspected, side: number, format: EmoteFormat): Promise<Uint8Array> {
   const animated = format === 'animated'
   const scaled = sharp(source.bytes, { animated, limitInputPixels: MAX_PIXELS }).resize(side, side)
-  return (animated ? scaled.gif() : scaled.png()).toBuffer().catch(() => {
+  // GIF effort 4 of 10: a quarter of the default's time here, for files within a few per cent of its size.
+  return (animated ? scaled.gif({ effort: 4 }) : scaled.png()).toBuffer().catch(() => {
     throw chatError('emote.unsupported_image', `The ${source.kind.toUpperCase()} does not decode (truncated or corrupt)`)
   })
 }
