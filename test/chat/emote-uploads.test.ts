@@ -173,6 +173,14 @@ describe('refusals', () => {
     expect(await rows()).toEqual(before)
   }, 30_000)
 
+  test('the same code uploaded twice at once: one emote and its three images, the other a 409', async () => {
+    const before = await rows()
+    const image = await png(112)
+    const answers = await Promise.all([1, 2, 3].map(() => uploadEmote(f, channelPath(), caster.token, { name: 'upRace', image })))
+    expect(answers.map((res) => res.status).sort()).toEqual([201, 409, 409])
+    expect(await rows()).toEqual({ emotes: before!.emotes + 1, images: before!.images + 3 })
+  })
+
   test('a body past the limit is refused before it is read: streamed, the server stops taking it', async () => {
     const total = 64 * 1024 * 1024
     const chunk = new Uint8Array(64 * 1024)
