@@ -4,6 +4,7 @@ import { Registry } from 'prom-client'
 import type { Sql } from 'postgres'
 import { MINUTE_COUNTERS } from '../../src/modules/analytics/buckets.ts'
 import { analytics } from '../../src/modules/analytics/index.ts'
+import { modules } from '../../src/modules.ts'
 import { createRollups } from '../../src/modules/analytics/rollups.ts'
 import { createSessions } from '../../src/modules/analytics/sessions.ts'
 import { createModuleDatabase, type ModuleDatabase } from '../../src/platform/db/database.ts'
@@ -15,16 +16,16 @@ import { createTestPlatform, testRedisUrl, type TestPlatform } from '../../src/p
 import type { Expected } from './world.ts'
 
 /**
- * The app serving analytics alone: with Redis (a private stream prefix, so nothing reaches it
- * from elsewhere), as a process without the producing modules must have.
+ * The app serving analytics alone with Redis (a private stream prefix, so nothing reaches it
+ * from elsewhere), as a process without the producing modules must have; without Redis, beside
+ * every module in one process, as `bun start` runs it. Either way the tests feed its inbox themselves.
  */
 export async function analyticsPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
   const redisUrl = testRedisUrl('analytics alone consumes the other modules through Redis Streams')
-  return createTestPlatform([analytics], {
-    ...(redisUrl ? { REDIS_URL: redisUrl, EVENTS_STREAM_PREFIX: `test:analytics:${crypto.randomUUID()}` } : {}),
-    ANALYTICS_LATE_EVENTS_SECONDS: '0',
-    ...env,
-  })
+  const settings = { ANALYTICS_LATE_EVENTS_SECONDS: '0', ...env }
+  return redisUrl
+    ? createTestPlatform([analytics], { REDIS_URL: redisUrl, EVENTS_STREAM_PREFIX: `test:analytics:${crypto.randomUUID()}`, ...settings })
+    : createTestPlatform(modules, settings)
 }
 
 /** Analytics' inbox and its sessions and rollups, on a pool of the test's own (on a test platform's database, or at `url`). */
