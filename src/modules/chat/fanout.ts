@@ -68,16 +68,31 @@ export function createFanout(sockets: SocketServer, pubsub: ModulePubSub, regist
     registers: registry ? [registry] : [],
   })
 
+  // Each room's and user's topic names, made once (a line looks up to 16 sets): the 10 000 used last kept.
+  const names = new Map<string, string[]>()
+  const topicsOf = (kind: Kind, id: string) => {
+    const key = `${kind}:${id}`
+    let topics = names.get(key)
+    if (topics === undefined) {
+      const topicOf = kind === 'room' ? roomTopic : userTopic
+      topics = SETS_HOLDING[0]!.map((caps) => topicOf(id, caps))
+      if (names.size >= 10_000) names.delete(names.keys().next().value!)
+    }
+    names.delete(key)
+    names.set(key, topics)
+    return topics
+  }
+
   const local = (envelope: Omit<Envelope, 'o'>, except: ModuleSocket<unknown> | undefined) => {
     const started = performance.now()
     const { k: kind, i: id, l: line } = envelope
     const needed = envelope.m ? MEMBERSHIP : capabilitiesNeeded(line)
-    const topicOf = kind === 'room' ? roomTopic : userTopic
+    const topics = topicsOf(kind, id)
     // Ended with CRLF, as every frame chat sends (twurple waits for it).
     const tagged = line + CRLF
     let bare: string | undefined
     for (const caps of setsFor(kind, needed, envelope.a)) {
-      const topic = topicOf(id, caps)
+      const topic = topics[caps]!
       if (sockets.subscriberCount(topic) === 0) continue
       const frame = caps & TAGS ? tagged : (bare ??= withoutTags(line) + CRLF)
       if (except) except.publish(topic, frame)
