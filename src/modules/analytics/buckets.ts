@@ -172,12 +172,15 @@ export async function markLate(tx: Transaction, touched: { broadcasterId: string
   if (touched.length === 0) return
   const minutes = [...new Set(touched.map((t) => `${t.broadcasterId} ${t.minute}`))].sort().map((key) => key.split(' ') as [string, string])
   const channels = [...new Set(minutes.map(([b]) => channelLock(b)))]
-  await tx.sql`select pg_advisory_xact_lock_shared(hashtextextended(k, 0)) from unnest(${channels}::text[]) as k`
-  await tx.sql`
-    update stream_analytics s set changes = s.changes + 1
-    from unnest(${minutes.map(([b]) => b)}::bigint[], ${minutes.map(([, m]) => m)}::timestamptz[]) as t(broadcaster_id, minute)
-    where s.summarized_at is not null and s.broadcaster_id = t.broadcaster_id
-      and t.minute >= date_trunc('minute', s.started_at) and t.minute < s.ended_at`
+  // Sent together (pipelined, run in this order): the flagging statement's snapshot is still taken after the locks.
+  await Promise.all([
+    tx.sql`select pg_advisory_xact_lock_shared(hashtextextended(k, 0)) from unnest(${channels}::text[]) as k`,
+    tx.sql`
+      update stream_analytics s set changes = s.changes + 1
+      from unnest(${minutes.map(([b]) => b)}::bigint[], ${minutes.map(([, m]) => m)}::timestamptz[]) as t(broadcaster_id, minute)
+      where s.summarized_at is not null and s.broadcaster_id = t.broadcaster_id
+        and t.minute >= date_trunc('minute', s.started_at) and t.minute < s.ended_at`,
+  ])
 }
 
 /** Adds to the running totals the metrics' counters read (`follows`, `revenue:EUR`…). */
