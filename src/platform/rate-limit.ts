@@ -9,7 +9,7 @@ import { redisScript, type RedisScript } from './redis-script.ts'
 export type RateLimitRule = { name: string; limit: number; windowSeconds: number }
 export type RateLimitDecision = { allowed: boolean; retryAfterSeconds: number }
 
-/** A caller's Lua run behind a hit (`consumeThen`), alone or after the hit's count in one script. */
+/** A caller's Lua run behind a hit (`consumeThen`): alone, or after each hit's count in one script for several calls. */
 export type LimitedScript = { alone: RedisScript; guarded: RedisScript }
 
 /** What `consumeThen` runs for an allowed hit: `script` on `redis`, with its own KEYS and ARGV. */
@@ -31,7 +31,9 @@ export type RateLimiter = {
   /**
    * Counts one hit on `key` and, only when it is allowed, runs the call's script. A limiter in
    * Redis does both in one script: one round trip, and nothing of the caller's runs for a refused
-   * hit. The call needs Redis anyway, so there is no per-process fallback: an outage fails it.
+   * hit; the calls of one script made in the same turn of the event loop share that script (one
+   * command for them all). The call needs Redis anyway, so there is no per-process fallback: an
+   * outage fails it.
    */
   consumeThen: (rule: RateLimitRule, key: string, call: LimitedCall) => Promise<RateLimitDecision>
 }
@@ -100,9 +102,11 @@ end
 return 0`)
 
 /**
- * `lua` to run behind a hit: `guarded` takes the hit's key, limit and window (ms) off the end of
- * KEYS and ARGV, counts it as CONSUME_SCRIPT does, and runs `lua` (which sees only its own KEYS
- * and ARGV) when the count is within the limit. Its reply: `{count, PTTL of a refused hit}`.
+ * `lua` to run behind a hit. `guarded` runs a batch of calls: ARGV is the limit and window (ms),
+ * then per call how many keys and arguments it has and its arguments; KEYS per call the hit's key
+ * and its keys. Each hit is counted as CONSUME_SCRIPT does, and `lua` (which sees only its call's
+ * KEYS and ARGV) runs when the count is within the limit. Its reply: per call, the count and the
+ * PTTL of a refused hit (0 for an allowed one).
  *
  * @example
  * const BEAT = limitedScript("redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])")
@@ -112,19 +116,34 @@ export function limitedScript(lua: string): LimitedScript {
   return {
     alone: redisScript(lua),
     guarded: redisScript(`
-local window = table.remove(ARGV)
-local limit = tonumber(table.remove(ARGV))
-local key = table.remove(KEYS)
-local count = redis.call('INCR', key)
-if count == 1 then redis.call('PEXPIRE', key, window) end
-if count > limit then return {count, redis.call('PTTL', key)} end
-local function guarded()
+local function guarded(KEYS, ARGV)
 ${lua}
 end
-guarded()
-return {count, 0}`),
+local limit, window = tonumber(ARGV[1]), ARGV[2]
+local k, a, out = 1, 3, {}
+while a <= #ARGV do
+  local keys, args = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  local key = KEYS[k]
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('PEXPIRE', key, window) end
+  out[#out + 1] = count
+  if count > limit then
+    out[#out + 1] = redis.call('PTTL', key)
+  else
+    out[#out + 1] = 0
+    guarded({unpack(KEYS, k + 1, k + keys)}, {unpack(ARGV, a + 2, a + 1 + args)})
+  end
+  k = k + 1 + keys
+  a = a + 2 + args
+end
+return out`),
   }
 }
+
+/** Calls of one script and rule waiting for the end of this turn of the event loop (`consumeThen`). */
+type Batch = { redis: Redis; rule: RateLimitRule; keys: string[]; args: (string | number)[]; settle: ((counts: number[] | Error) => void)[] }
+/** A batch's size at most: one script holds Redis (single-threaded) for all its calls. */
+const MAX_BATCH = 100
 
 /**
  * Fixed windows in Redis, shared by every replica. Every hit is also counted in this
@@ -164,6 +183,15 @@ export function createRedisRateLimiter(redis: Redis, log: Logger, options: { tim
     return undefined
   }
 
+  const batches = new Map<LimitedScript, Batch>()
+  const send = (script: LimitedScript, batch: Batch) => {
+    batches.delete(script)
+    script.guarded.run(batch.redis, batch.keys, batch.args).then(
+      (out) => batch.settle.forEach((settle) => settle(out as number[])),
+      (error: Error) => batch.settle.forEach((settle) => settle(error)),
+    )
+  }
+
   const consumeEach = async (rule: RateLimitRule, keys: string[]) => {
     const local = await memory.consumeEach(rule, keys)
     const keysIn = redisKeys(rule, keys)
@@ -173,11 +201,20 @@ export function createRedisRateLimiter(redis: Redis, log: Logger, options: { tim
   return {
     consume: async (rule, key) => (await consumeEach(rule, [key]))[0]!,
     consumeEach,
-    async consumeThen(rule, key, call) {
-      const keys = [...call.keys, ...redisKeys(rule, [key])]
-      const [count, ttlMs] = (await call.script.guarded.run(call.redis, keys, [...call.args, rule.limit, rule.windowSeconds * 1000])) as number[]
-      return decide(count!, rule.limit, ttlMs!)
-    },
+    consumeThen: (rule, key, call) =>
+      new Promise((resolve, reject) => {
+        let batch = batches.get(call.script)
+        if (!batch || batch.redis !== call.redis || batch.rule !== rule || batch.settle.length >= MAX_BATCH) {
+          if (batch) send(call.script, batch)
+          const opened: Batch = { redis: call.redis, rule, keys: [], args: [rule.limit, rule.windowSeconds * 1000], settle: [] }
+          batches.set(call.script, (batch = opened))
+          setImmediate(() => batches.get(call.script) === opened && send(call.script, opened))
+        }
+        batch.keys.push(...redisKeys(rule, [key]), ...call.keys)
+        batch.args.push(call.keys.length, call.args.length, ...call.args)
+        const i = batch.settle.length
+        batch.settle.push((out) => (out instanceof Error ? reject(out) : resolve(decide(out[2 * i]!, rule.limit, out[2 * i + 1]!))))
+      }),
     async release(rule, keys) {
       await memory.release(rule, keys)
       const keysIn = redisKeys(rule, keys)
