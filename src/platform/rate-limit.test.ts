@@ -169,6 +169,21 @@ describe('consumeThen', () => {
     await a.del(list)
   })
 
+  test.skipIf(!url)('in Redis: calls made together share one script, each hit decided on its own key, in order', async () => {
+    const redis = new Redis(url!)
+    closers.push(() => redis.disconnect())
+    const limiter = createRedisRateLimiter(redis, silent)
+    const rule = { name: unique('beats'), limit: 4, windowSeconds: 60 }
+    const list = unique('test:ran')
+    const decisions = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => limiter.consumeThen(rule, i % 5 === 4 ? 'other' : 'k', { redis, script: APPEND, keys: [list], args: [i] })),
+    )
+    // 'k' gets calls 0-3, 5-8 (four allowed), 'other' calls 4 and 9 (both allowed).
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, true, false, false, false, false, true])
+    expect(await redis.lrange(list, 0, -1)).toEqual(['0', '1', '2', '3', '4', '9'])
+    await redis.del(list)
+  })
+
   test.skipIf(!url)('a Redis that lost its scripts (SCRIPT FLUSH) is sent the text again', async () => {
     const redis = new Redis(url!)
     closers.push(() => redis.disconnect())
