@@ -1,8 +1,9 @@
 /**
  * POST /api/streams/{id}/heartbeat (anonymous viewer sessions, a new one each beat, on random
- * live streams; viewers in Redis) through the whole app — per-address rate limit, zod body,
- * live-ids check, the viewer sets' MULTI — against a plain Hono route doing one ioredis GET on
- * the same redis-server (the bench's own).
+ * live streams; viewers in Redis) through the whole app — live-ids check, the body checked
+ * against its zod schema, then the per-address rate limit's hit and the viewer sets' writes in
+ * one EVALSHA (`consumeThen`, shared by the beats of one event-loop turn) — against a plain Hono
+ * route doing one ioredis GET on the same redis-server (the bench's own).
  */
 import { cleanEnv, compare, log, report, startServer, throughputRow, type Row } from './lib.ts'
 import { startStreamsApp, type StreamsApp } from './streams-fixture.ts'
