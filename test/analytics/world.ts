@@ -190,8 +190,13 @@ export const histories = shape.map((s): History => {
     const id = `${ns}-donation-${i}`
     emit('subscriptions.donation_received.v1', at, { donation_id: id, broadcaster_id: channel(d.channel), user_id: null, message: 'gg', amount: d.amount, currency: d.currency, occurred_at: iso(at) })
     if (d.refundAfter !== null) {
-      const refundAt = at + d.refundAfter * 1000
-      emit('subscriptions.donation_refunded.v1', refundAt, { donation_id: id, broadcaster_id: channel(d.channel), amount: d.amount, currency: d.currency, occurred_at: iso(refundAt) })
+      // Refunded in two parts a second apart (one part when it is a single minor unit).
+      const first = Math.ceil(d.amount / 2)
+      const parts = [first, d.amount - first].filter((amount) => amount > 0)
+      parts.forEach((amount, part) => {
+        const refundAt = at + (d.refundAfter! + part) * 1000
+        emit('subscriptions.donation_refunded.v1', refundAt, { donation_id: id, refund_id: `${id}-refund-${part}`, broadcaster_id: channel(d.channel), amount, currency: d.currency, occurred_at: iso(refundAt) })
+      })
     }
   })
 

@@ -228,7 +228,8 @@ export const analyticsConsumers = {
     },
     'subscriptions.donation_refunded.v1': ({ payload: d }) => [
       {
-        key: `refund:${d.donation_id}`,
+        // Events from before refunds came in parts have no refund_id: each refunded its donation in full.
+        key: `refund:${d.refund_id ?? d.donation_id}`,
         revenue: [{ broadcasterId: d.broadcaster_id, minute: minuteOf(d.occurred_at), source: 'refund', tier: '', currency: d.currency, amount: -d.amount }],
       },
     ],
