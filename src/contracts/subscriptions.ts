@@ -110,6 +110,19 @@ export const subscriptionsEvents = {
     ...revenue,
   }),
   /**
+   * A subscription's or a gift's payment was refunded, in full or in part (a donation's refunds
+   * are `donation_refunded`): `amount` is what this refund gave back, each step its own
+   * `refund_id`. What a community gift gave back itself is not one: its `gift_sent` counted only what it kept.
+   */
+  'subscriptions.purchase_refunded.v1': z.object({
+    refund_id: id,
+    payment_id: id,
+    broadcaster_id: id,
+    kind: z.enum(['subscription', 'gift']),
+    tier,
+    ...revenue,
+  }),
+  /**
    * A broadcaster created, changed or deleted a custom reward: its settings as they now are,
    * in full (a deleted one's last), so a consumer overwrites its copy when `version` is higher.
    */

@@ -51,7 +51,7 @@ const shape = fc.record({
     }),
     { maxLength: 8 },
   ),
-  gifts: fc.array(fc.record({ channel: fc.nat(1), tier: fc.constantFrom(...TIERS), count: fc.integer({ min: 1, max: 5 }), second: fc.nat(240 * 60), amount: fc.nat(5000), currency: fc.constantFrom(...CURRENCIES) }), { maxLength: 5 }),
+  gifts: fc.array(fc.record({ channel: fc.nat(1), tier: fc.constantFrom(...TIERS), count: fc.integer({ min: 1, max: 5 }), second: fc.nat(240 * 60), amount: fc.nat(5000), currency: fc.constantFrom(...CURRENCIES), refundAfter: fc.option(fc.nat(7200)) }), { maxLength: 5 }),
   donations: fc.array(
     fc.record({ channel: fc.nat(1), second: fc.nat(240 * 60), amount: fc.integer({ min: 1, max: 10_000 }), currency: fc.constantFrom(...CURRENCIES), refundAfter: fc.option(fc.nat(7200)) }),
     { maxLength: 6 },
@@ -183,6 +183,19 @@ export const histories = shape.map((s): History => {
       currency: g.currency,
       occurred_at: iso(at),
     })
+    if (g.refundAfter !== null && g.amount > 0) {
+      const refundAt = at + g.refundAfter * 1000
+      emit('subscriptions.purchase_refunded.v1', refundAt, {
+        refund_id: `${ns}-gift-refund-${i}`,
+        payment_id: `${ns}-gift-payment-${i}`,
+        broadcaster_id: channel(g.channel),
+        kind: 'gift',
+        tier: g.tier,
+        amount: g.amount,
+        currency: g.currency,
+        occurred_at: iso(refundAt),
+      })
+    }
   })
 
   s.donations.forEach((d, i) => {
@@ -364,6 +377,7 @@ export function expectedOf(history: History): Expected {
         money(p.broadcaster_id, t('occurred_at'), 'donation', '', p.currency as string, p.amount as number)
         break
       case 'subscriptions.donation_refunded.v1':
+      case 'subscriptions.purchase_refunded.v1':
         money(p.broadcaster_id, t('occurred_at'), 'refund', '', p.currency as string, -(p.amount as number))
         break
       case 'subscriptions.redemption_added.v1':

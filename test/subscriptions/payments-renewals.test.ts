@@ -175,6 +175,15 @@ describe('Stripe renewals', () => {
     expect(await row('506')).toMatchObject({ status: 'active', renews: false })
     const ledger = await sql()<{ amount: string }[]>`select amount from payment_refunds where payment_id = ${session.paymentId} order by refunded_total`
     expect(ledger.map((r) => Number(r.amount))).toEqual([100, 399])
+    expect(await send(stripeEvents.refunded(session))).toBe('ignored')
+    // Each step is revenue given back, for analytics: negative in its day, never twice.
+    const refunds = (await outboxOf<{ payment_id: string; kind: string; tier: string; amount: number; currency: string }>(sql(), 'subscriptions.purchase_refunded.v1')).filter(
+      (e) => e.payment_id === session.paymentId,
+    )
+    expect(refunds.map(({ kind, tier, amount, currency }) => ({ kind, tier, amount, currency }))).toEqual([
+      { kind: 'subscription', tier: '1000', amount: 100, currency: 'USD' },
+      { kind: 'subscription', tier: '1000', amount: 399, currency: 'USD' },
+    ])
 
     clock.advance(30 * DAY_MS - 60_000)
     await Bun.sleep(200)

@@ -233,6 +233,12 @@ export const analyticsConsumers = {
         revenue: [{ broadcasterId: d.broadcaster_id, minute: minuteOf(d.occurred_at), source: 'refund', tier: '', currency: d.currency, amount: -d.amount }],
       },
     ],
+    'subscriptions.purchase_refunded.v1': ({ payload: r }) => [
+      {
+        key: `refund:purchase:${r.refund_id}`,
+        revenue: [{ broadcasterId: r.broadcaster_id, minute: minuteOf(r.occurred_at), source: 'refund', tier: '', currency: r.currency, amount: -r.amount }],
+      },
+    ],
     'subscriptions.redemption_added.v1': ({ payload: r }) => [
       {
         key: `redemption:${r.id}`,

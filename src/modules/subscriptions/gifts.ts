@@ -5,7 +5,7 @@ import type { ModuleDatabase, Transaction } from '../../platform/db/database.ts'
 import { subscriptionsError } from './errors.ts'
 import type { StoredAnswer } from './idempotency.ts'
 import { publish } from './publish.ts'
-import type { Checkout, ConfirmedPayment, Fulfilment } from './purchases.ts'
+import { announceRefund, type Checkout, type ConfirmedPayment, type Fulfilment } from './purchases.ts'
 import { sell } from './selling.ts'
 import { checkChannel } from './subscribing.ts'
 import {
@@ -123,6 +123,7 @@ export function giftFulfilment(clock: Clock): Fulfilment {
       })
     },
     async refund(tx, payment, refund) {
+      await announceRefund(tx, payment, refund, GiftDetails.parse(payment.details).tier)
       if (!refund.full) return
       await tx.sql`
         update subscriptions set refunded_at = ${refund.refundedAt}

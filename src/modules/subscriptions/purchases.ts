@@ -1,4 +1,6 @@
 import type { Transaction } from '../../platform/db/database.ts'
+import { publish } from './publish.ts'
+import type { Tier } from './tiers.ts'
 
 /** What a viewer can pay for: each kind is fulfilled by the part of the module that owns it. */
 export type PurchaseKind = 'subscription' | 'gift' | 'donation'
@@ -16,8 +18,12 @@ export type Purchase = {
 /** A payment the provider confirmed (once: a duplicated or late confirmation never reaches a fulfilment). */
 export type ConfirmedPayment = Purchase & { paymentId: string; confirmedAt: Date }
 
-/** A refund as the payments ledger recorded it: `amount` newly given back (minor units), `full` once the whole payment is. */
-export type Refund = { id: string; amount: number; full: boolean; refundedAt: Date }
+/**
+ * A refund as the payments ledger recorded it: `amount` newly given back (minor units), `full`
+ * once the whole payment is; `undelivered` when the fulfilment itself gave it back (what it could
+ * not deliver), so no revenue was ever announced for it.
+ */
+export type Refund = { id: string; amount: number; full: boolean; refundedAt: Date; undelivered: boolean }
 
 /**
  * Gives back `amount` of the payment being fulfilled (what could not be delivered) through its
@@ -62,3 +68,21 @@ export type Charge = (
   reference: string,
   tx: Transaction,
 ) => Promise<{ paymentId: string; status: 'succeeded' | 'pending' | 'failed' }>
+
+/**
+ * `purchase_refunded` for a refund step of a subscription's or a gift's payment, so revenue
+ * counts it negative; none for what the fulfilment gave back itself (its revenue was never announced).
+ */
+export async function announceRefund(tx: Transaction, payment: ConfirmedPayment, refund: Refund, tier: Tier): Promise<void> {
+  if (refund.undelivered || payment.kind === 'donation') return
+  await publish(tx, 'subscriptions.purchase_refunded.v1', {
+    refund_id: refund.id,
+    payment_id: payment.paymentId,
+    broadcaster_id: payment.broadcasterId,
+    kind: payment.kind,
+    tier,
+    amount: refund.amount,
+    currency: payment.currency,
+    occurred_at: refund.refundedAt.toISOString(),
+  })
+}

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { Clock } from '../../platform/clock.ts'
 import type { Transaction } from '../../platform/db/database.ts'
 import { publish } from './publish.ts'
-import type { Fulfilment, Purchase } from './purchases.ts'
+import { announceRefund, type Fulfilment, type Purchase } from './purchases.ts'
 import { TIERS, type Tier } from './tiers.ts'
 
 /** A subscription period, as Twitch bills it: 30 days. */
@@ -177,9 +177,10 @@ export function subscriptionFulfilment(clock: Clock): Fulfilment {
       await startSubscription(tx, { broadcasterId: payment.broadcasterId, userId: payment.purchaserId, tier, message }, clock(), revenue)
     },
     async refund(tx, payment, refund) {
-      if (!refund.full) return
-      const row = await lockPaidFor(tx, payment, PaidSubscription.parse(payment.details))
-      if (row?.status !== 'active') return
+      const details = PaidSubscription.parse(payment.details)
+      const row = await lockPaidFor(tx, payment, details)
+      await announceRefund(tx, payment, refund, 'tier' in details ? details.tier : (row?.tier ?? '1000'))
+      if (!refund.full || row?.status !== 'active') return
       await tx.sql`update subscriptions set renews = false, next_tier = null, refunded_at = ${refund.refundedAt} where id = ${row.id}`
     },
     async fail(tx, payment) {

@@ -68,7 +68,7 @@ export function createPaymentLedger(fulfilments: Fulfilments, refunder: Refunder
    * payment), under the payment's lock so concurrent steps add up; a total reached already
    * records nothing. The last step makes the payment `refunded`.
    */
-  const refundTo = async (tx: Transaction, paymentId: string, total: number, providerRefund: string | null): Promise<boolean> => {
+  const refundTo = async (tx: Transaction, paymentId: string, total: number, providerRefund: string | null, undelivered = false): Promise<boolean> => {
     const [row] = await tx.sql<PaymentRow[]>`select * from payments where id = ${paymentId} and status = 'succeeded' for update`
     if (!row) return false
     const refunded = await refundedOf(tx, paymentId)
@@ -80,7 +80,7 @@ export function createPaymentLedger(fulfilments: Fulfilments, refunder: Refunder
       returning id, refunded_at`
     const full = reached === Number(row.amount)
     if (full) await tx.sql`update payments set status = 'refunded', refunded_at = ${entry!.refunded_at} where id = ${paymentId}`
-    await fulfilments[row.kind].refund(tx, confirmed(row), { id: entry!.id, amount: reached - refunded, full, refundedAt: entry!.refunded_at })
+    await fulfilments[row.kind].refund(tx, confirmed(row), { id: entry!.id, amount: reached - refunded, full, refundedAt: entry!.refunded_at, undelivered })
     return true
   }
 
@@ -93,7 +93,7 @@ export function createPaymentLedger(fulfilments: Fulfilments, refunder: Refunder
     const giveBack = async (amount: number) => {
       const total = (await refundedOf(tx, paymentId)) + amount
       const providerRefund = await refunder({ id: paymentId, paymentIntent: row.provider_payment_intent }, amount, `refund-${paymentId}-${total}`)
-      await refundTo(tx, paymentId, total, providerRefund)
+      await refundTo(tx, paymentId, total, providerRefund, true)
     }
     await fulfilments[row.kind].fulfil(tx, confirmed(row), giveBack)
     return true
