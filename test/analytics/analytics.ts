@@ -1,7 +1,8 @@
 /** Analytics alone on fresh databases, fed as its transport would: batches of envelopes through its real inbox. */
+import { afterAll, beforeAll } from 'bun:test'
 import pino from 'pino'
 import { Registry } from 'prom-client'
-import type { Sql } from 'postgres'
+import postgres, { type Sql } from 'postgres'
 import { MINUTE_COUNTERS } from '../../src/modules/analytics/buckets.ts'
 import { analytics } from '../../src/modules/analytics/index.ts'
 import { modules } from '../../src/modules.ts'
@@ -12,6 +13,7 @@ import { createInbox } from '../../src/platform/events/inbox.ts'
 import { createEventMetrics } from '../../src/platform/events/metrics.ts'
 import type { EventEnvelope, Outcome } from '../../src/platform/events/types.ts'
 import { createMetrics } from '../../src/platform/metrics.ts'
+import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
 import { createTestPlatform, testRedisUrl, type TestPlatform } from '../../src/platform/testing/harness.ts'
 import type { Expected } from './world.ts'
 
@@ -26,6 +28,26 @@ export async function analyticsPlatform(env: Record<string, string> = {}): Promi
   return redisUrl
     ? createTestPlatform([analytics], { REDIS_URL: redisUrl, EVENTS_STREAM_PREFIX: `test:analytics:${crypto.randomUUID()}`, ...settings })
     : createTestPlatform(modules, settings)
+}
+
+/**
+ * A migrated analytics database of the test file's own, made before its tests and dropped
+ * after, with a connection and the module's parts over it: the inbox fed directly (no app, no Redis).
+ */
+export function migratedAnalytics() {
+  const state = {} as { sql: Sql; parts: ReturnType<typeof analyticsParts> }
+  let database: Awaited<ReturnType<typeof createDatabaseFromTemplate>>
+  beforeAll(async () => {
+    database = await createDatabaseFromTemplate('analytics', analytics.migrations)
+    state.sql = postgres(database.url, { onnotice: () => {} })
+    state.parts = analyticsParts(database.url)
+  })
+  afterAll(async () => {
+    await state.parts.close()
+    await state.sql.end()
+    await database.drop()
+  })
+  return state
 }
 
 /** Analytics' inbox and its sessions and rollups, on a pool of the test's own (on a test platform's database, or at `url`). */

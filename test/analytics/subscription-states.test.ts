@@ -3,28 +3,12 @@
  * statement, the newest version of each subscription winning, whatever order and batches the
  * events come in, duplicates included; delivered again, nothing changes.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import fc from 'fast-check'
-import postgres, { type Sql } from 'postgres'
-import { analytics } from '../../src/modules/analytics/index.ts'
-import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
-import { analyticsParts } from './analytics.ts'
+import { migratedAnalytics } from './analytics.ts'
 import { deliveries, histories, type History } from './world.ts'
 
-let database: Awaited<ReturnType<typeof createDatabaseFromTemplate>>
-let sql: Sql
-let parts: ReturnType<typeof analyticsParts>
-
-beforeAll(async () => {
-  database = await createDatabaseFromTemplate('analytics', analytics.migrations)
-  sql = postgres(database.url, { onnotice: () => {} })
-  parts = analyticsParts(database.url)
-})
-afterAll(async () => {
-  await parts.close()
-  await sql.end()
-  await database.drop()
-})
+const db = migratedAnalytics()
 
 type State = { subscription_id: string; broadcaster_id: string; tier: string; active: boolean; current_period_end: string; version: number }
 
@@ -50,7 +34,7 @@ function expectedStates(history: History): State[] {
 
 const actualStates = async (ids: string[]) =>
   (
-    await sql<(Omit<State, 'current_period_end'> & { current_period_end: Date })[]>`
+    await db.sql<(Omit<State, 'current_period_end'> & { current_period_end: Date })[]>`
       select subscription_id, broadcaster_id::text, tier, active, current_period_end, version from subscription_states
       where subscription_id = any(${ids}::text[]) order by subscription_id`
   ).map((row) => ({ ...row, current_period_end: row.current_period_end.toISOString() }))
@@ -60,10 +44,10 @@ test('the newest version of each subscription is kept, whatever the order, batch
     fc.asyncProperty(histories, fc.integer(), fc.integer(), async (history, seed, again) => {
       const expected = expectedStates(history)
       const ids = expected.map((s) => s.subscription_id)
-      const outcomes = await parts.deliver(deliveries(history, seed))
+      const outcomes = await db.parts.deliver(deliveries(history, seed))
       expect(outcomes.filter((o) => o.status !== 'handled' && o.status !== 'duplicate')).toEqual([])
       expect(await actualStates(ids)).toEqual(expected)
-      await parts.deliver(deliveries(history, again, 2))
+      await db.parts.deliver(deliveries(history, again, 2))
       expect(await actualStates(ids)).toEqual(expected)
     }),
     { numRuns: 20 },
