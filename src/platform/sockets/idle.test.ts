@@ -36,7 +36,8 @@ test(`WS_IDLE_TIMEOUT_SECONDS: a silent peer is closed after it; a client answer
   const live = await connectSocket(`ws://127.0.0.1:${port}${SOCKET_ECHO_PATH}?name=live`)
   const silent = await silentPeer()
   const seconds = await Promise.race([silent.closed, Bun.sleep(3 * IDLE_SECONDS * 1000).then(() => Infinity)])
-  expect(seconds).toBeGreaterThanOrEqual(IDLE_SECONDS - 1)
+  // uSockets counts timeouts in 4 s ticks, so the close lands within the last tick before the timeout.
+  expect(seconds).toBeGreaterThanOrEqual(IDLE_SECONDS - 4)
   expect(seconds).toBeLessThan(2 * IDLE_SECONDS + 2)
   // Bun's client answered the pings: still open, and still served.
   expect(live.socket.readyState).toBe(WebSocket.OPEN)
