@@ -22,16 +22,20 @@ type Batch = { login: string; changes: Map<string, 'JOIN' | 'PART'> }
  * JOIN and PART of other users for connections holding twitch.tv/membership, batched as Twitch
  * does: the changes of a room are kept per process until the next flush (a JOIN then a PART of
  * the same login cancel out), then published once to the room's membership topics — only while
- * the room has fewer than 1 000 connections on this replica. Memory is bounded: at most 1 000
- * changes per room, rooms only those with a change since the last flush.
+ * the room has fewer than 1 000 connections on this replica. A login with several connections in
+ * a room joins with its first and parts with its last (on this replica). Memory is bounded: at
+ * most 1 000 changes per room, rooms only those with a change since the last flush, and a count
+ * per signed-in login present.
  *
  * @example
  * const membership = createMembership(fanout)
  * membership.joined({ login: 'ada', broadcasterId: '42' }, 'bob')
  * membership.flush() // ':bob!bob@bob.tmi.twitch.tv JOIN #ada' to #ada's membership connections
  */
-export function createMembership(fanout: Fanout): Membership {
+export function createMembership(fanout: Pick<Fanout, 'roomSize' | 'toMembers'>): Membership {
   let pending = new Map<string, Batch>()
+  /** Connections per login in each room, so only a login's first and last one are told. */
+  const present = new Map<string, Map<string, number>>()
 
   const change = (room: Room, login: string, command: 'JOIN' | 'PART') => {
     let batch = pending.get(room.broadcasterId)
@@ -45,8 +49,22 @@ export function createMembership(fanout: Fanout): Membership {
   }
 
   return {
-    joined: (room, login) => change(room, login, 'JOIN'),
-    parted: (room, login) => change(room, login, 'PART'),
+    joined(room, login) {
+      let logins = present.get(room.broadcasterId)
+      if (logins === undefined) present.set(room.broadcasterId, (logins = new Map()))
+      const connections = (logins.get(login) ?? 0) + 1
+      logins.set(login, connections)
+      if (connections === 1) change(room, login, 'JOIN')
+    },
+    parted(room, login) {
+      const logins = present.get(room.broadcasterId)
+      const connections = logins?.get(login)
+      if (logins === undefined || connections === undefined) return
+      if (connections > 1) return void logins.set(login, connections - 1)
+      logins.delete(login)
+      if (logins.size === 0) present.delete(room.broadcasterId)
+      change(room, login, 'PART')
+    },
     flush() {
       const batches = pending
       pending = new Map()
