@@ -97,7 +97,7 @@ describe('paged lists', () => {
   })
 
   test('a cursor the list did not issue, or a page size out of 1–100, is a 400 problem', async () => {
-    const cursors = ['nope', encodeCursor(['2026-02-31']), encodeCursor(['2026-11-01', 'x']), encodeCursor([1]), encodeCursor(['2026-11-01', 'donation', '5000', 'EUR'])]
+    const cursors = ['nope', encodeCursor(['2026-02-31']), encodeCursor(['0000-01-01']), encodeCursor(['2026-11-01', 'x']), encodeCursor([1]), encodeCursor(['2026-11-01', 'donation', '5000', 'EUR'])]
     for (const list of lists()) {
       for (const after of cursors) {
         const res = await t.request(`${list.path}&after=${after}`, { token: list.token })
@@ -105,6 +105,16 @@ describe('paged lists', () => {
         expect(res.headers.get('content-type')).toBe('application/problem+json')
       }
       for (const first of ['0', '101', 'x']) expect((await t.request(`${list.path}&first=${first}`, { token: list.token })).status).toBe(400)
+    }
+  })
+
+  test('a range outside the years dates are written in (year 1 to 9999, UTC) is a 400 problem', async () => {
+    const ranges = ['started_at=0000-01-01T00:00:00Z&ended_at=0000-01-02T00:00:00Z', 'started_at=0001-01-01T00:00:00%2B05:00&ended_at=0001-01-02T00:00:00Z', 'started_at=9999-12-31T00:00:00Z&ended_at=9999-12-31T23:00:00-05:00']
+    for (const list of lists()) {
+      for (const range of ranges) {
+        const res = await t.request(`${list.path.split('?')[0]}?${range}`, { token: list.token })
+        expect([res.status, res.headers.get('content-type')]).toEqual([400, 'application/problem+json'])
+      }
     }
   })
 

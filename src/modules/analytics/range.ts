@@ -9,7 +9,8 @@ const MAX_PERIODS: Record<Granularity, number> = { day: 366, month: 120 }
 /** A UTC date as the lists write it (`YYYY-MM-DD`), one its month has: the part of a cursor that sorts by period. */
 export const DateKey = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  // Year 0 is JavaScript's 1 BC, a date Postgres does not have.
+  .regex(/^(?!0000)\d{4}-\d{2}-\d{2}$/)
   .refine((date) => {
     const time = Date.parse(`${date}T00:00:00Z`)
     return !Number.isNaN(time) && new Date(time).toISOString().startsWith(date)
@@ -32,6 +33,8 @@ export function dateRange(query: z.infer<typeof RangeQuery>, granularity: Granul
   const defaultStart = granularity === 'day' ? new Date(end.getTime() - 29 * DAY_MS) : new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - 11, 1))
   const start = query.started_at ? new Date(query.started_at) : defaultStart
   if (start > end) throw analyticsError('analytics.range_invalid', 'ended_at is before started_at')
+  // An offset can move a written year 1 or 9999 out of the years dates are written in (YYYY, from year 1).
+  if (start.getUTCFullYear() < 1 || end.getUTCFullYear() > 9999) throw analyticsError('analytics.range_invalid', 'dates are from year 1 to 9999 (UTC)')
   const periods =
     granularity === 'day'
       ? Math.floor((Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), end.getUTCDate()) - Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate())) / DAY_MS) + 1
