@@ -43,7 +43,7 @@ export function createMemoryViewers(): Viewers {
   const minutes = new Map<string, { users: Set<string>; anonymous: Set<string> }>()
   const beat: Viewers['beat'] = async (streamId, sessionId, userId, now = Date.now()) => {
     let sessions = seen.get(streamId)
-      if (!sessions) seen.set(streamId, (sessions = new Map()))
+    if (!sessions) seen.set(streamId, (sessions = new Map()))
     sessions.set(sessionId, now)
     const key = `${streamId}:${minuteOf(now)}`
     let minute = minutes.get(key)
