@@ -21,7 +21,7 @@ const tokens: Record<string, string> = {}
 beforeAll(async () => {
   stripe = stripeStandIn()
   t = await createTestPlatform(SUBSCRIBERS_MODULES, { ...SUBSCRIBERS_ENV, ...stripeSettings(stripe.url) }, { clock })
-  for (const id of [CHANNEL, '499', '501', '502', '503', '504', '505', '506', '507', '508']) {
+  for (const id of [CHANNEL, '499', '501', '502', '503', '504', '505', '506', '507', '508', '509']) {
     await register(t, id)
     tokens[id] = await accessTokenFor(t, id)
   }
@@ -165,6 +165,34 @@ describe('Stripe renewals', () => {
     expect(await row('505')).toMatchObject({ status: 'ended', end_reason: 'payment_failed' })
     expect((await eventsOf<{ user_id: string; reason: string }>('subscriptions.subscription_ended.v1', '505')).map((e) => e.reason)).toEqual(['payment_failed'])
     expect((await cancel('504')).status).toBe(200)
+  }, 30_000)
+
+  test('a charge Stripe took (still processing) whose answers were lost, settled and announced before the retry: the retry reads it as it now is and renews once', async () => {
+    const session = await subscribeWithStripe('509')
+    stripe.cards.set(session.paymentMethod, 'processing')
+    // Every answer lost, as long as this test says: the renewal's transaction rolls back each run.
+    stripe.state.loseAnswers = Number.MAX_SAFE_INTEGER
+    clock.advance(30 * DAY_MS)
+    await waitFor('the charge at Stripe', async () => stripe.intents.some((i) => i.customer === session.customer))
+    const intent = stripe.intents.find((i) => i.customer === session.customer)!
+    expect(intent.status).toBe('processing')
+    // Paid, and said so while no payment of ours names it: acknowledged, nothing to move.
+    intent.status = 'succeeded'
+    expect(await send(stripeEvents.intentSucceeded(intent))).toBe('ignored')
+    expect(await sql()`select 1 from payments where id = ${intent.paymentId}`).toHaveLength(0)
+    stripe.state.loseAnswers = 0
+    // The retry is answered "processing" again (Stripe replays a key's first answer).
+    await waitFor('the renewal', async () => (await row('509'))!.cumulative_months === 2, 10_000)
+    const [payment] = await sql()<{ status: string; provider_payment_intent: string }[]>`
+      select status, provider_payment_intent from payments where id = ${intent.paymentId}`
+    expect(payment).toEqual({ status: 'succeeded', provider_payment_intent: intent.paymentIntent })
+    expect(stripe.intents.filter((i) => i.customer === session.customer)).toHaveLength(1)
+    // Past the 3 days a payment may stay unconfirmed: still paid, still active.
+    clock.advance(4 * DAY_MS)
+    await Bun.sleep(200)
+    expect(await row('509')).toMatchObject({ status: 'active', cumulative_months: 2, streak_months: 2 })
+    expect(await eventsOf('subscriptions.subscription_renewed.v1', '509')).toHaveLength(1)
+    expect((await cancel('509')).status).toBe(200)
   }, 30_000)
 
   test('a partial refund changes nothing; a full one keeps access to the period’s end without renewal, then it ends (refunded)', async () => {

@@ -26,7 +26,7 @@ export type StandInPaid = {
 /** A Checkout Session as the stand-in made it, with what the app asked for. */
 export type StandInSession = StandInPaid & { id: string; form: URLSearchParams; idempotencyKey: string | null }
 
-/** An off-session PaymentIntent the app created (a renewal), as the stand-in answered it. */
+/** An off-session PaymentIntent the app created (a renewal): its status as the stand-in answered it, then as a test settles it. */
 export type StandInIntent = StandInPaid & { status: 'succeeded' | 'processing' | 'requires_payment_method'; form: URLSearchParams; idempotencyKey: string }
 
 /** A refund the app asked for. */
@@ -170,9 +170,12 @@ export function stripeStandIn() {
 
   const route = async (req: Request, url: URL, form: URLSearchParams, idempotencyKey: string | null): Promise<Response> => {
     if (req.method === 'GET' && url.pathname.startsWith('/v1/payment_intents/')) {
-      const paid = paidBy(url.pathname.slice('/v1/payment_intents/'.length))
+      const id = url.pathname.slice('/v1/payment_intents/'.length)
+      const renewal = intents.find((i) => i.paymentIntent === id)
+      const paid = renewal ?? paidBy(id)
       if (!paid) return stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent' })
-      return Response.json(intentView(paid, 'succeeded'))
+      // As it is now: a renewal's status may have moved since its answer (a test settles it).
+      return Response.json(intentView(paid, renewal?.status ?? 'succeeded'))
     }
     if (req.method !== 'POST') return stripeError(404, { type: 'invalid_request_error', message: `no ${url.pathname} here` })
     if (url.pathname === '/v1/checkout/sessions') return createSession(form, idempotencyKey)

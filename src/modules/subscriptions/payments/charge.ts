@@ -17,19 +17,22 @@ export function devCharge(ledger: PaymentLedger): Charge {
  * retries after a lost answer gets the same PaymentIntent, never a second charge. Stripe's
  * answer settles it at once when it can: succeeded confirms (the webhook's
  * `payment_intent.succeeded` then finds nothing to do), a decline (a card error) fails it; a
- * payment still processing waits for the webhook. Stripe unreachable: `provider_unavailable`,
- * the job's transaction rolls back and its next run asks again under the same key.
+ * payment still processing is read again (a replayed answer may be stale), then waits for the
+ * webhook. Stripe unreachable: `provider_unavailable`, the job's transaction rolls back and its
+ * next run asks again under the same key.
  */
 export function stripeCharge(ledger: PaymentLedger, stripe: Stripe, log: Logger): Charge {
-  /** The card a PaymentIntent was paid with: the saved card when only its payment's PaymentIntent is known (its `succeeded` event not seen). */
-  const cardOf = async (paymentIntent: string) => {
+  /** A PaymentIntent as Stripe holds it now. */
+  const current = async (paymentIntent: string) => {
     try {
-      return idOf((await stripe.paymentIntents.retrieve(paymentIntent)).payment_method)
+      return await stripe.paymentIntents.retrieve(paymentIntent)
     } catch (error) {
-      log.error({ err: error, paymentIntent }, 'Stripe did not tell the card of a PaymentIntent')
+      log.error({ err: error, paymentIntent }, 'Stripe did not tell a PaymentIntent')
       throw providerUnavailable()
     }
   }
+  /** The card a PaymentIntent was paid with: the saved card when only its payment's PaymentIntent is known (its `succeeded` event not seen). */
+  const cardOf = async (paymentIntent: string) => idOf((await current(paymentIntent)).payment_method)
 
   const declined = async (tx: Transaction, paymentId: string, why: Record<string, unknown>) => {
     log.warn({ paymentId, ...why }, 'a renewal was not paid')
@@ -70,6 +73,9 @@ export function stripeCharge(ledger: PaymentLedger, stripe: Stripe, log: Logger)
       if (attempted) await ledger.attachPaymentIntent(tx, paymentId, attempted)
       return declined(tx, paymentId, { code: error.code, declineCode: error.decline_code })
     }
+    // A retried key gets Stripe's first answer, older than the PaymentIntent: a charge processing
+    // then may be settled since, its event come while this payment was rolled back (so ignored).
+    if (intent.status === 'processing') intent = await current(intent.id)
     await ledger.attachCheckout(tx, paymentId, intent.id, null)
     await ledger.attachPaymentIntent(tx, paymentId, intent.id)
     await ledger.attachPayer(tx, paymentId, { customer: saved.customer, paymentMethod })
