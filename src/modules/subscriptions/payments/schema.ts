@@ -76,6 +76,45 @@ export const paymentRefunds = pgTable(
   ],
 )
 
+/**
+ * A card saved for a subscription's renewals without a payment (a gift's recipient continuing it
+ * with no card on file): `pending` while its checkout (Stripe's setup mode) is open, `saved` once
+ * the provider says so, which continues the subscription in that transaction, or `failed` (the
+ * checkout expired). Its moves are conditional, as a payment's, so a repeated or late event
+ * continues nothing twice.
+ */
+export const cardSetups = pgTable(
+  'card_setups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    purchaserId: userId('purchaser_id').notNull(),
+    broadcasterId: userId('broadcaster_id').notNull(),
+    /** The subscription it continues (the module's `subscriptions`), at `tier` from its next period. */
+    subscriptionId: uuid('subscription_id').notNull(),
+    tier: text('tier').notNull(),
+    provider: text('provider').notNull(),
+    status: text('status').notNull().default('pending'),
+    /** The provider's checkout (Stripe's Checkout Session in setup mode); null until it is made. */
+    providerReference: text('provider_reference'),
+    providerSetupIntent: text('provider_setup_intent'),
+    /** Given to the checkout (made for it when the buyer had none), so the card is saved on it. */
+    providerCustomer: text('provider_customer'),
+    /** The card, once an event names it; until then the renewal reads it from the SetupIntent. */
+    providerPaymentMethod: text('provider_payment_method'),
+    checkoutUrl: text('checkout_url'),
+    savedAt: at('saved_at'),
+    failedAt: at('failed_at'),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('card_setups_provider_reference_key').on(t.provider, t.providerReference),
+    index('card_setups_purchaser_idx').on(t.purchaserId, t.broadcasterId, t.createdAt),
+    check('card_setups_status_known', sql`${t.status} in ('pending', 'saved', 'failed')`),
+    check('card_setups_provider_known', sql`${t.provider} in ('dev', 'stripe')`),
+  ],
+)
+
 /** Stripe events already applied, by Stripe's event id: a redelivery is recognised and does nothing. */
 export const stripeWebhookEvents = pgTable(
   'stripe_webhook_events',
