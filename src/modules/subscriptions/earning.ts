@@ -129,10 +129,14 @@ export const earning = {
     'streams.viewer_minutes.v1': {
       handleMany: async (tx, events) => creditMany(tx, await countMinutes(tx, events.map(({ payload }) => payload))),
     },
-    // A new stream: the per-stream limits count from zero again.
+    // A new stream: the per-stream limits count from zero again. The rewards are locked first, in
+    // id order, then their per-viewer counts: the order a redemption takes them in (redemptions.ts).
+    // Counts first deadlocked with redemptions (40P01: test/subscriptions/earning-resets.test.ts).
     'streams.online.v1': async (tx, { payload }) => {
+      await tx.sql`
+        with rewards as (select id from custom_rewards where broadcaster_id = ${payload.broadcaster_id} order by id for update)
+        update custom_rewards set redemptions_redeemed_current_stream = 0 from rewards where custom_rewards.id = rewards.id`
       await tx.sql`delete from reward_user_counts where reward_id in (select id from custom_rewards where broadcaster_id = ${payload.broadcaster_id})`
-      await tx.sql`update custom_rewards set redemptions_redeemed_current_stream = 0 where broadcaster_id = ${payload.broadcaster_id}`
     },
   }),
 }
