@@ -190,3 +190,52 @@ describe('revocations the verifier holds', () => {
     expect((await checked(older)).roles).toEqual(['partner'])
   })
 })
+
+describe('remembered tokens', () => {
+  const revocations = createRevocationList()
+  let clock = nowSeconds()
+  let remembering: AccessTokenVerifier
+  beforeAll(async () => {
+    remembering = await createAccessTokenVerifier(publicPem, settings, revocations, () => clock)
+  })
+  const at = (issuedAt: number, expiresAt: number, extra: Record<string, unknown> = {}) =>
+    accessJwt({ ...payload, ...extra }).setIssuedAt(issuedAt).setExpirationTime(expiresAt).sign(privateKey)
+  const code = (token: string) => remembering(token).then(() => 'accepted', (error: DomainError) => error.code)
+
+  test('a revoked session or role is refused even when its token was verified before', async () => {
+    const token = await at(clock, clock + 60, { sid: 'remembered-session', roles: ['admin', 'partner'], rv: 1 })
+    expect(await remembering(token)).toEqual({ ...claims, sessionId: 'remembered-session', roles: ['admin', 'partner'] })
+    revocations.apply([{ kind: 'roles', userId: '42', version: 2, roles: ['partner'], until: clock + 60 }])
+    expect((await remembering(token)).roles).toEqual(['partner'])
+    revocations.apply([{ kind: 'session', sessionId: 'remembered-session', until: clock + 60 }])
+    expect(await code(token)).toBe('token.revoked')
+    // The revocation expires with its tokens: then it is the token's expiry that refuses it.
+    clock += 70
+    expect(await code(token)).toBe('token.expired')
+  })
+
+  test('a token verified before is refused once past its exp, or its maximum age', async () => {
+    clock = nowSeconds()
+    const token = await at(clock, clock + 60)
+    expect(await code(token)).toBe('accepted')
+    // The clock tolerance counts as jose counts it: still valid at exp + 4 s, not at exp + 5 s.
+    clock += 64
+    expect(await code(token)).toBe('accepted')
+    clock += 1
+    expect(await code(token)).toBe('token.expired')
+    clock = nowSeconds()
+    const lasting = await at(clock - MAX_ACCESS_TOKEN_AGE_SECONDS + 60, clock + 365 * 86_400)
+    expect(await code(lasting)).toBe('accepted')
+    clock += 70
+    expect(await code(lasting)).toBe('token.expired')
+  })
+
+  test('a token differing by one character from one remembered is verified on its own', async () => {
+    clock = nowSeconds()
+    const token = await at(clock, clock + 60)
+    expect(await code(token)).toBe('accepted')
+    const last = token.at(-1) === 'A' ? 'B' : 'A'
+    expect(await code(`${token.slice(0, -1)}${last}`)).toBe('token.invalid')
+    expect(await code(token)).toBe('accepted')
+  })
+})
