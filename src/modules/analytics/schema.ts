@@ -116,7 +116,10 @@ export const streamViewers = pgTable(
   (t) => [primaryKey({ columns: [t.streamId, t.userId] })],
 )
 
-/** A user's day in a channel: minutes watched, chat messages sent. */
+/**
+ * A user's day in a channel: minutes watched, chat messages sent. Only the primary key: the user's
+ * watch time reads by it, and the rollups scan the table whole.
+ */
 export const userAnalytics = pgTable(
   'user_analytics',
   {
@@ -126,7 +129,7 @@ export const userAnalytics = pgTable(
     watchMinutes: count('watch_minutes'),
     chatMessages: count('chat_messages'),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.day, t.broadcasterId] }), index('user_analytics_channel_day_idx').on(t.broadcasterId, t.day)],
+  (t) => [primaryKey({ columns: [t.userId, t.day, t.broadcasterId] })],
 )
 
 /** Each subscription as its newest event tells it, for the active subscriptions gauge. */
