@@ -171,7 +171,7 @@ export async function createPlatform(
     throw error
   }
 
-  const events = createEventBus({ config, log, registry: metrics.registry, modules: mounted, definitions })
+  const events = createEventBus({ config, log, registry: metrics.registry, modules: mounted, definitions, clock: options.clock })
   const jobs = createModuleJobs({
     modules: mounted.map(({ definition, url, instance }) => ({ module: definition.name, url, jobs: instance.jobs ?? [] })),
     log,

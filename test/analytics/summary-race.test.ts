@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { analyticsConsumers } from '../../src/modules/analytics/handlers.ts'
 import { analytics } from '../../src/modules/analytics/index.ts'
-import type { EventEnvelope } from '../../src/platform/events/types.ts'
+import { systemClock } from '../../src/platform/clock.ts'
+import type { EventBatchHandler, EventEnvelope } from '../../src/platform/events/types.ts'
 import { createDatabaseFromTemplate } from '../../src/platform/testing/databases.ts'
 import { waitUntil } from '../split/ledgers.ts'
 import { analyticsParts } from './analytics.ts'
@@ -36,13 +37,13 @@ afterAll(async () => {
  * has finished or waits on a lock, then commits; returns once both are done.
  */
 async function ingestDuring(event: EventEnvelope, meanwhile: () => Promise<unknown>): Promise<void> {
-  const handler = analyticsConsumers[event.type as 'streams.viewer_minutes.v1'] as { handleMany: (tx: unknown, events: EventEnvelope[]) => Promise<void> }
+  const handler = analyticsConsumers[event.type as 'streams.viewer_minutes.v1'] as { handleMany: EventBatchHandler }
   let commit!: () => void
   const held = new Promise<void>((resolve) => (commit = resolve))
   let applied!: () => void
   const inFlight = new Promise<void>((resolve) => (applied = resolve))
   const ingest = parts.database.transaction(async (tx) => {
-    await handler.handleMany(tx, [event])
+    await handler.handleMany(tx, [event], { clock: systemClock })
     applied()
     await held
   })

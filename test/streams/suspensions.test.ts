@@ -26,11 +26,11 @@ let versions = 1
 /** Delivers a users suspension event of the next version (or of `version`), as users would publish it. */
 async function suspend(who: Broadcaster, endsAt: Date | null = null, version = ++versions) {
   const payload = { user_id: who.id, reason: 'Terms of service', ends_at: endsAt?.toISOString() ?? null, by_user_id: '1', version }
-  const { outcome } = await deliver(t, streams, 'users.suspended.v1', payload)
+  const { outcome } = await deliver(t, streams, 'users.suspended.v1', payload, { clock })
   expect(outcome).toEqual({ status: 'handled' })
 }
 async function reinstate(who: Broadcaster, version = ++versions) {
-  const { outcome } = await deliver(t, streams, 'users.reinstated.v1', { user_id: who.id, by_user_id: '1', version })
+  const { outcome } = await deliver(t, streams, 'users.reinstated.v1', { user_id: who.id, by_user_id: '1', version }, { clock })
   expect(outcome).toEqual({ status: 'handled' })
 }
 const callback = (name: string, form: Record<string, string>) =>
@@ -104,5 +104,17 @@ describe('suspended broadcasters', () => {
     await suspend(hal, new Date(Date.now() - 60_000))
     expect(await streamRows(hal)).toEqual([null])
     expect((await t.sql.streams!`select count(*)::int as n from media_cuts`)[0]!.n).toBe(0)
+  })
+
+  test('in force on arrival is judged by the module clock, not the database’s', async () => {
+    const ivy = await addBroadcaster(t, '1207', 'susp_ivy')
+    await goLive(t, SECRET, ivy, '71')
+    clock.advance(2 * HOUR_MS)
+    // Ahead of the database's time, behind the module's: it has ended.
+    await suspend(ivy, new Date(Date.now() + HOUR_MS))
+    expect(await streamRows(ivy)).toEqual([null])
+    // Ahead of both: it ends the session.
+    await suspend(ivy, new Date(clock().getTime() + HOUR_MS))
+    expect(await streamRows(ivy)).toEqual(['suspended'])
   })
 })

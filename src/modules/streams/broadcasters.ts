@@ -86,16 +86,17 @@ export const broadcasterProjection = consume(usersEvents, {
    * A suspension in force ends the broadcaster's live session (announced offline) and owes its
    * cut at the media server. The channel's row is locked first, as a publish locks it
    * (live-sessions.ts), so a publish racing this is refused or ended. A suspension may arrive
-   * before its user's registration: the projection is a table of its own.
+   * before its user's registration: the projection is a table of its own. In force is judged
+   * by the module's clock, as a publish is (suspensions.ts).
    */
-  'users.suspended.v1': async (tx, { payload }) => {
+  'users.suspended.v1': async (tx, { payload }, { clock }) => {
     await tx.sql`select 1 from channels where broadcaster_id = ${payload.user_id}::bigint for no key update`
     const [applied] = await tx.sql<{ in_force: boolean }[]>`
       insert into suspensions (user_id, suspended, ends_at, version)
       values (${payload.user_id}::bigint, true, ${payload.ends_at}::timestamptz, ${payload.version})
       on conflict (user_id) do update set suspended = true, ends_at = excluded.ends_at, version = excluded.version
         where suspensions.version < excluded.version
-      returning ends_at is null or ends_at > now() as in_force`
+      returning ends_at is null or ends_at > ${clock()} as in_force`
     // A timed suspension delivered after its end (a late consumer, a backlog) cuts nothing.
     if (!applied?.in_force) return
     const ended = await endChannelSession(tx, payload.user_id, 'suspended')

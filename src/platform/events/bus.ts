@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import type { ModuleDatabase } from '../db/database.ts'
 import type { ModuleDefinition } from '../module.ts'
@@ -37,6 +38,8 @@ export function createEventBus(options: {
   modules: { definition: ModuleDefinition; database: ModuleDatabase }[]
   /** Every module the build knows, run here or not: whose snapshots a consumer here may ask for. */
   definitions?: ModuleDefinition[]
+  /** The modules' clock, handed to their handlers (default: the system's). */
+  clock?: Clock
 }): EventBus {
   const { config, registry, modules } = options
   const log = options.log.child({ component: 'events' })
@@ -75,7 +78,7 @@ export function createEventBus(options: {
   for (const { definition, database } of consumers) {
     transport.subscribe(
       recordingSnapshots(
-        createInbox({ module: definition.name, database, consumes: definition.consumes ?? {}, metrics, log }),
+        createInbox({ module: definition.name, database, consumes: definition.consumes ?? {}, metrics, log, clock: options.clock }),
         database.sql,
       ),
     )

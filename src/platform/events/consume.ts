@@ -14,6 +14,8 @@ type HandlerOf<T extends string, P> = EventHandler<T, P> | { handleMany: EventBa
  *
  * Each handler gets payloads already checked against their contract, and runs in a
  * transaction on the consuming module's database that also records the events in the inbox.
+ * A third argument carries the module's clock, for a rule judged at arrival
+ * (`(tx, event, { clock }) => …`): the test platform's moved one in tests.
  * Spread several calls together to consume from several modules.
  */
 export function consume<C extends EventContracts>(

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { systemClock, type Clock } from '../clock.ts'
 import type { ModuleDatabase } from '../db/database.ts'
 import { createDeadLetters } from './dead-letters.ts'
 import type { EventMetrics } from './metrics.ts'
@@ -70,8 +71,11 @@ export function createInbox(options: {
   consumes: ConsumedEvents
   metrics: EventMetrics
   log: Logger
+  /** The module's clock, handed to its handlers (default: the system's). */
+  clock?: Clock
 }): Consumer {
   const { module, database, consumes, metrics, log } = options
+  const context = { clock: options.clock ?? systemClock }
 
   /** Runs the handlers of one run of events; `together` lets a batch handler take the run in one call. */
   const apply = async (tx: Transaction, run: Pending[], together: boolean) => {
@@ -80,7 +84,7 @@ export function createInbox(options: {
     if (!handler) return
     if ('handleMany' in handler && together && run.length > 1) {
       try {
-        await handler.handleMany(tx, run.map(({ event }) => event))
+        await handler.handleMany(tx, run.map(({ event }) => event), context)
       } catch (error) {
         throw new BatchFailed(type, error)
       }
@@ -88,8 +92,8 @@ export function createInbox(options: {
     }
     for (const { index, event } of run) {
       try {
-        if ('handleMany' in handler) await handler.handleMany(tx, [event])
-        else await handler.handle(tx, event)
+        if ('handleMany' in handler) await handler.handleMany(tx, [event], context)
+        else await handler.handle(tx, event, context)
       } catch (error) {
         throw new HandlerFailed(index, error)
       }

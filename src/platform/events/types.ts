@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import type { Clock } from '../clock.ts'
 import type { Transaction } from '../db/database.ts'
 
 /** A module's published language (`src/contracts/<module>.ts`): versioned event name → payload schema. */
@@ -16,9 +17,13 @@ export type EventEnvelope<T extends string = string, P = unknown> = {
   payload: P
 }
 
+/** What a handler is told beside its events: the consuming module's clock, for a rule judged at arrival. */
+export type HandlerContext = { clock: Clock }
+
 export type EventHandler<T extends string = string, P = unknown> = (
   tx: Transaction,
   event: EventEnvelope<T, P>,
+  context: HandlerContext,
 ) => Promise<void>
 
 /**
@@ -30,6 +35,7 @@ export type EventHandler<T extends string = string, P = unknown> = (
 export type EventBatchHandler<T extends string = string, P = unknown> = (
   tx: Transaction,
   events: EventEnvelope<T, P>[],
+  context: HandlerContext,
 ) => Promise<void>
 
 /** What a module consumes, per event type: the contract payloads are checked against, and the handler. */

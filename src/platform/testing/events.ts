@@ -5,6 +5,7 @@
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import type { Sql } from 'postgres'
+import type { Clock } from '../clock.ts'
 import { createModuleDatabase, type ModuleDatabase } from '../db/database.ts'
 import { createInbox } from '../events/inbox.ts'
 import { createEventMetrics } from '../events/metrics.ts'
@@ -35,6 +36,7 @@ async function withDatabase<T>(source: ModuleDatabaseSource, module: string, wor
  * Delivers one event to `module` as the transports do: its payload checked against the
  * contract the module consumes, then handled in one transaction that also records it in the
  * module's inbox. Returns the event's id (pass it again as `id` to redeliver) and the outcome.
+ * `clock` is the one its handlers are told (the test platform's, when it moves).
  * @example
  * const { outcome } = await deliver(t, streams, 'users.registered.v1', { user_id: '1', login: 'ada', … })
  * expect(outcome).toEqual({ status: 'handled' })
@@ -44,14 +46,14 @@ export async function deliver(
   module: Pick<ModuleDefinition, 'name' | 'consumes'>,
   type: string,
   payload: unknown,
-  options: { id?: string; occurredAt?: string } = {},
+  options: { id?: string; occurredAt?: string; clock?: Clock } = {},
 ): Promise<{ id: string; outcome: Outcome }> {
   const id = options.id ?? crypto.randomUUID()
   const event = { id, type, occurredAt: options.occurredAt ?? new Date().toISOString(), payload }
   const metrics = createEventMetrics(new Registry(), { outboxes: async () => [], lag: async () => [] })
   const log = pino({ level: 'silent' })
   const [outcome] = await withDatabase(source, module.name, (database) =>
-    createInbox({ module: module.name, database, consumes: module.consumes ?? {}, metrics, log }).deliver([event]),
+    createInbox({ module: module.name, database, consumes: module.consumes ?? {}, metrics, log, clock: options.clock }).deliver([event]),
   )
   return { id, outcome: outcome! }
 }
