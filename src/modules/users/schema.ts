@@ -69,6 +69,8 @@ export const users = pgTable(
     check('users_broadcaster_type', sql`${t.broadcasterType} in ('', 'affiliate', 'partner')`),
     index('users_roles_revoked_idx').on(t.rolesRevokedAt).where(sql`${t.rolesRevokedAt} is not null`),
     index('users_suspended_by_idx').on(t.suspendedBy).where(sql`${t.suspendedBy} is not null`),
+    // The suspensions whose end the job announces (suspensions.ts): only the timed ones.
+    index('users_suspension_ends_idx').on(t.suspensionEndsAt).where(sql`${t.suspensionEndsAt} is not null`),
     check('users_suspension', sql`(${t.suspendedAt} is null) = (${t.suspensionReason} is null)`),
     check('users_suspension_reason', sql`char_length(${t.suspensionReason}) between 1 and 500`),
   ],

@@ -1,0 +1,1 @@
+CREATE INDEX "users_suspension_ends_idx" ON "users" USING btree ("suspension_ends_at") WHERE "users"."suspension_ends_at" is not null;
