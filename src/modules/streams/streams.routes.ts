@@ -6,7 +6,8 @@ import { decodeCursor, encodeCursor, listEnvelope, pageQuery } from '../../platf
 import { Problem } from '../../platform/http/problem.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter } from '../../platform/http/router.ts'
-import type { Directory, LiveStream } from './directory.ts'
+import { jsonAnswer, type SerializedJson, serializedJson } from '../../platform/http/serialized-json.ts'
+import type { Directory, DirectoryPage, LiveStream } from './directory.ts'
 import { streamsError } from './errors.ts'
 import { Id } from './ids.ts'
 import { jpegResponse, ThumbnailFile, thumbnailSize } from './thumbnail-size.ts'
@@ -31,6 +32,7 @@ const StreamView = z
     is_mature: z.boolean(),
   })
   .openapi('Stream')
+const StreamsPage = listEnvelope(StreamView)
 
 const many = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).max(100)]).optional()
 const Listing = pageQuery.extend({
@@ -70,6 +72,17 @@ const expired = () =>
 export function streamRoutes(directory: Directory, thumbnails: Thumbnails, authenticated: MiddlewareHandler<AppEnv>) {
   const router = createRouter()
   const route = routeDefiner(authenticated)
+  // Keyed by the page itself: the directory hands its cached front page to every request for a
+  // second, and that page is serialised once, not per request (most of a listing's cost).
+  const bodies = new WeakMap<DirectoryPage, SerializedJson<z.infer<typeof StreamsPage>>>()
+  const bodyOf = (page: DirectoryPage) => {
+    let body = bodies.get(page)
+    if (body === undefined) {
+      body = serializedJson({ data: page.streams.map(toStreamView), pagination: page.next ? { cursor: encodeCursor(page.next) } : {} })
+      bodies.set(page, body)
+    }
+    return body
+  }
 
   router.openapi(
     route({
@@ -82,7 +95,7 @@ export function streamRoutes(directory: Directory, thumbnails: Thumbnails, authe
       description: 'Paging stays in the order of the first page: counts changing meanwhile never show a stream twice or skip one.',
       request: { query: Listing },
       responses: {
-        200: { description: 'A page of live streams', content: { 'application/json': { schema: listEnvelope(StreamView) } } },
+        200: { description: 'A page of live streams', content: { 'application/json': { schema: StreamsPage } } },
         ...problemResponses(400),
       },
     }),
@@ -93,7 +106,7 @@ export function streamRoutes(directory: Directory, thumbnails: Thumbnails, authe
       const filter = { gameIds: list(query.game_id), languages: list(query.language), userIds: list(query.user_id), logins: list(query.user_login).map((l) => l.toLowerCase()) }
       const page = await directory.page(filter, query.first, after)
       if (!page) throw expired()
-      return c.json({ data: page.streams.map(toStreamView), pagination: page.next ? { cursor: encodeCursor(page.next) } : {} }, 200)
+      return jsonAnswer(c, bodyOf(page), 200)
     },
   )
 
