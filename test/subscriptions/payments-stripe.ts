@@ -1,12 +1,16 @@
 /**
  * Stripe for the payments tests, which cannot reach it: a loopback stand-in for the calls the
- * app makes, answered as Stripe's API reference says (Checkout Sessions, off-session
- * PaymentIntents and their 402 card errors, refunds; Idempotency-Key replays the first answer,
+ * app makes, answered as Stripe's API reference says (Checkout Sessions in payment and setup
+ * mode, customers, off-session PaymentIntents and their 402 card errors, SetupIntents, refunds;
+ * Idempotency-Key replays the first answer,
  * or a 400 `idempotency_error` when the parameters differ), and events about what it made,
  * signed by the official package's own test-header helper with the endpoint's secret.
  */
 import Stripe from 'stripe'
-import type { TestPlatform } from '../../src/platform/testing/harness.ts'
+import type { Clock } from '../../src/platform/clock.ts'
+import { createTestPlatform, type TestPlatform } from '../../src/platform/testing/harness.ts'
+import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
+import { register, SUBSCRIBERS_ENV, SUBSCRIBERS_MODULES } from './subscribers.ts'
 
 export const WEBHOOK_SECRET = 'whsec_ondes_payments_test'
 export const SECRET_KEY = 'sk_test_ondes_payments'
@@ -29,6 +33,23 @@ export type StandInSession = StandInPaid & { id: string; form: URLSearchParams; 
 /** An off-session PaymentIntent the app created (a renewal): its status as the stand-in answered it, then as a test settles it. */
 export type StandInIntent = StandInPaid & { status: 'succeeded' | 'processing' | 'requires_payment_method'; form: URLSearchParams; idempotencyKey: string }
 
+/** A Checkout Session in setup mode: the card it saves on `customer` (null: none given, so attached to nobody), by its SetupIntent. */
+export type StandInSetup = {
+  id: string
+  setupId: string
+  setupIntent: string
+  customer: string | null
+  paymentMethod: string
+  /** The SetupIntent's (`setup_intent_data[metadata]`). */
+  metadata: Record<string, string>
+  sessionMetadata: Record<string, string>
+  form: URLSearchParams
+  idempotencyKey: string | null
+}
+
+/** A customer the app made, with what it asked for. */
+export type StandInCustomer = { id: string; form: URLSearchParams; idempotencyKey: string | null }
+
 /** A refund the app asked for. */
 export type StandInRefund = { id: string; paymentIntent: string; amount: number; form: URLSearchParams; idempotencyKey: string | null }
 
@@ -45,6 +66,8 @@ const unique = (prefix: string, n: number) => `${prefix}_test_${n}_${crypto.rand
  */
 export function stripeStandIn() {
   const sessions: StandInSession[] = []
+  const setups: StandInSetup[] = []
+  const customers: StandInCustomer[] = []
   const intents: StandInIntent[] = []
   const refunds: StandInRefund[] = []
   const cards = new Map<string, CardBehaviour>()
@@ -73,7 +96,57 @@ export function stripeStandIn() {
   const metadataOf = (form: URLSearchParams, prefix = 'metadata') =>
     Object.fromEntries([...form].filter(([k]) => k.startsWith(`${prefix}[`)).map(([k, v]) => [k.slice(prefix.length + 1, -1), v]))
 
+  /** A setup-mode session: the card is made now, saved on the customer given once the buyer completes it. */
+  const createSetup = (form: URLSearchParams, idempotencyKey: string | null) => {
+    const n = ++made
+    const setup: StandInSetup = {
+      id: unique('cs', n),
+      setupId: form.get('client_reference_id') ?? '',
+      setupIntent: unique('seti', n),
+      customer: form.get('customer'),
+      paymentMethod: unique('pm', n),
+      metadata: metadataOf(form, 'setup_intent_data[metadata]'),
+      sessionMetadata: metadataOf(form),
+      form,
+      idempotencyKey,
+    }
+    setups.push(setup)
+    return Response.json({
+      id: setup.id,
+      object: 'checkout.session',
+      mode: 'setup',
+      status: 'open',
+      payment_status: 'no_payment_required',
+      client_reference_id: setup.setupId,
+      customer: setup.customer,
+      metadata: setup.sessionMetadata,
+      amount_total: null,
+      currency: form.get('currency'),
+      payment_intent: null,
+      setup_intent: setup.setupIntent,
+      url: `https://checkout.stripe.com/c/pay/${setup.id}`,
+    })
+  }
+
+  const setupIntentView = (setup: StandInSetup) => ({
+    id: setup.setupIntent,
+    object: 'setup_intent',
+    status: 'succeeded',
+    usage: 'off_session',
+    customer: setup.customer,
+    payment_method: setup.paymentMethod,
+    metadata: setup.metadata,
+    livemode: false,
+  })
+
+  const createCustomer = (form: URLSearchParams, idempotencyKey: string | null) => {
+    const customer: StandInCustomer = { id: unique('cus', ++made), form, idempotencyKey }
+    customers.push(customer)
+    return Response.json({ id: customer.id, object: 'customer', metadata: metadataOf(form), livemode: false })
+  }
+
   const createSession = (form: URLSearchParams, idempotencyKey: string | null) => {
+    if (form.get('mode') === 'setup') return createSetup(form, idempotencyKey)
     const n = ++made
     const saves = form.get('payment_intent_data[setup_future_usage]') === 'off_session'
     const customer = form.get('customer') ?? (form.get('customer_creation') === 'always' ? unique('cus', n) : null)
@@ -111,7 +184,7 @@ export function stripeStandIn() {
   /** `POST /v1/payment_intents` with `confirm` and `off_session`: the card answers at once. */
   const createIntent = (form: URLSearchParams, idempotencyKey: string) => {
     const paymentMethod = form.get('payment_method') ?? ''
-    const saved = sessions.find((s) => s.paymentMethod === paymentMethod && s.customer !== null)
+    const saved = [...sessions, ...setups].find((s) => s.paymentMethod === paymentMethod && s.customer !== null)
     if (!saved || saved.customer !== form.get('customer')) {
       return stripeError(400, { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_method', message: `No such PaymentMethod: '${paymentMethod}'` })
     }
@@ -177,8 +250,14 @@ export function stripeStandIn() {
       // As it is now: a renewal's status may have moved since its answer (a test settles it).
       return Response.json(intentView(paid, renewal?.status ?? 'succeeded'))
     }
+    if (req.method === 'GET' && url.pathname.startsWith('/v1/setup_intents/')) {
+      const setup = setups.find((s) => s.setupIntent === url.pathname.slice('/v1/setup_intents/'.length))
+      if (!setup) return stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', message: 'No such setupintent' })
+      return Response.json(setupIntentView(setup))
+    }
     if (req.method !== 'POST') return stripeError(404, { type: 'invalid_request_error', message: `no ${url.pathname} here` })
     if (url.pathname === '/v1/checkout/sessions') return createSession(form, idempotencyKey)
+    if (url.pathname === '/v1/customers') return createCustomer(form, idempotencyKey)
     if (url.pathname === '/v1/payment_intents') {
       if (!idempotencyKey) return stripeError(400, { type: 'invalid_request_error', message: 'the stand-in wants an Idempotency-Key on charges' })
       return createIntent(form, idempotencyKey)
@@ -219,7 +298,7 @@ export function stripeStandIn() {
     },
   })
 
-  return { url: `http://127.0.0.1:${server.port}`, sessions, intents, refunds, cards, state, stop: () => server.stop(true) }
+  return { url: `http://127.0.0.1:${server.port}`, sessions, setups, customers, intents, refunds, cards, state, stop: () => server.stop(true) }
 }
 
 /** The settings that make the app use Stripe, through the stand-in at `apiUrl`. */
@@ -229,6 +308,32 @@ export const stripeSettings = (apiUrl: string) => ({
   STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
   STRIPE_API_URL: apiUrl,
 })
+
+/**
+ * The subscribers' app (the renewals job every 20 ms on `clock`) paying through a fresh stand-in,
+ * `users` registered with their tokens; `renewalIntents(user)` are the off-session PaymentIntents
+ * it made for that user's renewals, oldest first.
+ * @example
+ * const world = await stripeSubscribers(movableClock(new Date()), ['500', '501'])
+ */
+export async function stripeSubscribers(clock: Clock, users: string[]) {
+  const stripe = stripeStandIn()
+  const t = await createTestPlatform(SUBSCRIBERS_MODULES, { ...SUBSCRIBERS_ENV, ...stripeSettings(stripe.url) }, { clock })
+  const tokens: Record<string, string> = {}
+  for (const id of users) {
+    await register(t, id)
+    tokens[id] = await accessTokenFor(t, id)
+  }
+  const renewalIntents = async (user: string): Promise<StandInIntent[]> => {
+    const ids = (await t.sql.subscriptions!<{ id: string }[]>`select id from payments where purchaser_id = ${user} and details ? 'renewal'`).map((r) => r.id)
+    return stripe.intents.filter((i) => ids.includes(i.paymentId))
+  }
+  const close = async () => {
+    await t.close()
+    await stripe.stop()
+  }
+  return { t, stripe, tokens, renewalIntents, close }
+}
 
 let events = 0
 const event = (type: string, object: Record<string, unknown>, id = `evt_test_${++events}_${crypto.randomUUID().slice(0, 8)}`) => ({
@@ -312,6 +417,43 @@ export const stripeEvents = {
       metadata: options.metadata === false ? {} : { payment_id: p.paymentId },
     })
   },
+  /** A setup-mode session completed: it names the SetupIntent, not the card. */
+  setupCompleted: (s: StandInSetup) =>
+    event('checkout.session.completed', {
+      id: s.id,
+      object: 'checkout.session',
+      mode: 'setup',
+      status: 'complete',
+      payment_status: 'no_payment_required',
+      client_reference_id: s.setupId,
+      customer: s.customer,
+      metadata: s.sessionMetadata,
+      amount_total: null,
+      currency: null,
+      payment_intent: null,
+      setup_intent: s.setupIntent,
+    }),
+  setupExpired: (s: StandInSetup) =>
+    event('checkout.session.expired', {
+      id: s.id,
+      object: 'checkout.session',
+      mode: 'setup',
+      status: 'expired',
+      payment_status: 'no_payment_required',
+      client_reference_id: s.setupId,
+      metadata: s.sessionMetadata,
+      setup_intent: s.setupIntent,
+    }),
+  setupSucceeded: (s: StandInSetup) =>
+    event('setup_intent.succeeded', {
+      id: s.setupIntent,
+      object: 'setup_intent',
+      status: 'succeeded',
+      usage: 'off_session',
+      customer: s.customer,
+      payment_method: s.paymentMethod,
+      metadata: s.metadata,
+    }),
   other: (type: string, object: Record<string, unknown>) => event(type, object),
 }
 

@@ -17,7 +17,7 @@ import { renewals } from './renewals.ts'
 import { createRewards } from './rewards.ts'
 import { subscriptionsSnapshot } from './snapshot.ts'
 import { createSubscribers } from './subscribers.ts'
-import { createSubscribing } from './subscribing.ts'
+import { continueSubscription, createSubscribing } from './subscribing.ts'
 import { subscriptionFulfilment } from './subscriptions.ts'
 import { subscriptionRoutes } from './subscriptions.routes.ts'
 import { createTiers } from './tiers.ts'
@@ -35,9 +35,10 @@ export const subscriptions = defineModule({
   settings: subscriptionsSettings,
   create({ settings, database, authenticated, log, clock }) {
     const fulfilments = { subscription: subscriptionFulfilment(clock), gift: giftFulfilment(clock) }
-    const payments = createPayments({ settings, database, log, authenticated, fulfilments })
+    const payments = createPayments({ settings, database, log, authenticated, fulfilments, continuation: continueSubscription })
     const tiers = createTiers(database)
     const sales = { database, checkout: payments.checkout, tiers }
+    const subscribing = createSubscribing({ ...sales, cards: payments.cards })
     const stores = {
       rewards: createRewards(database, settings.SUBSCRIPTIONS_MAX_REWARDS_PER_CHANNEL),
       redemptions: createRedemptions(database),
@@ -47,7 +48,7 @@ export const subscriptions = defineModule({
       routes: createRouter()
         .route('/', channelPointsRoutes(stores, authenticated))
         .route('/', tierRoutes(tiers, authenticated))
-        .route('/', subscriptionRoutes({ subscribing: createSubscribing(sales), subscribers: createSubscribers(database), tiers }, authenticated))
+        .route('/', subscriptionRoutes({ subscribing, subscribers: createSubscribers(database), tiers }, authenticated))
         .route('/', giftRoutes(createGifting(sales), authenticated))
         .route('/', payments.routes),
       jobs: [

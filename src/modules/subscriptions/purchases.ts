@@ -69,6 +69,20 @@ export type Charge = (
   tx: Transaction,
 ) => Promise<{ paymentId: string; status: 'succeeded' | 'pending' | 'failed' }>
 
+/** A subscriber continuing their subscription (a gift's recipient, a canceled one) from its period's end at `tier`: its renewals need a card. */
+export type ContinueAsk = { purchaserId: string; broadcasterId: string; subscriptionId: string; tier: Tier }
+
+/**
+ * Continues a subscription on a card its renewals can charge off-session: with one saved already
+ * it continues at once (`continued`); with none, the card is saved first, no payment made — `dev`
+ * at once (`continued`), Stripe on Checkout's page in setup mode (`pending`, with its URL and the
+ * setup's id), continuing it when Stripe says the card is saved.
+ */
+export type CardSetup = (ask: ContinueAsk, tx: Transaction) => Promise<{ status: 'continued' } | { status: 'pending'; setupId: string; checkoutUrl: string | null }>
+
+/** Has a subscription renew from its period's end at `tier` (the subscriptions part's), once its card is on file, in that transaction. */
+export type Continuation = (tx: Transaction, continued: { subscriptionId: string; tier: Tier }) => Promise<void>
+
 /**
  * `purchase_refunded` for a refund step of a subscription's or a gift's payment, so revenue
  * counts it negative; none for what the fulfilment gave back itself (its revenue was never announced).

@@ -2,7 +2,8 @@ import type { Sql, TransactionSql } from 'postgres'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { subscriptionsError } from './errors.ts'
 import type { StoredAnswer } from './idempotency.ts'
-import type { Checkout } from './purchases.ts'
+import type { CardSetupAnswer } from './payments/index.ts'
+import type { CardSetup, Checkout, Continuation } from './purchases.ts'
 import { sell } from './selling.ts'
 import { lockSubscription, type PaidSubscription, type SubscriptionRow } from './subscriptions.ts'
 import type { Tier, Tiers } from './tiers.ts'
@@ -16,17 +17,30 @@ export async function checkChannel(sql: Sql | TransactionSql, broadcasterId: str
 
 /** The answer of a subscribe that continued a subscription (nothing charged): the route shows it as it now is. */
 export const CONTINUED = 200
+/** The answer of a subscribe that continues once a card is saved (none on file for its renewals): the setup's page. */
+export const SAVING_CARD = 202
+
+/**
+ * Has an active subscription renew again from its period's end, at `tier` from then (the
+ * payments' `Continuation`, once its card is on file); one ended meanwhile, or renewing already
+ * (continued twice, its tier changed since), is left as it is.
+ */
+export const continueSubscription: Continuation = async (tx, { subscriptionId, tier }) => {
+  await tx.sql`
+    update subscriptions set renews = true, next_tier = nullif(${tier}, tier), refunded_at = null
+    where id = ${subscriptionId} and status = 'active' and not renews`
+}
 
 /**
  * A viewer's own subscription to a channel: subscribe (paid through the checkout under the
- * request's Idempotency-Key), continue a canceled or gifted one, cancel at the period's end,
- * change the tier from the next period.
+ * request's Idempotency-Key), continue a canceled or gifted one (on a card its renewals can
+ * charge, saved first when none is), cancel at the period's end, change the tier from the next period.
  * @example
- * const subscribing = createSubscribing({ database, checkout, tiers })
+ * const subscribing = createSubscribing({ database, checkout, cards, tiers })
  * await subscribing.subscribe('7', { broadcasterId: '42', tier: '1000', message: '' }, key)
  */
-export function createSubscribing(parts: { database: ModuleDatabase; checkout: Checkout; tiers: Tiers }) {
-  const { database, checkout, tiers } = parts
+export function createSubscribing(parts: { database: ModuleDatabase; checkout: Checkout; cards: CardSetup; tiers: Tiers }) {
+  const { database, checkout, cards, tiers } = parts
 
   /** The active subscription, locked, or `subscription.not_found`. */
   const activeOf = async (tx: Parameters<typeof lockSubscription>[0], broadcasterId: string, userId: string) => {
@@ -38,8 +52,9 @@ export function createSubscribing(parts: { database: ModuleDatabase; checkout: C
   return {
     /**
      * Subscribes at `tier`: `201` with the payment. Already subscribed: a canceled or gifted
-     * subscription renews again at its period's end (at `tier` from then on), `CONTINUED`; one
-     * that renews already is `subscription.already_active`.
+     * subscription renews again at its period's end (at `tier` from then on), `CONTINUED`, or,
+     * with no card on file to renew with, once one is saved (`SAVING_CARD`, the setup); one that
+     * renews already is `subscription.already_active`.
      */
     async subscribe(
       userId: string,
@@ -51,8 +66,10 @@ export function createSubscribing(parts: { database: ModuleDatabase; checkout: C
         const row = await lockSubscription(tx, ask.broadcasterId, userId)
         if (row?.status === 'active') {
           if (row.renews) throw subscriptionsError('subscription.already_active', 'You are subscribed to this channel already; change the tier instead')
-          await tx.sql`update subscriptions set renews = true, next_tier = ${ask.tier === row.tier ? null : ask.tier}, refunded_at = null where id = ${row.id}`
-          return { answer: { status: CONTINUED, body: { subscription_id: row.id } } }
+          const continued = await cards({ purchaserId: userId, broadcasterId: ask.broadcasterId, subscriptionId: row.id, tier: ask.tier }, tx)
+          if (continued.status === 'continued') return { answer: { status: CONTINUED, body: { subscription_id: row.id } } }
+          const setup: CardSetupAnswer = { setup_id: continued.setupId, subscription_id: row.id, status: 'pending', checkout_url: continued.checkoutUrl }
+          return { answer: { status: SAVING_CARD, body: { data: [setup] } } }
         }
         const price = (await tiers.tiersOf(ask.broadcasterId, tx.sql)).find((t) => t.tier === ask.tier)!
         const details: PaidSubscription = { tier: ask.tier, message: ask.message }

@@ -10,10 +10,10 @@ import { subscriptionsError } from './errors.ts'
 import { RequiredIdempotencyKeyHeader } from './idempotency.ts'
 import { UserId } from './ids.ts'
 import { ownChannel } from './ownership.ts'
-import { PaymentView, type PaymentAnswer } from './payments/index.ts'
+import { CardSetupView, PaymentView, type CardSetupAnswer, type PaymentAnswer } from './payments/index.ts'
 import { data, json } from './responses.ts'
 import type { Subscribers } from './subscribers.ts'
-import { CONTINUED, type Subscribing } from './subscribing.ts'
+import { CONTINUED, SAVING_CARD, type Subscribing } from './subscribing.ts'
 import {
   BroadcasterSubscriptionView,
   broadcasterSubscriptionView,
@@ -61,6 +61,7 @@ export function subscriptionRoutes(
       responses: {
         201: json(data(PaymentView), 'The payment of the first period (the first answer, for a retried Idempotency-Key)'),
         200: json(data(OwnSubscriptionView), 'Already subscribed: it renews again at its period end, at this tier from then'),
+        202: json(data(CardSetupView), 'Already subscribed, with no card on file to renew with (a gift): it renews once one is saved at checkout_url'),
         ...problemResponses(400, 404, 409, 422, 502),
       },
     }),
@@ -74,6 +75,7 @@ export function subscriptionRoutes(
       )
       if (replayed) c.header('Idempotent-Replayed', 'true')
       if (answer.status === CONTINUED) return c.json({ data: [await own(body.broadcaster_id, userId)] }, 200)
+      if (answer.status === SAVING_CARD) return c.json(answer.body as { data: CardSetupAnswer[] }, 202)
       return c.json(answer.body as { data: PaymentAnswer[] }, 201)
     },
   )

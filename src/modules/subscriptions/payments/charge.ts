@@ -3,7 +3,7 @@ import Stripe from 'stripe'
 import type { Transaction } from '../../../platform/db/database.ts'
 import type { Charge, Purchase } from '../purchases.ts'
 import { payAtOnce } from './checkout.ts'
-import type { PaymentLedger } from './payments.ts'
+import type { PaymentLedger, SavedCard } from './payments.ts'
 import { idOf, providerUnavailable } from './stripe-answers.ts'
 
 /** The dev provider's renewal: paid at once, as its checkout is. */
@@ -13,7 +13,7 @@ export function devCharge(ledger: PaymentLedger): Charge {
 
 /**
  * Stripe's renewal: an off-session PaymentIntent (`confirm`, `off_session`) on the card the
- * subscription's checkout saved, under an Idempotency-Key of the period it pays, so a job that
+ * subscription's checkout saved (or the setup of its continuation), under an Idempotency-Key of the period it pays, so a job that
  * retries after a lost answer gets the same PaymentIntent, never a second charge. Stripe's
  * answer settles it at once when it can: succeeded confirms (the webhook's
  * `payment_intent.succeeded` then finds nothing to do), a decline (a card error) fails it; a
@@ -22,17 +22,23 @@ export function devCharge(ledger: PaymentLedger): Charge {
  * next run asks again under the same key.
  */
 export function stripeCharge(ledger: PaymentLedger, stripe: Stripe, log: Logger): Charge {
-  /** A PaymentIntent as Stripe holds it now. */
-  const current = async (paymentIntent: string) => {
+  /** An object as Stripe holds it now. */
+  const read = async <T>(id: string, retrieve: (id: string) => Promise<T>) => {
     try {
-      return await stripe.paymentIntents.retrieve(paymentIntent)
+      return await retrieve(id)
     } catch (error) {
-      log.error({ err: error, paymentIntent }, 'Stripe did not tell a PaymentIntent')
+      log.error({ err: error, id }, 'Stripe did not tell an object of ours')
       throw providerUnavailable()
     }
   }
-  /** The card a PaymentIntent was paid with: the saved card when only its payment's PaymentIntent is known (its `succeeded` event not seen). */
-  const cardOf = async (paymentIntent: string) => idOf((await current(paymentIntent)).payment_method)
+  const current = (paymentIntent: string) => read(paymentIntent, (id) => stripe.paymentIntents.retrieve(id))
+  /** The saved card's payment method; when no event named it, its PaymentIntent's (a payment's) or SetupIntent's (a setup's). */
+  const cardOf = async (saved: SavedCard) => {
+    if (saved.paymentMethod) return saved.paymentMethod
+    if (saved.paymentIntent) return idOf((await current(saved.paymentIntent)).payment_method)
+    if (saved.setupIntent) return idOf((await read(saved.setupIntent, (id) => stripe.setupIntents.retrieve(id))).payment_method)
+    return undefined
+  }
 
   const declined = async (tx: Transaction, paymentId: string, why: Record<string, unknown>) => {
     log.warn({ paymentId, ...why }, 'a renewal was not paid')
@@ -58,8 +64,8 @@ export function stripeCharge(ledger: PaymentLedger, stripe: Stripe, log: Logger)
   return async (purchase, reference, tx) => {
     const paymentId = await ledger.record(tx, purchase, 'stripe', reference)
     const saved = await ledger.savedCard(tx, 'stripe', purchase.purchaserId, purchase.broadcasterId)
-    const paymentMethod = saved?.paymentMethod ?? (saved?.paymentIntent ? await cardOf(saved.paymentIntent) : undefined)
-    // A gift continued by its recipient, or a subscription bought before cards were saved: nothing to charge.
+    const paymentMethod = saved && (await cardOf(saved))
+    // A subscription bought before cards were saved, continued before continuing saved one: nothing to charge.
     if (!saved || !paymentMethod) return declined(tx, paymentId, { reason: 'no saved card' })
     let intent: Stripe.PaymentIntent
     try {

@@ -16,6 +16,17 @@ export const PaymentView = z
   .openapi('Payment')
 export type PaymentAnswer = z.infer<typeof PaymentView>
 
+/** A continuation that needs a card saved first (Stripe: nothing on file): it continues once the subscriber saves one at `checkout_url`. */
+export const CardSetupView = z
+  .object({
+    setup_id: z.string(),
+    subscription_id: z.string(),
+    status: z.literal('pending'),
+    checkout_url: z.string().nullable().openapi({ description: 'Stripe Checkout in setup mode, where the card the renewals charge is saved; nothing is charged there' }),
+  })
+  .openapi('CardSetup')
+export type CardSetupAnswer = z.infer<typeof CardSetupView>
+
 /**
  * A paid action's answer from its purchase and what its checkout started.
  * @example

@@ -21,8 +21,11 @@ type PaymentRow = {
  */
 export type Refunder = (payment: { id: string; paymentIntent: string | null }, amount: number, key: string) => Promise<string | null>
 
-/** What a buyer paid a subscription with and may be charged with again, off-session. */
-export type SavedCard = { customer: string; paymentMethod: string | null; paymentIntent: string | null }
+/**
+ * What a buyer may be charged with again, off-session: the card of a payment (its PaymentIntent's
+ * when no event named it) or of a setup (its SetupIntent's likewise).
+ */
+export type SavedCard = { customer: string; paymentMethod: string | null; paymentIntent: string | null; setupIntent: string | null }
 
 /** A payment as its purchaser reads it. */
 export type PaymentState = {
@@ -135,23 +138,39 @@ export function createPaymentLedger(fulfilments: Fulfilments, refunder: Refunder
         where id = ${paymentId}`
     },
 
-    /** The buyer's customer at the provider, from their latest payment that names one. */
+    /** The buyer's customer at the provider, from their latest payment or card setup that names one. */
     async customerOf(tx: Transaction, provider: Provider, purchaserId: string): Promise<string | undefined> {
       const [row] = await tx.sql<{ provider_customer: string }[]>`
-        select provider_customer from payments
-        where purchaser_id = ${purchaserId} and provider = ${provider} and provider_customer is not null
-        order by created_at desc limit 1`
+        select provider_customer from (
+          select provider_customer, created_at from payments
+          where purchaser_id = ${purchaserId} and provider = ${provider} and provider_customer is not null
+          union all
+          select provider_customer, created_at from card_setups
+          where purchaser_id = ${purchaserId} and provider = ${provider} and provider_customer is not null
+        ) named order by created_at desc limit 1`
       return row?.provider_customer
     },
 
-    /** What the buyer last paid their subscription to the channel with, when it names a customer (a card saved by Checkout). */
+    /** The card the buyer last saved for their subscription to the channel: paying it at a Checkout, or setting one up to continue it. */
     async savedCard(tx: Transaction, provider: Provider, purchaserId: string, broadcasterId: string): Promise<SavedCard | undefined> {
-      const [row] = await tx.sql<{ provider_customer: string; provider_payment_method: string | null; provider_payment_intent: string | null }[]>`
-        select provider_customer, provider_payment_method, provider_payment_intent from payments
-        where purchaser_id = ${purchaserId} and broadcaster_id = ${broadcasterId} and provider = ${provider}
-          and kind = 'subscription' and status = 'succeeded' and provider_customer is not null
-        order by created_at desc limit 1`
-      return row && { customer: row.provider_customer, paymentMethod: row.provider_payment_method, paymentIntent: row.provider_payment_intent }
+      const [row] = await tx.sql<{ provider_customer: string; provider_payment_method: string | null; provider_payment_intent: string | null; provider_setup_intent: string | null }[]>`
+        select provider_customer, provider_payment_method, provider_payment_intent, provider_setup_intent from (
+          select provider_customer, provider_payment_method, provider_payment_intent, null as provider_setup_intent, created_at as saved_at from payments
+          where purchaser_id = ${purchaserId} and broadcaster_id = ${broadcasterId} and provider = ${provider}
+            and kind = 'subscription' and status = 'succeeded' and provider_customer is not null
+          union all
+          select provider_customer, provider_payment_method, null, provider_setup_intent, saved_at from card_setups
+          where purchaser_id = ${purchaserId} and broadcaster_id = ${broadcasterId} and provider = ${provider}
+            and status = 'saved' and provider_customer is not null
+        ) cards order by saved_at desc limit 1`
+      return (
+        row && {
+          customer: row.provider_customer,
+          paymentMethod: row.provider_payment_method,
+          paymentIntent: row.provider_payment_intent,
+          setupIntent: row.provider_setup_intent,
+        }
+      )
     },
 
     /** The payment of a provider's PaymentIntent, if one is known. */

@@ -3,13 +3,14 @@ import Stripe from 'stripe'
 import type { ModuleDatabase, Transaction } from '../../../platform/db/database.ts'
 import { subscriptionsError } from '../errors.ts'
 import type { PaymentLedger } from './payments.ts'
+import type { CardSetups, SetupCard } from './setups.ts'
 import { idOf, isStripeId } from './stripe-answers.ts'
 
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-/** Ours only when it is a payment id's shape: a stranger's metadata never reaches a uuid cast. */
-const paymentIdIn = (...candidates: unknown[]) => candidates.find((c): c is string => typeof c === 'string' && UUID.test(c))
+/** Ours only when it is a payment's or setup's id shape: a stranger's metadata never reaches a uuid cast. */
+const uuidIn = (...candidates: unknown[]) => candidates.find((c): c is string => typeof c === 'string' && UUID.test(c))
 const EVENT_TYPE = /^[a-z_.]{1,100}$/
 const upper = (currency: unknown) => (typeof currency === 'string' ? currency.toUpperCase() : undefined)
 const positive = (amount: unknown): amount is number => Number.isSafeInteger(amount) && (amount as number) > 0
@@ -21,32 +22,52 @@ type Move = {
   paid?: { amount: number | null; currency: string | null }
   payer?: { customer?: string; paymentMethod?: string }
 }
-type Asked = { action: 'confirm' | 'fail'; move: Move } | { action: 'refund'; move: Move; refundedTotal: number }
+type Asked =
+  | { action: 'confirm' | 'fail'; move: Move }
+  | { action: 'refund'; move: Move; refundedTotal: number }
+  | { action: 'save'; setupId: string; card: SetupCard }
+  | { action: 'expire'; setupId: string }
+
+/** What a Checkout Session in setup mode asks of its card setup: saved once complete, failed once expired. */
+const setupAskedBy = (session: Stripe.Checkout.Session, completed: boolean): Asked | undefined => {
+  const setupId = uuidIn(session.client_reference_id, session.metadata?.setup_id)
+  if (!setupId) return undefined
+  if (!completed) return { action: 'expire', setupId }
+  // A card's setup session completes once its SetupIntent succeeded; only the SetupIntent's own event names the card.
+  return session.status === 'complete' ? { action: 'save', setupId, card: { setupIntent: idOf(session.setup_intent), customer: idOf(session.customer) } } : undefined
+}
 
 /**
- * Applies Stripe's events to payments. Deliveries may repeat and come in any order: each event
- * id is recorded in the transaction of its effect (a repeat finds it and does nothing), and
- * each effect is a conditional move of the payment's status (a confirmation after the refund,
- * or a second `checkout.session.completed`, finds nothing to move); a refund carries the
- * total refunded so far, of which only what the ledger does not hold yet is recorded.
+ * Applies Stripe's events to payments and card setups. Deliveries may repeat and come in any
+ * order: each event id is recorded in the transaction of its effect (a repeat finds it and does
+ * nothing), and each effect is a conditional move of the payment's or setup's status (a
+ * confirmation after the refund, a second `checkout.session.completed`, a `setup_intent.succeeded`
+ * after its session's completion, find nothing to move); a refund carries the total refunded so
+ * far, of which only what the ledger does not hold yet is recorded.
  */
-export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, options: { secret: string | undefined; log: Logger }) {
+export function stripeWebhook(
+  database: ModuleDatabase,
+  ledger: PaymentLedger,
+  setups: CardSetups,
+  options: { secret: string | undefined; log: Logger },
+) {
   const { log } = options
 
   /** The payment a charge is for: its metadata (charges copy their PaymentIntent's), else the PaymentIntent we saw. */
   const chargePayment = async (tx: Transaction, charge: Stripe.Charge) => {
     const paymentIntent = idOf(charge.payment_intent)
-    const paymentId = paymentIdIn(charge.metadata?.payment_id) ?? (paymentIntent && (await ledger.byPaymentIntent(tx, 'stripe', paymentIntent)))
+    const paymentId = uuidIn(charge.metadata?.payment_id) ?? (paymentIntent && (await ledger.byPaymentIntent(tx, 'stripe', paymentIntent)))
     return paymentId ? { paymentId, paymentIntent } : undefined
   }
 
-  /** What an event asks of which payment; undefined for events that move no payment of ours. */
+  /** What an event asks of which payment or setup; undefined for events that move none of ours. */
   const askedBy = async (tx: Transaction, event: Stripe.Event): Promise<Asked | undefined> => {
     switch (event.type) {
       case 'checkout.session.completed':
       case 'checkout.session.async_payment_succeeded': {
         const session = event.data.object
-        const paymentId = paymentIdIn(session.client_reference_id, session.metadata?.payment_id)
+        if (session.mode === 'setup') return setupAskedBy(session, true)
+        const paymentId = uuidIn(session.client_reference_id, session.metadata?.payment_id)
         // A completed session of a delayed method (a bank debit) is paid later: async_payment_* says how.
         if (!paymentId || session.payment_status !== 'paid') return undefined
         const paymentIntent = idOf(session.payment_intent)
@@ -56,12 +77,13 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, o
       case 'checkout.session.async_payment_failed':
       case 'checkout.session.expired': {
         const session = event.data.object
-        const paymentId = paymentIdIn(session.client_reference_id, session.metadata?.payment_id)
+        if (session.mode === 'setup') return setupAskedBy(session, false)
+        const paymentId = uuidIn(session.client_reference_id, session.metadata?.payment_id)
         return paymentId ? { action: 'fail', move: { paymentId } } : undefined
       }
       case 'payment_intent.succeeded': {
         const intent = event.data.object
-        const paymentId = paymentIdIn(intent.metadata?.payment_id)
+        const paymentId = uuidIn(intent.metadata?.payment_id)
         if (!paymentId) return undefined
         // The card it was paid with, saved on the customer when the checkout asked to (a subscription's).
         const payer = { customer: idOf(intent.customer), paymentMethod: idOf(intent.payment_method) }
@@ -69,10 +91,16 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, o
       }
       case 'payment_intent.payment_failed': {
         const intent = event.data.object
-        const paymentId = paymentIdIn(intent.metadata?.payment_id)
+        const paymentId = uuidIn(intent.metadata?.payment_id)
         // Only an off-session charge (a renewal) fails for good: in Checkout the buyer may try another card.
         if (!paymentId || intent.metadata?.off_session !== 'true') return undefined
         return { action: 'fail', move: { paymentId, paymentIntent: idOf(intent.id) } }
+      }
+      case 'setup_intent.succeeded': {
+        const intent = event.data.object
+        const setupId = uuidIn(intent.metadata?.setup_id)
+        if (!setupId) return undefined
+        return { action: 'save', setupId, card: { setupIntent: idOf(intent.id), customer: idOf(intent.customer), paymentMethod: idOf(intent.payment_method) } }
       }
       case 'charge.refunded': {
         const charge = event.data.object
@@ -93,6 +121,11 @@ export function stripeWebhook(database: ModuleDatabase, ledger: PaymentLedger, o
       if (!fresh) return 'duplicate'
       const asked = await askedBy(tx, event)
       if (!asked) return 'ignored'
+      if (asked.action === 'save' || asked.action === 'expire') {
+        // An unknown setup (another integration's, a continuation rolled back) moves nothing either.
+        const moved = asked.action === 'save' ? await setups.save(tx, asked.setupId, asked.card) : await setups.fail(tx, asked.setupId)
+        return moved ? 'applied' : 'ignored'
+      }
       const { move } = asked
       const payment = await ledger.find(tx, move.paymentId)
       // A session this installation did not make (another integration on the account, a checkout rolled back).
