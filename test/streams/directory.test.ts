@@ -10,6 +10,7 @@ import { createMemoryViewers, minuteOf } from '../../src/modules/streams/viewers
 import { users } from '../../src/modules/users/index.ts'
 import { createModuleDatabase } from '../../src/platform/db/database.ts'
 import { createMetrics } from '../../src/platform/metrics.ts'
+import { createMemoryRateLimiter } from '../../src/platform/rate-limit.ts'
 import { publishedEvents } from '../../src/platform/testing/events.ts'
 import { createTestPlatform, testRedisUrl, type TestPlatform } from '../../src/platform/testing/harness.ts'
 import { addBroadcaster, goLive, type Broadcaster } from './broadcasters.ts'
@@ -160,8 +161,12 @@ describe('viewer minutes', () => {
       const now = Date.now()
       const minute = minuteOf(now) - 60_000
       const watchers = Array.from({ length: VIEWER_MINUTES_CHUNK * 2 + 500 }, (_, i) => String(10_000 + i))
-      for (const [i, userId] of watchers.entries()) await viewers.beat(streamId, `session-${i}`, userId, minute + 1000)
-      await viewers.beat(streamId, 'session-anonymous', undefined, minute + 2000)
+      // A limit none of these beats reaches: the minutes are under test here, not the limit.
+      const limit = { limiter: createMemoryRateLimiter(), rule: { name: 'beats', limit: watchers.length + 1, windowSeconds: 60 }, key: '192.0.2.1' }
+      const beat = async (sessionId: string, userId: string | undefined, at: number) =>
+        expect((await viewers.limitedBeat(limit, streamId, sessionId, userId, at)).allowed).toBe(true)
+      for (const [i, userId] of watchers.entries()) await beat(`session-${i}`, userId, minute + 1000)
+      await beat('session-anonymous', undefined, minute + 2000)
       // The stream started this minute, in real time: the minute before is still counted from its start.
       await t.sql.streams!`update streams set started_at = ${new Date(minute)} where id = ${streamId}`
 

@@ -31,11 +31,15 @@ describe.skipIf(!url)('Redis viewers', () => {
 
   test('a beat counts its session for the window, names its viewer in the minute, and every key it writes expires', async () => {
     const viewers = createRedisViewers(redis, prefix)
+    const rule = { name: `beats-${crypto.randomUUID()}`, limit: 100, windowSeconds: 60 }
+    const limit = { limiter: createRedisRateLimiter(redis, pino({ level: 'silent' })), rule, key: '192.0.2.1' }
     const now = Date.now()
-    await viewers.beat('7', 'session-a', undefined, now)
-    await viewers.beat('7', 'session-a', undefined, now + 10)
-    await viewers.beat('7', 'session-b', '42', now + 20)
-    await viewers.beat('8', 'session-c', undefined, now - VIEWER_WINDOW_MS - 1)
+    const beat = async (streamId: string, sessionId: string, userId: string | undefined, at: number) =>
+      expect((await viewers.limitedBeat(limit, streamId, sessionId, userId, at)).allowed).toBe(true)
+    await beat('7', 'session-a', undefined, now)
+    await beat('7', 'session-a', undefined, now + 10)
+    await beat('7', 'session-b', '42', now + 20)
+    await beat('8', 'session-c', undefined, now - VIEWER_WINDOW_MS - 1)
 
     expect(Object.fromEntries(await viewers.counts(['7', '8', '9'], now + 30))).toEqual({ '7': 2 })
     expect(await viewers.minute('7', minuteOf(now + 20))).toEqual({ userIds: ['42'], anonymous: minuteOf(now) === minuteOf(now + 20) ? 1 : 0 })
@@ -43,6 +47,7 @@ describe.skipIf(!url)('Redis viewers', () => {
     const keys = await redis.keys(`${prefix}:*`)
     expect(keys.length).toBeGreaterThanOrEqual(3)
     for (const key of keys) expect(await redis.pttl(key)).toBeGreaterThan(0)
+    await redis.del(`ratelimit:${rule.name}:192.0.2.1`)
   })
 
   test('a beat over the limit is refused in the same script and counts no viewer; two replicas share both', async () => {

@@ -21,9 +21,10 @@ export type BeatLimit = { limiter: RateLimiter; rule: RateLimitRule; key: string
  * keeps who watched it for the viewer-minutes events.
  */
 export type Viewers = {
-  /** One heartbeat of `sessionId` (of `userId` when signed in) on stream `streamId`, at `now`. */
-  beat: (streamId: string, sessionId: string, userId: string | undefined, now?: number) => Promise<void>
-  /** `beat`, only when `limit` admits one more hit (one Redis round trip for both); the limit's decision. */
+  /**
+   * One heartbeat of `sessionId` (of `userId` when signed in) on stream `streamId`, at `now`,
+   * counted only when `limit` admits one more hit (one Redis round trip for both); the limit's decision.
+   */
   limitedBeat: (limit: BeatLimit, streamId: string, sessionId: string, userId: string | undefined, now?: number) => Promise<RateLimitDecision>
   /** Viewer sessions seen within the window before `now`, per stream (absent ones: 0). */
   counts: (streamIds: string[], now?: number) => Promise<Map<string, number>>
@@ -35,13 +36,14 @@ export type Viewers = {
  * In-process viewers, for one process without Redis.
  * @example
  * const viewers = createMemoryViewers()
- * await viewers.beat('7', crypto.randomUUID(), undefined)
+ * const limit = { limiter: createMemoryRateLimiter(), rule: { name: 'beats', limit: 10, windowSeconds: 60 }, key: '192.0.2.1' }
+ * await viewers.limitedBeat(limit, '7', crypto.randomUUID(), undefined)
  * (await viewers.counts(['7'])).get('7') // 1
  */
 export function createMemoryViewers(): Viewers {
   const seen = new Map<string, Map<string, number>>()
   const minutes = new Map<string, { users: Set<string>; anonymous: Set<string> }>()
-  const beat: Viewers['beat'] = async (streamId, sessionId, userId, now = Date.now()) => {
+  const beat = (streamId: string, sessionId: string, userId: string | undefined, now = Date.now()) => {
     let sessions = seen.get(streamId)
     if (!sessions) seen.set(streamId, (sessions = new Map()))
     sessions.set(sessionId, now)
@@ -52,10 +54,9 @@ export function createMemoryViewers(): Viewers {
     else minute.anonymous.add(sessionId)
   }
   return {
-    beat,
     limitedBeat: async ({ limiter, rule, key }, streamId, sessionId, userId, now) => {
       const decision = await limiter.consume(rule, key)
-      if (decision.allowed) await beat(streamId, sessionId, userId, now)
+      if (decision.allowed) beat(streamId, sessionId, userId, now)
       return decision
     },
     counts: async (streamIds, now = Date.now()) => {
@@ -103,10 +104,6 @@ export function createRedisViewers(redis: Redis, prefix: string): Viewers {
     args: [now, sessionId, VIEWER_WINDOW_MS * 2, userId ?? sessionId, MINUTE_RETENTION_MS],
   })
   return {
-    beat: async (streamId, sessionId, userId, now = Date.now()) => {
-      const { keys, args } = beatOf(streamId, sessionId, userId, now)
-      await BEAT_SCRIPT.alone.run(redis, keys, args)
-    },
     limitedBeat: ({ limiter, rule, key }, streamId, sessionId, userId, now = Date.now()) =>
       limiter.consumeThen(rule, key, { redis, script: BEAT_SCRIPT, ...beatOf(streamId, sessionId, userId, now) }),
     counts: async (streamIds, now = Date.now()) => {
