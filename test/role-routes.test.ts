@@ -22,6 +22,7 @@ const ROLE_POLICY: Record<string, Role[]> = {
   grantRole: ['admin'],
   revokeRole: ['admin'],
   suspendUser: ['admin'],
+  getUserSuspension: ['admin'],
   reinstateUser: ['admin'],
   createGame: ['admin'],
   updateGame: ['admin'],

@@ -39,6 +39,13 @@ describe('users contracts', () => {
     expect(suspended.safeParse({ ...valid, reason: '' }).success).toBe(false)
   })
 
+  test('a reinstatement says whether the suspension expired; one published before the field says it did not', () => {
+    const reinstated = usersEvents['users.reinstated.v1']
+    expect(reinstated.parse({ user_id: '7', by_user_id: '1', version: 3 })).toEqual({ user_id: '7', by_user_id: '1', version: 3, expired: false })
+    expect(reinstated.parse({ user_id: '7', by_user_id: null, version: 3, expired: true })).toEqual({ user_id: '7', by_user_id: null, version: 3, expired: true })
+    expect(reinstated.safeParse({ user_id: '7', by_user_id: null, version: 3, expired: 'yes' }).success).toBe(false)
+  })
+
   test('every event about mutable state carries a positive version', () => {
     for (const type of [
       'users.registered.v1',

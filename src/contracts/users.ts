@@ -69,9 +69,10 @@ export const usersEvents = {
   }),
   /**
    * The account is suspended (an admin's act): it cannot sign in and its sessions have ended.
-   * A timed one ends by itself at `ends_at` (null: until reinstated), with no event then:
-   * compare it with your clock. `version` increases with every suspension or reinstatement of
-   * the user: keep the highest per user. A second suspension replaces the first.
+   * A timed one ends by itself at `ends_at` (null: until reinstated): compare it with your clock
+   * for the moment; `users.reinstated.v1` with `expired: true` follows within seconds. `version`
+   * increases with every suspension or reinstatement of the user: keep the highest per user. A
+   * second suspension replaces the first.
    */
   'users.suspended.v1': z.object({
     user_id: id,
@@ -80,11 +81,14 @@ export const usersEvents = {
     by_user_id: id.nullable(),
     version,
   }),
-  /** The suspension was lifted before its end by an admin. */
+  /** The suspension was lifted before its end by an admin, or a timed one has ended (`expired`). */
   'users.reinstated.v1': z.object({
     user_id: id,
+    /** Null when it expired. */
     by_user_id: id.nullable(),
     version,
+    /** True when a timed suspension reached its `ends_at`; absent (false) in events published before it existed. */
+    expired: z.boolean().default(false),
   }),
 } as const
 

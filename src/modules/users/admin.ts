@@ -1,3 +1,4 @@
+import { systemClock } from '../../platform/clock.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { createRoles } from './roles.ts'
 
@@ -9,7 +10,7 @@ import { createRoles } from './roles.ts'
  * const id = await grantAdmin(database, 'alice')
  */
 export async function grantAdmin(database: ModuleDatabase, login: string): Promise<string | undefined> {
-  const roles = createRoles(database)
+  const roles = createRoles(database, systemClock)
   const id = await roles.idOfLogin(login.toLowerCase())
   if (id === undefined || !(await roles.grant(id, 'admin', null))) return undefined
   return String(id)

@@ -35,6 +35,8 @@ export const usersSettings = z.object({
    * together; then only those it signed in from may try (each with as many failures of its own).
    */
   AUTH_FAILURES_PER_ACCOUNT: wholeNumber('failures', 1).default(10),
+  /** How often the end of timed suspensions is looked for and announced (users.reinstated.v1, expired). */
+  SUSPENSION_ENDS_EVERY_MS: wholeNumber('milliseconds', 10).default(5000),
 })
 export type UsersSettings = z.infer<typeof usersSettings>
 

@@ -13,12 +13,14 @@ export const USERS_PROBLEMS = {
   'login.invalid': 401,
   'login.taken': 409,
   'refresh.invalid': 401,
+  'role.suspended': 409, // admin is granted only to an account not suspended
   'refresh.reused': 401,
   'session.expired': 401, // a refresh after the idle or absolute lifetime
   'session.not_found': 404,
   'session.revoked': 401, // a refresh of a session signed out, revoked, or ended by a reused token
   'suspension.admin': 409, // an admin is suspended only once the role is revoked
   'suspension.ended': 400, // an `ends_at` not ahead of the clock
+  'suspension.not_found': 404, // the account is not suspended (or its suspension has ended)
   'suspension.self': 400,
   'user.not_found': 404,
 } as const satisfies ProblemTable

@@ -17,7 +17,7 @@ import { createSessions } from './sessions.ts'
 import { createSettingsStore } from './settings.ts'
 import { settingsRoutes } from './settings.routes.ts'
 import { usersSnapshot } from './snapshot.ts'
-import { createSuspensions } from './suspensions.ts'
+import { createSuspensions, endSuspensionsDue } from './suspensions.ts'
 import { suspensionRoutes } from './suspensions.routes.ts'
 
 export { grantAdmin } from './admin.ts'
@@ -45,6 +45,7 @@ export const users = defineModule({
       retryWindowSeconds: settings.REFRESH_RETRY_WINDOW_SECONDS,
       successorKey,
     }, clock)
+    const suspensions = createSuspensions(database, tokenRevocations, clock)
     const routes = createRouter()
       .route(
         '/',
@@ -59,12 +60,15 @@ export const users = defineModule({
       .route('/', settingsRoutes(createSettingsStore(db), authenticated))
       .route('/', profileRoutes(profiles, authenticated))
       .route('/', followRoutes(createFollows(database), profiles, authenticated))
-      .route('/', roleRoutes(createRoles(database, tokenRevocations), authenticated))
-      .route('/', suspensionRoutes(createSuspensions(database, tokenRevocations, clock), authenticated))
+      .route('/', roleRoutes(createRoles(database, clock, tokenRevocations), authenticated))
+      .route('/', suspensionRoutes(suspensions, authenticated))
     // Before serving: without Redis this process's revocations list starts empty after a restart.
     const start = async () => log.info({ count: await tokenRevocations.reannounce() }, 'revocations still in force announced')
-    // On every replica: each owes only what it failed to announce itself.
-    const jobs = [{ name: 'revocations-repair', everyMs: REVOCATIONS_REPAIR_MS, run: () => tokenRevocations.repair() }]
+    const jobs = [
+      // On every replica: each owes only what it failed to announce itself.
+      { name: 'revocations-repair', everyMs: REVOCATIONS_REPAIR_MS, run: () => tokenRevocations.repair() },
+      { name: 'suspension-ends', everyMs: settings.SUSPENSION_ENDS_EVERY_MS, singleton: true, run: endSuspensionsDue(database, clock) },
+    ]
     return { routes, start, jobs }
   },
 })

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { usersEvents, type UsersEventType } from '../../contracts/users.ts'
+import { waitFor } from '../../platform/events/test-probe.ts'
+import { movableClock } from '../../platform/testing/clock.ts'
 import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
 import { accessTokenFor } from '../../platform/testing/tokens.ts'
 import { users } from './index.ts'
@@ -19,17 +21,24 @@ type Write = { table: string; op: string; xid: string; type: string | null }
 /** A publishing path: the call site, a request that takes it, and the tables its event announces changes of. */
 type Path = { type: UsersEventType; site: string; tables: string[]; status: number; request: () => Promise<Response> }
 
+const HOUR_MS = 3_600_000
+const clock = movableClock()
 let t: TestPlatform
 let fan: SignedIn
 let streamer: SignedIn
+/** Suspended for an hour of `clock`, which the job's path moves past. */
+let timedOut: SignedIn
 let adminToken: string
 
 beforeAll(async () => {
-  t = await createTestPlatform([users], { AUTH_ATTEMPTS_PER_MINUTE: '1000' })
+  t = await createTestPlatform([users], { AUTH_ATTEMPTS_PER_MINUTE: '1000', SUSPENSION_ENDS_EVERY_MS: '50' }, { clock })
   fan = await registerAccount(t, 'atomic_fan')
   streamer = await registerAccount(t, 'atomic_streamer')
+  timedOut = await registerAccount(t, 'atomic_timed_out')
   const admin = await registerAccount(t, 'atomic_admin')
   adminToken = await accessTokenFor(t, admin.id, ['admin'])
+  const endsAt = new Date(clock().getTime() + HOUR_MS).toISOString()
+  expect((await send(`/api/users/${timedOut.id}/suspension`, 'PUT', adminToken, { reason: 'Atomicity', ends_at: endsAt })).status).toBe(200)
   await t.sql.users!.unsafe(`
     create table write_probe (id bigserial primary key, "table" text, op text, xid xid8, type text);
     create function probe_write() returns trigger language plpgsql as $$
@@ -117,6 +126,21 @@ const PATHS: Path[] = [
     tables: ['users'],
     status: 204,
     request: () => send(`/api/users/${streamer.id}/suspension`, 'DELETE', adminToken),
+  },
+  {
+    type: 'users.reinstated.v1',
+    site: 'suspensions.ts',
+    // The job's: no request, the clock moved past the end; answered as if one had been.
+    tables: ['users'],
+    status: 204,
+    request: async () => {
+      clock.advance(HOUR_MS)
+      await waitFor('the end announced', async () => {
+        const [row] = await t.sql.users!`select count(*)::int as n from outbox where type = 'users.reinstated.v1' and payload->>'user_id' = ${timedOut.id}`
+        return row!.n === 1
+      })
+      return new Response(null, { status: 204 })
+    },
   },
 ]
 

@@ -26,9 +26,9 @@ export function roleRoutes(roles: Roles, authenticated: MiddlewareHandler<AppEnv
       method: 'put',
       path: '/api/users/{id}/roles/{role}',
       tags: ['roles'],
-      summary: 'Grant a global role (admin only; idempotent)',
+      summary: 'Grant a global role (admin only; idempotent); admin is refused to a suspended account',
       request: { params },
-      responses: { 204: { description: 'The user holds the role' }, ...problemResponses(400, 404) },
+      responses: { 204: { description: 'The user holds the role' }, ...problemResponses(400, 404, 409) },
     }),
     async (c) => {
       const { id, role } = c.req.valid('param')

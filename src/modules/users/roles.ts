@@ -1,11 +1,14 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { Role } from '../../platform/auth/tokens.ts'
+import type { Clock } from '../../platform/clock.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
 import type { Transaction } from '../../platform/events/types.ts'
 import { usersError } from './errors.ts'
 import { publish } from './publish.ts'
 import type { TokenRevocations } from './revocations.ts'
 import { type BroadcasterType, type UserId, userRoles, users } from './schema.ts'
+import { suspensionInForce } from './suspensions.ts'
+import { lockSuspension, lockUsers } from './user-locks.ts'
 
 /**
  * Bumps the user's roles version after a grant or revoke, in one statement with the partner
@@ -32,33 +35,26 @@ async function announce(
 }
 
 /**
- * Locks the target and the acting user (`by`, from a token that may outlive its account) against
- * deletion until the commit, so no foreign key can fail later; false when the target is missing,
- * `account.gone` when the actor is.
- */
-export async function lockUsers(tx: Transaction, userId: UserId, by: UserId | null): Promise<boolean> {
-  const ids = [BigInt(userId), ...(by === null ? [] : [BigInt(by)])]
-  const found = await tx.select({ id: users.id }).from(users).where(inArray(users.id, ids)).for('key share')
-  const has = (id: UserId) => found.some((row) => row.id === BigInt(id))
-  if (by !== null && !has(by)) throw usersError('account.gone', 'This account no longer exists')
-  return has(userId)
-}
-
-/**
  * Global roles. A grant reaches access tokens at the next login or refresh; a revoke reaches
  * the tokens already out at once, through `revocations` (grant-only callers, as `grantAdmin`,
- * pass none).
+ * pass none). `clock` tells whether a suspension is still in force.
  */
-export function createRoles(database: ModuleDatabase, revocations?: TokenRevocations) {
+export function createRoles(database: ModuleDatabase, clock: Clock, revocations?: TokenRevocations) {
   const { db } = database
   return {
     /**
      * False when the user does not exist; granting a held role changes nothing; `account.gone`
-     * when `by` no longer exists.
+     * when `by` no longer exists; `role.suspended` for admin while a suspension is in force.
      */
     grant: (userId: UserId, role: Role, by: UserId | null): Promise<boolean> =>
       database.transaction(async (tx) => {
         if (!(await lockUsers(tx, userId, by))) return false
+        if (role === 'admin') {
+          const suspension = await lockSuspension(tx, userId)
+          if (suspension && suspensionInForce(suspension.suspendedAt, suspension.endsAt, clock())) {
+            throw usersError('role.suspended', 'This account is suspended: reinstate it before making it an admin')
+          }
+        }
         const [granted] = await tx
           .insert(userRoles)
           .values({ userId: BigInt(userId), role, grantedBy: by === null ? null : BigInt(by) })

@@ -44,10 +44,36 @@ const toSuspensionView = (s: Suspension): z.infer<typeof SuspensionView> => ({
   },
 })
 
-/** Admins suspend and reinstate accounts (Twitch's account suspensions). */
+/**
+ * Admins suspend, look up and reinstate accounts (Twitch's account suspensions). The account
+ * itself learns of its suspension from the 403 of its logins, as on Twitch.
+ */
 export function suspensionRoutes(suspensions: Suspensions, authenticated: MiddlewareHandler<AppEnv>) {
   const router = createRouter()
   const route = routeDefiner(authenticated)
+
+  router.openapi(
+    route({
+      auth: 'required',
+      roles: ['admin'],
+      operationId: 'getUserSuspension',
+      method: 'get',
+      path: '/api/users/{id}/suspension',
+      tags: ['suspensions'],
+      summary: 'The account’s suspension in force (admin only)',
+      request: { params },
+      responses: {
+        200: { description: 'The suspension in force', content: { 'application/json': { schema: SuspensionView } } },
+        ...problemResponses(400, 404),
+      },
+    }),
+    async (c) => {
+      const suspension = await suspensions.current(c.req.valid('param').id)
+      if (suspension === undefined) throw usersError('user.not_found', 'No user with this id')
+      if (suspension === null) throw usersError('suspension.not_found', 'This account is not suspended')
+      return c.json(toSuspensionView(suspension), 200)
+    },
+  )
 
   router.openapi(
     route({

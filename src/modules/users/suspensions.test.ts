@@ -1,25 +1,44 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { loadConfig } from '../../platform/config.ts'
+import { createModuleDatabase, type ModuleDatabase } from '../../platform/db/database.ts'
+import { waitFor } from '../../platform/events/test-probe.ts'
 import { problemType } from '../../platform/http/problem.ts'
+import { createMetrics } from '../../platform/metrics.ts'
+import { createPlatform, type Platform } from '../../platform/platform.ts'
 import { movableClock } from '../../platform/testing/clock.ts'
 import { publishedEvents } from '../../platform/testing/events.ts'
 import { createTestPlatform, type TestPlatform } from '../../platform/testing/harness.ts'
 import { accessTokenFor } from '../../platform/testing/tokens.ts'
 import { users } from './index.ts'
 import { usersSnapshot } from './snapshot.ts'
+import { endSuspensionsDue } from './suspensions.ts'
 import { registerAccount, type SignedIn } from './test-accounts.ts'
 
 const HOUR_MS = 3_600_000
 const PASSWORD = 'correct horse battery'
+// The job that lifts ended suspensions runs often here, on both replicas (one at a time).
+const ENV = { AUTH_ATTEMPTS_PER_MINUTE: '1000', SUSPENSION_ENDS_EVERY_MS: '50', DB_POOL_MAX: '10' }
 const clock = movableClock(new Date())
 let t: TestPlatform
+/** A second replica on the same databases and clock, running the same jobs. */
+let replica: Platform
+/** The users database from outside both replicas, for runs of the job of the test's own. */
+let database: ModuleDatabase
 let admin: SignedIn & { adminToken: string }
 beforeAll(async () => {
-  t = await createTestPlatform([users], { AUTH_ATTEMPTS_PER_MINUTE: '1000' }, { clock })
+  t = await createTestPlatform([users], ENV, { clock })
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: '.data/test', ...ENV })
+  replica = await createPlatform({ ...config, modules: ['users'], databaseUrls: t.databaseUrls }, [users], { clock })
+  database = createModuleDatabase({ module: 'users', url: t.databaseUrls.users!, poolMax: 4, queryDuration: createMetrics().queryDuration })
   const account = await registerAccount(t, 'susp_admin')
   await t.sql.users!`insert into user_roles (user_id, role) values (${account.id}, 'admin')`
   admin = { ...account, adminToken: await accessTokenFor(t, account.id, ['admin'], { login: account.login }) }
 }, 30_000)
-afterAll(() => t.close(), 30_000)
+afterAll(async () => {
+  await database.close()
+  await replica.stop()
+  await t.close()
+}, 30_000)
 
 const suspend = (id: string, json: unknown, token = admin.adminToken) => t.request(`/api/users/${id}/suspension`, { method: 'PUT', token, json })
 const reinstate = (id: string, token = admin.adminToken) => t.request(`/api/users/${id}/suspension`, { method: 'DELETE', token })
@@ -120,7 +139,7 @@ describe('suspensions', () => {
 
     expect((await reinstate(target.id)).status).toBe(204)
     expect((await reinstate(target.id)).status).toBe(204)
-    expect(await eventsFor('users.reinstated.v1', target.id)).toEqual<unknown[]>([{ user_id: target.id, by_user_id: admin.id, version: 3 }])
+    expect(await eventsFor('users.reinstated.v1', target.id)).toEqual<unknown[]>([{ user_id: target.id, by_user_id: admin.id, version: 3, expired: false }])
     expect(await snapshot()).toEqual([])
     expect((await login('susp_cheater')).status).toBe(200)
   }, 30_000)
@@ -141,11 +160,15 @@ describe('suspensions', () => {
     const { access_token } = ((await back.json()) as { data: { access_token: string } }).data
     expect((await me(access_token)).status).toBe(200)
     expect(await eventsFor('users.suspended.v1', target.id)).toEqual<unknown[]>([expect.objectContaining({ ends_at: endsAt })])
+    // The job lifts it and says so.
+    await waitFor('the end announced', async () => (await eventsFor('users.reinstated.v1', target.id)).length > 0)
+    expect(await eventsFor('users.reinstated.v1', target.id)).toEqual<unknown[]>([{ user_id: target.id, by_user_id: null, version: 3, expired: true }])
+    expect(await suspensionRow(target.id)).toMatchObject({ suspended_at: null, suspension_ends_at: null, suspension_reason: null })
     // A second suspension replaces the one in force, with a higher version.
     expect((await suspend(target.id, { reason: 'First' })).status).toBe(200)
     expect((await suspend(target.id, { reason: 'Second', ends_at: null })).status).toBe(200)
     expect((await suspensionRow(target.id))?.suspension_reason).toBe('Second')
-    expect((await eventsFor('users.suspended.v1', target.id)).map((e) => e.version)).toEqual([2, 3, 4])
+    expect((await eventsFor('users.suspended.v1', target.id)).map((e) => e.version)).toEqual([2, 4, 5])
   }, 30_000)
 
   test('logins racing a suspension: once it has answered, no session of the account is left', async () => {
@@ -160,6 +183,96 @@ describe('suspensions', () => {
     for (const answer of answers.filter((r) => r.status === 200)) {
       const { access_token } = ((await answer.json()) as { data: { access_token: string } }).data
       expect((await me(access_token)).status).toBe(401)
+    }
+  }, 30_000)
+
+  test('the suspension in force is an admin’s to read: 404 once lifted or ended, problem+json on refusals', async () => {
+    const target = await registerAccount(t, 'susp_lookup')
+    const lookup = (id: string, token = admin.adminToken) => t.request(`/api/users/${id}/suspension`, { token })
+    const typeOf = async (res: Response) => {
+      expect(res.headers.get('content-type')).toBe('application/problem+json')
+      return ((await res.json()) as { type: string }).type
+    }
+    expect(await typeOf(await lookup(target.id))).toBe(problemType('suspension.not_found'))
+    expect(await typeOf(await lookup('987654321'))).toBe(problemType('user.not_found'))
+    expect((await lookup('not-an-id')).status).toBe(400)
+    expect((await t.request(`/api/users/${target.id}/suspension`)).status).toBe(401)
+
+    const endsAt = new Date(clock().getTime() + HOUR_MS).toISOString()
+    const put = (await (await suspend(target.id, { reason: 'Ban evasion', ends_at: endsAt })).json()) as { data: unknown }
+    const res = await lookup(target.id)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ data: put.data })
+    expect(put.data).toMatchObject({ user_id: target.id, reason: 'Ban evasion', ends_at: endsAt, suspended_by: admin.id })
+    // Not the account's own to read (it learns of it from its logins' 403), nor anyone else's.
+    const other = await registerAccount(t, 'susp_nosy')
+    expect((await lookup(target.id, other.accessToken)).status).toBe(403)
+
+    clock.advance(HOUR_MS)
+    expect(await typeOf(await lookup(target.id))).toBe(problemType('suspension.not_found'))
+    expect((await suspend(target.id, { reason: 'Ban evasion' })).status).toBe(200)
+    expect((await lookup(target.id)).status).toBe(200)
+    expect((await reinstate(target.id)).status).toBe(204)
+    expect((await lookup(target.id)).status).toBe(404)
+  }, 30_000)
+
+  test('ended suspensions are lifted and announced exactly once, with two replicas and overlapping runs', async () => {
+    const timed = await Promise.all(Array.from({ length: 12 }, (_, i) => registerAccount(t, `susp_timed_${i}`)))
+    const lasting = await registerAccount(t, 'susp_lasting')
+    const later = await registerAccount(t, 'susp_later')
+    const endsAt = new Date(clock().getTime() + HOUR_MS).toISOString()
+    for (const account of timed) expect((await suspend(account.id, { reason: 'Timed out', ends_at: endsAt })).status).toBe(200)
+    expect((await suspend(lasting.id, { reason: 'Until reinstated' })).status).toBe(200)
+    expect((await suspend(later.id, { reason: 'Longer', ends_at: new Date(clock().getTime() + 3 * HOUR_MS).toISOString() })).status).toBe(200)
+    const ended = async () => (await publishedEvents(t, users, { type: 'users.reinstated.v1' })).map((e) => e.payload as { user_id: string; expired: boolean })
+    const before = (await ended()).length
+    await Bun.sleep(200)
+    expect((await ended()).length).toBe(before)
+
+    clock.advance(HOUR_MS)
+    // Runs of the test's own race the replicas' jobs.
+    const signal = new AbortController().signal
+    await Promise.all(Array.from({ length: 4 }, () => endSuspensionsDue(database, clock)({ signal })))
+    await waitFor('every timed suspension lifted', async () => {
+      const [row] = await t.sql.users!`select count(*)::int as n from users where suspension_ends_at is not null and suspension_ends_at <= ${clock()}`
+      return row!.n === 0
+    })
+    await Bun.sleep(200)
+    const announced = (await ended()).slice(before)
+    expect(announced.map((p) => p.user_id).sort()).toEqual(timed.map((a) => a.id).sort())
+    expect(announced.every((p) => p.expired)).toBe(true)
+    for (const account of timed) expect((await suspensionRow(account.id))?.suspension_version).toBe(3)
+    expect((await suspensionRow(lasting.id))?.suspension_reason).toBe('Until reinstated')
+    expect((await suspensionRow(later.id))?.suspension_reason).toBe('Longer')
+    expect((await login('susp_timed_0')).status).toBe(200)
+    expect((await login('susp_lasting')).status).toBe(403)
+  }, 30_000)
+
+  test('admin grants racing suspensions of the same accounts never leave a suspended admin', async () => {
+    const accounts = await Promise.all(Array.from({ length: 30 }, (_, i) => registerAccount(t, `susp_grant_${i}`)))
+    const grant = (id: string) => t.request(`/api/users/${id}/roles/admin`, { method: 'PUT', token: admin.adminToken })
+    const pairs = await Promise.all(
+      accounts.map(async (account, i) => {
+        // Alternate which is sent first, so both orders of arrival occur.
+        const [first, second] = i % 2 === 0 ? [grant, (id: string) => suspend(id, { reason: 'Race' })] : [(id: string) => suspend(id, { reason: 'Race' }), grant]
+        const answers = await Promise.all([first(account.id), second(account.id)])
+        const [granted, suspended] = i % 2 === 0 ? answers : [answers[1]!, answers[0]!]
+        return { granted: granted.status, suspended: suspended.status, types: await Promise.all(answers.filter((r) => r.status === 409).map(async (r) => ((await r.json()) as { type: string }).type)) }
+      }),
+    )
+    // Exactly one of each pair succeeds; the other names the one that won.
+    for (const pair of pairs) {
+      expect([{ granted: 204, suspended: 409, types: [problemType('suspension.admin')] }, { granted: 409, suspended: 200, types: [problemType('role.suspended')] }]).toContainEqual(pair)
+    }
+    const [row] = await t.sql.users!`
+      select count(*)::int as n from users u join user_roles r on r.user_id = u.id and r.role = 'admin' where u.suspended_at is not null`
+    expect(row!.n).toBe(0)
+
+    // Once reinstated, the grant goes through.
+    const suspendedOne = accounts.find((_, i) => pairs[i]!.suspended === 200)
+    if (suspendedOne) {
+      expect((await reinstate(suspendedOne.id)).status).toBe(204)
+      expect((await grant(suspendedOne.id)).status).toBe(204)
     }
   }, 30_000)
 })

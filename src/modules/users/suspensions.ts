@@ -1,10 +1,11 @@
 import type { Clock } from '../../platform/clock.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
+import type { JobRun } from '../../platform/jobs/job.ts'
 import { usersError } from './errors.ts'
 import { publish } from './publish.ts'
 import type { TokenRevocations } from './revocations.ts'
-import { lockUsers } from './roles.ts'
 import type { UserId } from './schema.ts'
+import { lockSuspension, lockUsers } from './user-locks.ts'
 
 /** A suspension as it stands: `endsAt` null until an admin reinstates the account. */
 export type Suspension = { userId: UserId; reason: string; endsAt: Date | null; suspendedAt: Date; suspendedBy: UserId | null }
@@ -21,11 +22,15 @@ export function suspendedError(reason: string, endsAt: Date | null) {
 
 type SuspendedRow = { suspended_at: Date; suspension_version: number }
 
+/** Ended suspensions lifted per transaction by `endSuspensionsDue`: each is one outbox row, and rare. */
+const ENDED_PER_TRANSACTION = 100
+
 /**
  * Admins' suspensions of accounts. A suspension ends every session of the account at once (on
  * every process's verifier too) and refuses its logins until `endsAt` (null: until reinstated);
- * `endsAt` and the logins are compared with `clock`. An admin is never suspended (the role is
- * revoked first, a second deliberate act), and nobody suspends themselves.
+ * `endsAt` and the logins are compared with `clock`, and a job (`endSuspensionsDue`) lifts a
+ * timed one whose end has come, announcing it. An admin is never suspended (the role is revoked
+ * first, a second deliberate act), and nobody suspends themselves.
  */
 export function createSuspensions(database: ModuleDatabase, revocations: TokenRevocations, clock: Clock) {
   return {
@@ -42,6 +47,8 @@ export function createSuspensions(database: ModuleDatabase, revocations: TokenRe
       }
       const done = await database.transaction(async (tx) => {
         if (!(await lockUsers(tx, userId, by))) return undefined
+        // Before the role is read: an admin grant racing this waits, or has committed (roles.ts).
+        await lockSuspension(tx, userId)
         const [admin] = await tx.sql`select 1 from user_roles where user_id = ${userId} and role = 'admin'`
         if (admin) throw usersError('suspension.admin', 'This account is an admin: revoke the admin role before suspending it')
         // The row's lock, held to the commit, orders this with a login opening a session (sessions.ts).
@@ -67,6 +74,17 @@ export function createSuspensions(database: ModuleDatabase, revocations: TokenRe
       return done?.suspension
     },
 
+    /** The suspension in force by the clock; null when there is none, undefined when there is no such user. */
+    async current(userId: UserId): Promise<Suspension | null | undefined> {
+      const [row] = await database.sql<
+        { suspended_at: Date | null; suspension_ends_at: Date | null; suspension_reason: string | null; suspended_by: string | null }[]
+      >`select suspended_at, suspension_ends_at, suspension_reason, suspended_by::text as suspended_by from users where id = ${userId}`
+      if (!row) return undefined
+      const { suspended_at: suspendedAt, suspension_ends_at: endsAt } = row
+      if (suspendedAt === null || !suspensionInForce(suspendedAt, endsAt, clock())) return null
+      return { userId, reason: row.suspension_reason ?? '', endsAt, suspendedAt, suspendedBy: row.suspended_by }
+    },
+
     /** Lifts the account's suspension (one that has ended too); false when there is no such user. */
     reinstate: (userId: UserId, by: UserId): Promise<boolean> =>
       database.transaction(async (tx) => {
@@ -82,3 +100,33 @@ export function createSuspensions(database: ModuleDatabase, revocations: TokenRe
 }
 
 export type Suspensions = ReturnType<typeof createSuspensions>
+
+/**
+ * One run of the job that lifts the timed suspensions whose end has come by `clock`, each with
+ * its `users.reinstated.v1` (`expired`) in the transaction that lifts it, so each is announced
+ * once: rows are locked and skipped when locked (an overlapping run, a login), and a suspension
+ * replaced or lifted meanwhile is no longer due once its lock is taken.
+ * @example
+ * jobs: [{ name: 'suspension-ends', everyMs: 5000, singleton: true, run: endSuspensionsDue(database, clock) }]
+ */
+export const endSuspensionsDue =
+  (database: ModuleDatabase, clock: Clock) =>
+  async ({ signal }: JobRun): Promise<void> => {
+    while (!signal.aborted) {
+      const ended = await database.transaction(async (tx) => {
+        const rows = await tx.sql<{ id: string; suspension_version: number }[]>`
+          update users u set suspended_at = null, suspension_ends_at = null, suspension_reason = null, suspended_by = null,
+            suspension_version = u.suspension_version + 1
+          from (
+            select id from users where suspension_ends_at <= ${clock()}
+            order by suspension_ends_at limit ${ENDED_PER_TRANSACTION} for no key update skip locked
+          ) due
+          where u.id = due.id returning u.id::text as id, u.suspension_version`
+        for (const row of rows) {
+          await publish(tx, 'users.reinstated.v1', { user_id: row.id, by_user_id: null, version: row.suspension_version, expired: true })
+        }
+        return rows.length
+      })
+      if (ended < ENDED_PER_TRANSACTION) return
+    }
+  }
