@@ -234,8 +234,9 @@ describe('remembered tokens', () => {
     clock = nowSeconds()
     const token = await at(clock, clock + 60)
     expect(await code(token)).toBe('accepted')
-    const last = token.at(-1) === 'A' ? 'B' : 'A'
-    expect(await code(`${token.slice(0, -1)}${last}`)).toBe('token.invalid')
+    // Inside the signature: its last character carries padding bits, some of whose changes decode the same.
+    const at10 = token.at(-10) === 'A' ? 'B' : 'A'
+    expect(await code(`${token.slice(0, -10)}${at10}${token.slice(-9)}`)).toBe('token.invalid')
     expect(await code(token)).toBe('accepted')
   })
 })
