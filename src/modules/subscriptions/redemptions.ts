@@ -157,7 +157,8 @@ async function redeemIn(sql: Sql | TransactionSql, broadcasterId: string, reward
 
 /**
  * Redeeming and moving redemptions. A redemption is one statement, its event included (in
- * the transaction that claims its Idempotency-Key when it has one).
+ * the transaction that claims its Idempotency-Key when it has one); once it has committed, it
+ * wakes the relay itself rather than by a NOTIFY in the statement (`statementEvents.committed`).
  */
 export function createRedemptions(database: ModuleDatabase) {
   return {
@@ -171,13 +172,16 @@ export function createRedemptions(database: ModuleDatabase) {
     ): Promise<{ redemption: Redemption; replayed: boolean }> {
       const { broadcasterId, rewardId, userId, userInput } = request
       if (idempotencyKey === undefined) {
-        return { redemption: await redeemIn(database.sql, broadcasterId, rewardId, userId, userInput), replayed: false }
+        const redemption = await redeemIn(database.sql, broadcasterId, rewardId, userId, userInput)
+        statementEvents.committed(database.sql)
+        return { redemption, replayed: false }
       }
       const { answer, replayed } = await once(
         database,
         { userId, operation: 'redeem', key: idempotencyKey, request: { broadcasterId, rewardId, userInput } },
         async (tx) => ({ status: 201, body: await redeemIn(tx.sql, broadcasterId, rewardId, userId, userInput) }),
       )
+      if (!replayed) statementEvents.committed(database.sql)
       // What `work` returned, stored as JSON and read back.
       return { redemption: answer.body as Redemption, replayed }
     },

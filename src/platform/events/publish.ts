@@ -5,6 +5,22 @@ import type { EventContracts, Transaction } from './types.ts'
 /** The channel relays LISTEN on; NOTIFY is delivered at commit, so a relay never sees uncommitted rows. */
 export const OUTBOX_CHANNEL = 'ondes_outbox'
 
+/** This process's relays, by the client of the database whose outbox each publishes. */
+const relaysHere = new WeakMap<Sql, Set<() => void>>()
+
+/**
+ * Registers `wake` as a relay of `sql`'s outbox in this process, for `StatementPublish.committed`;
+ * returns its removal.
+ * @example
+ * const leave = relayHere(database.sql, job.wake)
+ */
+export function relayHere(sql: Sql, wake: () => void): () => void {
+  let wakes = relaysHere.get(sql)
+  if (!wakes) relaysHere.set(sql, (wakes = new Set()))
+  wakes.add(wake)
+  return () => wakes.delete(wake)
+}
+
 function contractOf(contracts: EventContracts, type: string): z.ZodType {
   const schema = contracts[type]
   if (!schema) throw new Error(`${type} is not one of this module's events`)
@@ -48,12 +64,20 @@ export function publisher<C extends EventContracts>(contracts: C): Publish<C> {
 export type StatementPublish<C extends EventContracts> = {
   /**
    * The body of a data-modifying CTE writing one `type` event per row of `payloads` (a query of
-   * the same statement with a json `payload` column) and the relay's wake-up call: the events
-   * exist if and only if the statement's change does.
+   * the same statement with a json `payload` column): the events exist if and only if the
+   * statement's change does. No NOTIFY: the caller calls `committed` once it has committed.
    */
   outbox: <T extends keyof C & string>(sql: Sql | TransactionSql, type: T, payloads: Fragment) => Fragment
   /** A payload as the statement returned it, checked against the contract (a mismatch is a bug: it throws). */
   check: <T extends keyof C & string>(type: T, payload: z.input<C[T]>) => z.output<C[T]>
+  /**
+   * Once the statement (or the transaction around it) has committed: wakes this process's relay
+   * of `sql`'s outbox, or NOTIFYs the relays elsewhere when none runs here. PostgreSQL (15)
+   * serializes the commits of every transaction that NOTIFYs, across the server, through their
+   * WAL flush: pgbench at 10 connections, 3 000–4 400 inserts/s with a NOTIFY each against
+   * 9 800–13 700 without. A crash before the wake loses nothing: relays also poll.
+   */
+  committed: (sql: Sql) => void
 }
 
 /**
@@ -72,9 +96,13 @@ export function statementPublisher<C extends EventContracts>(contracts: C): Stat
     outbox: (sql, type, payloads) => {
       contractOf(contracts, type)
       return sql`
-        insert into outbox (event_id, type, payload) select gen_random_uuid(), ${type}, payload from (${payloads}) as events
-        returning pg_notify(${OUTBOX_CHANNEL}, '')`
+        insert into outbox (event_id, type, payload) select gen_random_uuid(), ${type}, payload from (${payloads}) as events`
     },
     check: (type, payload) => contractOf(contracts, type).parse(payload) as z.output<C[typeof type]>,
+    committed: (sql) => {
+      const wakes = relaysHere.get(sql)
+      if (wakes?.size) for (const wake of wakes) wake()
+      else void sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.catch(() => {})
+    },
   }
 }

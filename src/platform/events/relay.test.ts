@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import pino from 'pino'
+import postgres from 'postgres'
 import { Registry } from 'prom-client'
 import type { ModuleDatabase } from '../db/database.ts'
 import { openModuleDatabase } from '../testing/module-database.ts'
 import { createEventMetrics } from './metrics.ts'
+import { OUTBOX_CHANNEL, statementPublisher } from './publish.ts'
 import { createRelay } from './relay.ts'
-import { pingFrom, probeProducer, waitFor } from './test-probe.ts'
+import { pingFrom, probeEvents, probeProducer, PROBE_TYPE, waitFor } from './test-probe.ts'
 import type { EventEnvelope } from './types.ts'
 
 let database: ModuleDatabase
@@ -77,6 +79,56 @@ describe('outbox relay', () => {
     } finally {
       await relay.stop()
     }
+  })
+
+  test("a statement's event wakes this process's relay without a NOTIFY, or NOTIFYs when none runs here", async () => {
+    const events = statementPublisher(probeEvents)
+    const written = async (n: number) => {
+      await database.sql`with announced as (${events.outbox(database.sql, PROBE_TYPE, database.sql`select json_build_object('n', ${n}::int) as payload`)})
+        select 1`
+      events.committed(database.sql)
+      const [row] = await database.sql<{ event_id: string }[]>`select event_id from outbox where payload->>'n' = ${String(n)}`
+      return row!.event_id
+    }
+    const received: string[] = []
+    const relay = (sql: typeof database.sql) =>
+      createRelay({
+        module: 'streams',
+        sql,
+        transport: { publish: async (batch) => void received.push(...batch.map((e) => e.id)) },
+        metrics: metrics(),
+        log,
+        pollMs: 60_000,
+      })
+    // Another client of the same database, as in another process, counts the NOTIFYs.
+    const { host, port, database: name, user, pass } = database.sql.options
+    const other = postgres({ host: host[0], port: port[0], database: name, user, pass: pass ?? undefined, max: 2, onnotice: () => {} })
+    let notified = 0
+    const listening = await other.listen(OUTBOX_CHANNEL, () => notified++)
+    // Here: the relay of this very client, woken with no NOTIFY.
+    const here = relay(database.sql)
+    await here.start()
+    try {
+      await waitFor('the first, empty run', async () => here.state() === 'ok')
+      const id = await written(7001)
+      await waitFor('the woken relay', async () => received.includes(id), 2000)
+    } finally {
+      await here.stop()
+    }
+    expect(notified).toBe(0)
+    // Elsewhere: with no relay of this client here, one on the other client learns of it by NOTIFY.
+    const elsewhere = relay(other)
+    await elsewhere.start()
+    try {
+      await waitFor('the first, empty run', async () => elsewhere.state() === 'ok')
+      const id = await written(7002)
+      await waitFor('the notified relay', async () => received.includes(id), 2000)
+    } finally {
+      await elsewhere.stop()
+      await listening.unlisten()
+      await other.end()
+    }
+    expect(notified).toBeGreaterThan(0)
   })
 
   test('while the transport is down events wait in the outbox, then go out in order once it is back', async () => {

@@ -5,7 +5,7 @@ import { jobMetrics } from '../jobs/metrics.ts'
 import { scheduleJob, type ScheduledJob } from '../jobs/scheduled-job.ts'
 import type { EventMetrics } from './metrics.ts'
 import { backoff, pause } from './pause.ts'
-import { OUTBOX_CHANNEL } from './publish.ts'
+import { OUTBOX_CHANNEL, relayHere } from './publish.ts'
 import type { EventEnvelope, Transport } from './types.ts'
 
 export type Relay = {
@@ -50,6 +50,7 @@ export function createRelay(options: {
 }): Relay {
   const { module, sql, transport, metrics, log, batchSize = 500, pollMs = 500 } = options
   let unlisten: (() => Promise<void>) | undefined
+  let leave: (() => void) | undefined
   let state = 'starting'
   let nextPrune = performance.now() + PRUNE_EVERY_MS
 
@@ -133,9 +134,12 @@ export function createRelay(options: {
       } catch (error) {
         log.warn({ err: error, module }, 'outbox relay: LISTEN failed; polling only')
       }
+      // Statements of this process that write the outbox wake it without a NOTIFY (publish.ts).
+      leave = relayHere(sql, job.wake)
       job.start()
     },
     async stop() {
+      leave?.()
       await job.stop()
       state = 'stopped'
       await unlisten?.().catch(() => {})
