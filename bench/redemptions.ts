@@ -2,7 +2,8 @@
  * POST /api/channel-points/custom-rewards/redemptions on distinct balances — a random one of
  * BENCH_REDEMPTION_USERS viewers × BENCH_REDEMPTION_CHANNELS channels (one reward each, cost 1),
  * 50 connections — through the whole app (token, zod, then one statement: reward locked, points
- * spent, redemption row, ledger entry, outbox event), against a bare Bun.serve doing the
+ * spent, redemption row, ledger entry, outbox event; the relay woken in process, no NOTIFY; the
+ * bearer's token verified once, then remembered), against a bare Bun.serve doing the
  * conditional UPDATE of the balance and the ledger INSERT in one raw postgres.js transaction on
  * the same database. Afterwards every balance must still be the sum of its ledger.
  */
