@@ -58,9 +58,12 @@ function summed<T>(rows: T[], key: (row: T) => string, add: (into: T, row: T) =>
   }
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, row]) => row)
 }
-const id = (value: string) => value.padStart(20, '0')
+/** Zeros to pad an id with, by how many: `padStart` is a hot spot at the ingest's rows per delivery. */
+const ZEROS = Array.from({ length: 21 }, (_, n) => '0'.repeat(n))
+/** A bigint id padded to 20 digits, so keys holding ids sort as the numbers do. */
+const id = (value: string) => (value.length >= 20 ? value : ZEROS[20 - value.length] + value)
 
-const needsEscape = (value: string | number) => typeof value === 'string' && (value.includes('"') || value.includes('\\'))
+const ESCAPED = /["\\]/
 
 /**
  * `values` as a Postgres array literal, for a parameter cast to an array type (postgres.js passes
@@ -70,7 +73,8 @@ const needsEscape = (value: string | number) => typeof value === 'string' && (va
  */
 export function arrayLiteral(values: readonly (string | number)[]): string {
   if (values.length === 0) return '{}'
-  if (!values.some(needsEscape)) return `{"${values.join('","')}"}`
+  // One scan of all the values at once, not two per value.
+  if (!ESCAPED.test(values.join(''))) return `{"${values.join('","')}"}`
   return `{${values.map((v) => `"${String(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`
 }
 
@@ -142,7 +146,7 @@ export async function addToMinutes(tx: Transaction, deltas: MinuteDelta[]): Prom
   if (deltas.length === 0) return
   const rows = new Map<string, { broadcasterId: string; minute: string; counts: number[] }>()
   for (const { broadcasterId, minute, add } of deltas) {
-    const key = `${broadcasterId.padStart(20, '0')} ${minute}`
+    const key = `${id(broadcasterId)} ${minute}`
     let row = rows.get(key)
     if (!row) {
       row = { broadcasterId, minute, counts: MINUTE_COUNTERS.map(() => 0) }
@@ -165,7 +169,7 @@ export async function addRevenue(tx: Transaction, deltas: RevenueDelta[]): Promi
   if (deltas.length === 0) return
   const rows = new Map<string, { broadcaster_id: string; minute: string; source: string; tier: string; currency: string; amount: number; payments: number }>()
   for (const d of deltas) {
-    const key = [d.broadcasterId.padStart(20, '0'), d.minute, d.source, d.tier, d.currency].join(' ')
+    const key = [id(d.broadcasterId), d.minute, d.source, d.tier, d.currency].join(' ')
     const row = rows.get(key) ?? { broadcaster_id: d.broadcasterId, minute: d.minute, source: d.source, tier: d.tier, currency: d.currency, amount: 0, payments: 0 }
     row.amount += d.amount
     row.payments += 1
