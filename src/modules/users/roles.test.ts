@@ -10,12 +10,31 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-const adminGrant = (login: string) =>
-  Bun.spawn(['bun', resolve(import.meta.dir, '../../../scripts/admin-grant.ts'), login], {
-    env: { ...process.env, USERS_DATABASE_URL: t.databaseUrls.users, LOG_LEVEL: 'silent' },
+const adminGrant = (login: string, ...more: string[]) =>
+  adminGrantRun([login, ...more], { USERS_DATABASE_URL: t.databaseUrls.users! })
+
+/** The real script, as `bun run admin:grant` runs it, on the test's database unless `env` says another. */
+const adminGrantRun = (args: string[], env: Record<string, string>) =>
+  Bun.spawn(['bun', resolve(import.meta.dir, '../../../scripts/admin-grant.ts'), ...args], {
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     stdout: 'pipe',
     stderr: 'pipe',
   })
+
+/** What a run of the script said, and how it ended. */
+const outcome = async (run: ReturnType<typeof adminGrantRun>) => ({
+  code: await run.exited,
+  stdout: await new Response(run.stdout).text(),
+  stderr: await new Response(run.stderr).text(),
+})
+
+/** A refusal is one line on stderr and nothing on stdout. */
+const expectRefusal = (said: { stdout: string; stderr: string }) => {
+  expect(said.stdout).toBe('')
+  expect(said.stderr.trimEnd().split('\n')).toHaveLength(1)
+  expect(said.stderr).toStartWith('admin:grant: ')
+  return said.stderr.trimEnd()
+}
 
 const broadcasterType = async (id: string) =>
   (await t.sql.users!`select broadcaster_type from users where id = ${id}`)[0]?.broadcaster_type as string | undefined
@@ -89,8 +108,47 @@ describe('roles', () => {
   })
 
   test('admin:grant of an unknown login fails with a clear message', async () => {
-    const grant = adminGrant('no_such_login')
-    expect(await grant.exited).toBe(1)
-    expect(await new Response(grant.stderr).text()).toContain('no user with login "no_such_login"')
+    const said = await outcome(adminGrant('no_such_login'))
+    expect(said.code).toBe(1)
+    expect(expectRefusal(said)).toBe('admin:grant: no user with login "no_such_login"')
+  })
+
+  test('admin:grant says in one line that a suspended account is not made an admin, and grants nothing', async () => {
+    const suspended = await registerAccount(t, 'grant_suspended')
+    await t.sql.users!`update users set suspended_at = now(), suspension_reason = 'Spam' where id = ${suspended.id}`
+    const said = await outcome(adminGrant('grant_suspended'))
+    expect(said.code).toBe(1)
+    expect(expectRefusal(said)).toBe(
+      'admin:grant: "grant_suspended" is not made an admin: This account is suspended: reinstate it before making it an admin',
+    )
+    expect((await t.sql.users!`select role from user_roles where user_id = ${suspended.id}`).length).toBe(0)
+
+    // Reinstated, the same command makes it an admin, in one line on stdout.
+    await t.sql.users!`update users set suspended_at = null, suspension_reason = null where id = ${suspended.id}`
+    const granted = await outcome(adminGrant('grant_suspended'))
+    expect(granted).toEqual({
+      code: 0,
+      stdout: `admin:grant: grant_suspended (id ${suspended.id}) is an admin; their next login or refresh carries the role\n`,
+      stderr: '',
+    })
+  })
+
+  test('admin:grant refuses a wrong command line with its usage, in one line', async () => {
+    const usage = 'admin:grant: usage: bun run admin:grant <login>'
+    for (const args of [[], [''], ['the_boss', 'a_creator']]) {
+      const said = await outcome(adminGrantRun(args, { USERS_DATABASE_URL: t.databaseUrls.users! }))
+      expect(said.code).toBe(2)
+      expect(expectRefusal(said)).toBe(usage)
+    }
+  })
+
+  test('admin:grant names, in one line, the database it cannot reach, never its password', async () => {
+    // Port 1: nothing listens there.
+    const said = await outcome(adminGrantRun(['the_boss'], { USERS_DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/users_db' }))
+    expect(said.code).toBe(1)
+    const line = expectRefusal(said)
+    expect(line).toStartWith('admin:grant: the users database at 127.0.0.1:1/users_db cannot be used: ')
+    expect(line).toContain('ECONNREFUSED')
+    expect(line).not.toContain('hunter2')
   })
 })
