@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { systemClock } from '../../src/platform/clock.ts'
 import { problemType } from '../../src/platform/http/problem.ts'
 import type { TestPlatform } from '../../src/platform/testing/harness.ts'
 import { accessTokenFor } from '../../src/platform/testing/tokens.ts'
@@ -201,7 +202,7 @@ describe('the snapshot', () => {
   test('a consumer joining late gets every current reward as it now is', async () => {
     const rewards = (await (await t.request(REWARDS)).json()) as { data: Reward[] }
     const events: { type: string; payload: { reward_id: string; cost: number } }[] = []
-    for await (const page of subscriptions.snapshot!({ sql: t.sql.subscriptions!, types: new Set(['subscriptions.reward_changed.v1']) })) {
+    for await (const page of subscriptions.snapshot!({ sql: t.sql.subscriptions!, types: new Set(['subscriptions.reward_changed.v1']), clock: systemClock })) {
       events.push(...(page as typeof events))
     }
     expect(rewards.data.length).toBeGreaterThan(3)

@@ -154,7 +154,7 @@ describe('the snapshot', () => {
     expect((await gift(t, tokens['907']!, { broadcaster_id: '910', tier: '1000', user_id: '908' })).status).toBe(201)
 
     const events: { type: string; payload: unknown }[] = []
-    for await (const page of subscriptions.snapshot!({ sql: sql(), types: new Set(['subscriptions.subscription_started.v1']) })) events.push(...page)
+    for await (const page of subscriptions.snapshot!({ sql: sql(), types: new Set(['subscriptions.subscription_started.v1']), clock })) events.push(...page)
     const active = await sql()<{ user_id: string; cumulative_months: number; version: number }[]>`
       select user_id::text, cumulative_months, version from subscriptions where status = 'active' order by user_id`
     const told = events

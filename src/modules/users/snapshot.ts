@@ -14,7 +14,7 @@ type UserRow = {
   created_at: string
   profile_version: number
   roles_version: number
-  /** Null unless a suspension is in force (by the database's clock: a late consumer compares `ends_at` with its own). */
+  /** Null unless a suspension is in force at the snapshot's moment on the module's clock. */
   suspension_reason: string | null
   suspension_ends_at: string | null
   suspended_by: string | null
@@ -26,11 +26,11 @@ type FollowRow = { follower_id: string; followed_id: string; followed_at: string
 // Every column is read as text: ids stay exact whatever the pool's parsers do; times as the live
 // events write them (`Date#toISOString`, milliseconds). Pages are ordered by the table's bigint
 // columns (qualified), not by the text columns of the same names.
-const usersAfter = (sql: Sql, after: string) => sql<UserRow[]>`
+const usersAfter = (sql: Sql, after: string, now: Date) => sql<UserRow[]>`
   select id::text as id, login, display_name, profile_image_url, offline_image_url, profile_version, roles_version,
          to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
          suspension_version, suspended_by::text as suspended_by,
-         case when suspension_ends_at is null or suspension_ends_at > now() then suspension_reason end as suspension_reason,
+         case when suspension_ends_at is null or suspension_ends_at > ${now}::timestamptz then suspension_reason end as suspension_reason,
          to_char(suspension_ends_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as suspension_ends_at
   from users u where u.id > ${after}::bigint order by u.id limit ${PAGE}`
 
@@ -54,11 +54,14 @@ const followsAfter = (sql: Sql, after: readonly [string, string]) => sql<FollowR
  * suspensions are absent, not announced: a late consumer starts empty, and live changes after
  * the read carry higher versions.
  */
-export const usersSnapshot = snapshotOf(usersEvents, async function* ({ sql, types }) {
+export const usersSnapshot = snapshotOf(usersEvents, async function* ({ sql, types, clock }) {
   const perUser = ['users.registered.v1', 'users.profile_updated.v1', 'users.role_granted.v1', 'users.suspended.v1'] as const
   if (perUser.some((type) => types.has(type))) {
+    // One moment for every page, on the clock the suspension-ends job and the logins judge by
+    // (a test's moved one too), not the database's now().
+    const now = clock()
     for (let after = '0'; ; ) {
-      const page = await usersAfter(sql, after)
+      const page = await usersAfter(sql, after, now)
       const last = page.at(-1)
       if (!last) break
       const roles = types.has('users.role_granted.v1') ? await rolesBetween(sql, after, last.id) : []

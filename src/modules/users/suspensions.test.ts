@@ -132,7 +132,7 @@ describe('suspensions', () => {
     // In the snapshot a late consumer gets, while in force.
     const snapshot = async () => {
       const events = []
-      for await (const batch of usersSnapshot({ sql: t.sql.users!, types: new Set(['users.suspended.v1']) })) events.push(...batch)
+      for await (const batch of usersSnapshot({ sql: t.sql.users!, types: new Set(['users.suspended.v1']), clock })) events.push(...batch)
       return events.filter((e) => e.type === 'users.suspended.v1' && (e.payload as { user_id: string }).user_id === target.id)
     }
     expect(await snapshot()).toEqual([{ type: 'users.suspended.v1', payload: suspended[0]! }])

@@ -38,7 +38,7 @@ export function createEventBus(options: {
   modules: { definition: ModuleDefinition; database: ModuleDatabase }[]
   /** Every module the build knows, run here or not: whose snapshots a consumer here may ask for. */
   definitions?: ModuleDefinition[]
-  /** The modules' clock, handed to their handlers (default: the system's). */
+  /** The modules' clock, handed to their handlers and snapshots (default: the system's). */
   clock?: Clock
 }): EventBus {
   const { config, registry, modules } = options
@@ -98,6 +98,7 @@ export function createEventBus(options: {
     definitions: options.definitions ?? modules.map(({ definition }) => definition),
     redis: snapshotRedis,
     log,
+    clock: options.clock,
   })
   const responder = snapshotRedis
     ? createSnapshotResponder({
@@ -105,6 +106,7 @@ export function createEventBus(options: {
         claimIdleMs: config.events.claimIdleMs,
         producers: mountedSql(producers.filter(({ definition }) => definition.snapshot)),
         log,
+        clock: options.clock,
       })
     : undefined
 

@@ -1,6 +1,7 @@
 import Redis from 'ioredis'
 import type { Logger } from 'pino'
 import type { Sql } from 'postgres'
+import type { Clock } from '../clock.ts'
 import type { ModuleDefinition } from '../module.ts'
 import { backoff, pause } from './pause.ts'
 import { writeSnapshot } from './snapshot.ts'
@@ -33,8 +34,10 @@ export function createSnapshotBootstrap(options: {
   definitions: ModuleDefinition[]
   redis: { url: string; prefix: string } | undefined
   log: Logger
+  /** The modules' clock, handed to the snapshots written here (default: the system's). */
+  clock?: Clock
 }) {
-  const { consumers, producers, definitions, log } = options
+  const { consumers, producers, definitions, log, clock } = options
   const stopping = new AbortController()
   let running: Promise<void> | undefined
   let redis: Redis | undefined
@@ -44,7 +47,7 @@ export function createSnapshotBootstrap(options: {
     const requested = await requestFirstSnapshot(consumer.sql, consumer.definition.name, producer.name, async () => {
       if (local) {
         const { definition, sql } = local
-        await writeSnapshot({ producer: definition, sql, consumer: consumer.definition.name, types, signal: stopping.signal })
+        await writeSnapshot({ producer: definition, sql, consumer: consumer.definition.name, types, signal: stopping.signal, clock })
       } else if (options.redis) {
         redis ??= new Redis(options.redis.url, { connectionName: 'ondes-snapshot-requests', maxRetriesPerRequest: 1 }).on(
           'error',

@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import Redis from 'ioredis'
 import type { Logger } from 'pino'
 import type { Sql } from 'postgres'
+import type { Clock } from '../clock.ts'
 import { backoff, pause } from './pause.ts'
 import { writeSnapshot, type Snapshot } from './snapshot.ts'
 import type { EventContracts } from './types.ts'
@@ -49,8 +50,10 @@ export function createSnapshotResponder(options: {
   claimIdleMs: number
   producers: { definition: Producer; sql: Sql }[]
   log: Logger
+  /** The modules' clock, handed to the snapshots written here (default: the system's). */
+  clock?: Clock
 }) {
-  const { url, prefix, claimIdleMs, log } = options
+  const { url, prefix, claimIdleMs, log, clock } = options
   const consumerName = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`
   const stopping = new AbortController()
   const loops: Promise<void>[] = []
@@ -72,6 +75,7 @@ export function createSnapshotResponder(options: {
       types: types.map(String),
       onBatch: async () => void (await redis.xclaim(stream, group, consumerName, 0, id, 'JUSTID')),
       signal: stopping.signal,
+      clock,
     })
     await redis.xack(stream, group, id)
     log.info({ producer: group, consumer, events, ms: Math.round(performance.now() - started) }, 'snapshot written')

@@ -1,13 +1,18 @@
 import type { Sql } from 'postgres'
 import type { z } from 'zod'
+import { systemClock, type Clock } from '../clock.ts'
 import { OUTBOX_CHANNEL } from './publish.ts'
 import type { EventContracts } from './types.ts'
 
 /** One event of a snapshot: an ordinary event of the producer's contract, stating a current fact. */
 export type SnapshotEvent = { type: string; payload: unknown }
 
-/** What a producer's snapshot reads from: its own database, and the event types the consumer wants. */
-export type SnapshotSource = { sql: Sql; types: ReadonlySet<string> }
+/**
+ * What a producer's snapshot reads from: its own database, the event types the consumer wants,
+ * and the module's clock, by which it tells what holds now (a timed suspension still in force),
+ * as its handlers and jobs do.
+ */
+export type SnapshotSource = { sql: Sql; types: ReadonlySet<string>; clock: Clock }
 
 /**
  * A producer's current state as ordinary events, in batches (each batch is written to the
@@ -60,13 +65,15 @@ export async function writeSnapshot(options: {
   onBatch?: (written: number) => Promise<void>
   /** Ends the writing between batches (a stopping process); what is written stays, and goes out. */
   signal?: AbortSignal
+  /** The producer's clock, handed to its snapshot (default: the system's). */
+  clock?: Clock
 }): Promise<number> {
-  const { producer, sql, consumer, onBatch, signal } = options
+  const { producer, sql, consumer, onBatch, signal, clock = systemClock } = options
   const contracts = producer.produces ?? {}
   const types = new Set([...options.types].filter((type) => type in contracts))
   let written = 0
   if (producer.snapshot && types.size > 0) {
-    for await (const batch of producer.snapshot({ sql, types })) {
+    for await (const batch of producer.snapshot({ sql, types, clock })) {
       signal?.throwIfAborted()
       const events = batch.filter((event) => types.has(event.type))
       if (events.length === 0) continue
