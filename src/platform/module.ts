@@ -10,6 +10,7 @@ import type { ModuleDatabase } from './db/database.ts'
 import type { Snapshot } from './events/snapshot.ts'
 import type { ConsumedEvents, EventContracts } from './events/types.ts'
 import type { AppEnv } from './http/env.ts'
+import type { NativeRoute } from './http/native-routes.ts'
 import type { ProblemTable } from './http/problem.ts'
 import type { Job } from './jobs/job.ts'
 import type { Metrics } from './metrics.ts'
@@ -68,6 +69,11 @@ export type ModuleContext<Settings = Record<string, unknown>> = {
 
 export type ModuleInstance = {
   routes: OpenAPIHono<AppEnv>
+  /**
+   * Routes Bun's own router serves ahead of Hono, where a route's cost per request is what
+   * matters (`native-routes.ts`); mounted in `routes` too. Documented by the module as any route.
+   */
+  nativeRoutes?: NativeRoute[]
   /** Background work (consumers, timers); started after migrations, before serving. */
   start?: () => Promise<void>
   stop?: () => Promise<void>

@@ -16,7 +16,8 @@ import type { AppEnv } from './http/env.ts'
 import { createModuleJobs } from './jobs/module-jobs.ts'
 import { apiReference } from './http/docs.ts'
 import { metricsRoute, serveMetrics, type MetricsListener } from './http/metrics-listener.ts'
-import { observeRequests } from './http/observe.ts'
+import { bunRoutes, checkNativeRoutes, mountNativeRoutes } from './http/native-routes.ts'
+import { requestObserver } from './http/observe.ts'
 import { errorHandler, routeNotFound } from './http/on-error.ts'
 import { OPENAPI_DOCUMENT } from './http/openapi.ts'
 import { checkPrefixes, contestedOwner } from './http/prefixes.ts'
@@ -183,7 +184,14 @@ export async function createPlatform(
   )
   const router = new RecordingRouter({ ownerOf: contestedOwner(prefixes) })
   const app = new OpenAPIHono<AppEnv>({ router })
-  for (const { definition, instance } of mounted) router.mount(definition.name, () => app.route('/', instance.routes))
+  const nativeRoutes = mounted.flatMap(({ definition, instance }) => (instance.nativeRoutes ?? []).map((route) => ({ module: definition.name, route })))
+  checkNativeRoutes(nativeRoutes, prefixes)
+  for (const { definition, instance } of mounted) {
+    router.mount(definition.name, () => {
+      app.route('/', instance.routes)
+      mountNativeRoutes(app, instance.nativeRoutes ?? [])
+    })
+  }
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
@@ -229,7 +237,9 @@ export async function createPlatform(
 
   let stopping: Promise<void> | undefined
   let served: PlatformServed | undefined
-  const fetch = withSecurityHeaders(observeRequests(app.fetch, router, { log, metrics, prefixes }))
+  const observer = requestObserver({ log, metrics, prefixes })
+  const fetch = withSecurityHeaders(observer.requests(app.fetch, router))
+  const routes = bunRoutes(nativeRoutes, { observe: observer.route, problems, fetch })
   return {
     fetch,
     config,
@@ -237,7 +247,7 @@ export async function createPlatform(
     metrics,
     serve: (options) => {
       if (served) throw new Error('the platform is already serving')
-      const server = serveWithSockets(sockets, fetch, { ...options, maxRequestBodySize: config.maxBodyBytes })
+      const server = serveWithSockets(sockets, fetch, { ...options, routes, maxRequestBodySize: config.maxBodyBytes })
       let listener: MetricsListener | undefined
       try {
         const port = config.metricsPort

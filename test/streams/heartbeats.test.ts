@@ -10,6 +10,7 @@ import { users } from '../../src/modules/users/index.ts'
 import { loadConfig } from '../../src/platform/config.ts'
 import { createPlatform, type Platform } from '../../src/platform/platform.ts'
 import { createTestPlatform, testRedisUrl, type TestPlatform } from '../../src/platform/testing/harness.ts'
+import { freePort } from '../../src/platform/testing/processes.ts'
 import Redis from 'ioredis'
 import { addBroadcaster, goLive } from './broadcasters.ts'
 
@@ -29,14 +30,17 @@ async function expectProblem(res: Response, status: number): Promise<Problem> {
 describe('a heartbeat’s input', () => {
   let t: TestPlatform
   let id: string
+  let base: string
   beforeAll(async () => {
     t = await createTestPlatform([users, streams], { STREAMS_INGEST_SECRET: SECRET })
+    base = t.platform.serve({ port: freePort(), hostname: '127.0.0.1' }).url.origin
     id = await goLive(t, SECRET, await addBroadcaster(t, '701', 'input_checks'), '1')
   }, 30_000)
   afterAll(() => t.close(), 30_000)
 
-  test('is answered as the validators would: 400 naming the field, 415, 413, 404', async () => {
-    const fetch = t.platform.fetch
+  // Over HTTP Bun's router serves it (a native route); through `platform.fetch`, Hono: the same answers.
+  test.each(['over HTTP', 'through platform.fetch'])('is answered as the validators would, %s: 400 naming the field, 415, 413, 404', async (how) => {
+    const fetch: Platform['fetch'] = how === 'over HTTP' ? (request) => globalThis.fetch(request.url.replace('http://ondes.test', base), request) : t.platform.fetch
     expect((await beat(fetch, id, '{"session_id":"session-ok-1"}')).status).toBe(204)
     expect((await beat(fetch, id, '{"session_id":"session-ok-2"}', { 'content-type': 'application/json; charset=utf-8' })).status).toBe(204)
     for (const [body, field] of [

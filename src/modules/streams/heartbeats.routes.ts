@@ -1,10 +1,11 @@
-import { z } from '@hono/zod-openapi'
+import { z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { AccessTokenVerifier } from '../../platform/auth/tokens.ts'
 import type { ModuleDatabase } from '../../platform/db/database.ts'
-import { clientAddress, rateLimitKey } from '../../platform/http/client-address.ts'
+import { rateLimitKey, requestAddress } from '../../platform/http/client-address.ts'
 import type { AppEnv } from '../../platform/http/env.ts'
+import type { NativeRoute } from '../../platform/http/native-routes.ts'
 import { problemResponses } from '../../platform/http/openapi.ts'
 import { routeDefiner } from '../../platform/http/route.ts'
 import { createRouter, invalidRequest } from '../../platform/http/router.ts'
@@ -26,6 +27,8 @@ const Params = z.object({ id: Id })
 const BEARER = /^Bearer (.+)$/i
 // The media types zod-openapi's validator takes as JSON: `application/json`, `+json` ones, with parameters.
 const JSON_MEDIA_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i
+/** A heartbeat's body is a session id: 1 KiB is plenty. */
+const HEARTBEAT_BODY_LIMIT = 1024
 /** How long the set of live stream ids is trusted: heartbeats never wait on Postgres. */
 const LIVE_IDS_TTL_MS = 1000
 
@@ -64,51 +67,59 @@ async function sessionOf(request: Request): Promise<string> {
   return parsed.data.session_id
 }
 
-/** Viewer heartbeats: anonymous, or signed in (the viewer minutes carry the user id). Limited per address (an IPv6 client by its /64). */
+/**
+ * Viewer heartbeats: anonymous, or signed in (the viewer minutes carry the user id). Limited per
+ * address (an IPv6 client by its /64). Served by Bun's router (`native`, a beat from every player
+ * every 30 s), documented in `routes` as `router.openapi` would.
+ */
 export function heartbeatRoutes(
   parts: { database: ModuleDatabase; viewers: Viewers; rateLimiter: RateLimiter; verifyAccessToken: AccessTokenVerifier },
   options: { trustProxy: boolean; perMinute: number },
   authenticated: MiddlewareHandler<AppEnv>,
-) {
+): { routes: OpenAPIHono<AppEnv>; native: NativeRoute } {
   const { viewers, rateLimiter, verifyAccessToken } = parts
   const router = createRouter()
   const route = routeDefiner(authenticated)
   const live = liveIds(parts.database)
   const rule: RateLimitRule = { name: 'streams-heartbeat', limit: options.perMinute, windowSeconds: 60 }
 
-  const { middleware, ...documented } = route({
+  // Its middleware (the body limit) is the platform's on a native route, from `bodyLimit`.
+  const { middleware: _, ...documented } = route({
     auth: 'none',
     operationId: 'sendHeartbeat',
     method: 'post',
     path: '/api/streams/{id}/heartbeat',
     tags: ['streams'],
     summary: 'A viewer is watching (every ~30 s); a bearer token, if sent, names the viewer',
-    bodyLimit: 1024,
+    bodyLimit: HEARTBEAT_BODY_LIMIT,
     request: {
       params: Params,
       body: { required: true, content: { 'application/json': { schema: Heartbeat } } },
     },
     responses: { 204: { description: 'Counted' }, ...problemResponses(400, 401, 404, 415, 429) },
   })
-  // Documented as `router.openapi` would, served by a plain route checking its input itself (`sessionOf`).
   router.openAPIRegistry.registerPath(documented)
-  router.use('/api/streams/:id/heartbeat', ...middleware)
-  router.post('/api/streams/:id/heartbeat', async (c) => {
-    const id = c.req.param('id')
-    const isLive = (await live()).has(id)
-    // A live id is one by construction; only another one is checked (400, or 404 below).
-    if (!isLive) {
-      const params = Params.safeParse({ id })
-      if (!params.success) throw invalidRequest('param', params.error.issues)
-    }
-    const sessionId = await sessionOf(c.req.raw)
-    const bearer = BEARER.exec(c.req.header('authorization') ?? '')?.[1]
-    const userId = bearer ? (await verifyAccessToken(bearer)).userId : undefined
-    if (!isLive) throw streamsError('stream.not_live', 'No live stream with this id')
-    const limit = { limiter: rateLimiter, rule, key: rateLimitKey(clientAddress(c, options.trustProxy)) }
-    refuseUnless(await viewers.limitedBeat(limit, id, sessionId, userId))
-    return c.body(null, 204)
-  })
 
-  return router
+  const native: NativeRoute = {
+    method: 'POST',
+    path: '/api/streams/:id/heartbeat',
+    bodyLimit: HEARTBEAT_BODY_LIMIT,
+    handle: async (request, params, scope) => {
+      const id = params.id ?? ''
+      const isLive = (await live()).has(id)
+      // A live id is one by construction; only another one is checked (400, or 404 below).
+      if (!isLive) {
+        const checked = Params.safeParse({ id })
+        if (!checked.success) throw invalidRequest('param', checked.error.issues)
+      }
+      const sessionId = await sessionOf(request)
+      const bearer = BEARER.exec(request.headers.get('authorization') ?? '')?.[1]
+      const userId = bearer ? (await verifyAccessToken(bearer)).userId : undefined
+      if (!isLive) throw streamsError('stream.not_live', 'No live stream with this id')
+      const limit = { limiter: rateLimiter, rule, key: rateLimitKey(requestAddress(request, scope.server, options.trustProxy)) }
+      refuseUnless(await viewers.limitedBeat(limit, id, sessionId, userId))
+      return new Response(null, { status: 204 })
+    },
+  }
+  return { routes: router, native }
 }

@@ -73,19 +73,17 @@ export const streams = defineModule({
       { recordingsDir: settings.STREAMS_RECORDINGS_DIR, mediaDir: settings.STREAMS_MEDIA_DIR },
       settings.STREAMS_RECORDING_SETTLED_SECONDS * 1000,
     )
+    const heartbeats = heartbeatRoutes(
+      { database, viewers, rateLimiter, verifyAccessToken },
+      { trustProxy: platform.trustProxy, perMinute: settings.STREAMS_HEARTBEATS_PER_MINUTE },
+      authenticated,
+    )
     const routes = createRouter()
     routes.use('/api/ingest/*', ingestMetrics(metrics.registry, 'streams'))
     routes
       .route('/', channelRoutes(database, { channels: createChannels(database), keys, sessions, cut }, authenticated))
       .route('/', streamRoutes(directory, thumbnails, authenticated))
-      .route(
-        '/',
-        heartbeatRoutes(
-          { database, viewers, rateLimiter, verifyAccessToken },
-          { trustProxy: platform.trustProxy, perMinute: settings.STREAMS_HEARTBEATS_PER_MINUTE },
-          authenticated,
-        ),
-      )
+      .route('/', heartbeats.routes)
       .route('/', categoryRoutes(createCategories(database), authenticated))
       .route('/', videoRoutes(vods, authenticated))
       .route('/', clipRoutes(clips, authenticated))
@@ -94,6 +92,7 @@ export const streams = defineModule({
       .route('/', mediaMtxRoutes({ sessions, keys, loginOf, suspended: (id) => suspended(database.sql, id) }, secrets.ingestSecret, authenticated))
     return {
       routes,
+      nativeRoutes: [heartbeats.native],
       start: async () => {
         ingest = await embeddedIngest(
           {

@@ -81,13 +81,15 @@ export function createMemoryViewers(): Viewers {
 /**
  * A heartbeat's four writes in one command: as atomic as the MULTI it replaces, at a quarter of
  * its client CPU (ioredis queues and parses a reply per command of a MULTI; bench/heartbeats.ts),
- * and behind the rate limit's hit in the same script (`limitedBeat`).
+ * and behind the rate limit's hit in the same script (`limitedBeat`). ARGV: the beat's time, the
+ * session, and the user for a signed-in viewer (the session is the minute's member otherwise);
+ * the expiries are constants in the text, as ioredis encodes every argument of every beat.
  */
 const BEAT_SCRIPT = limitedScript(`
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('SADD', KEYS[2], ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])`)
+redis.call('PEXPIRE', KEYS[1], ${VIEWER_WINDOW_MS * 2})
+redis.call('SADD', KEYS[2], ARGV[3] or ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ${MINUTE_RETENTION_MS})`)
 
 /**
  * Viewers in Redis under `prefix`: a sorted set of sessions by last beat per stream, and a set
@@ -101,7 +103,7 @@ export function createRedisViewers(redis: Redis, prefix: string): Viewers {
   /** BEAT_SCRIPT's keys and arguments for one heartbeat. */
   const beatOf = (streamId: string, sessionId: string, userId: string | undefined, now: number) => ({
     keys: [sessionsKey(streamId), minuteKey(streamId, minuteOf(now), userId ? 'users' : 'anonymous')],
-    args: [now, sessionId, VIEWER_WINDOW_MS * 2, userId ?? sessionId, MINUTE_RETENTION_MS],
+    args: userId ? [now, sessionId, userId] : [now, sessionId],
   })
   return {
     limitedBeat: ({ limiter, rule, key }, streamId, sessionId, userId, now = Date.now()) =>

@@ -1,5 +1,4 @@
 import type { Context } from 'hono'
-import { getConnInfo } from 'hono/bun'
 import { isIP } from 'node:net'
 
 // `[2001:db8::1]:443`, `[2001:db8::1]` and `192.0.2.1:443`: the forms proxies that add a port write.
@@ -31,18 +30,25 @@ function parseAddress(text: string): string | undefined {
  * const address = clientAddress(c, config.trustProxy) // '203.0.113.9', '2001:db8::1' or 'unknown'
  */
 export function clientAddress(c: Context, trustProxy: boolean): string {
+  // The platform's `c.env` is its RequestScope (holding the server); a bare Hono app's, the server.
+  const env: unknown = c.env
+  const server = env !== null && typeof env === 'object' && 'server' in env ? env.server : env
+  return requestAddress(c.req.raw, server, trustProxy)
+}
+
+/** `clientAddress` of a request served by Bun's `server` (a native route's, outside Hono). */
+export function requestAddress(request: Request, server: unknown, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = parseAddress(c.req.header('x-forwarded-for')?.split(',').at(-1) ?? '')
+    const forwarded = parseAddress(request.headers.get('x-forwarded-for')?.split(',').at(-1) ?? '')
     if (forwarded) return forwarded
   }
-  try {
-    const peer = getConnInfo(c).remote.address
-    return (peer && parseAddress(peer)) ?? 'unknown'
-  } catch {
-    // app.request() in tests has no socket behind it.
-    return 'unknown'
-  }
+  // app.request() in tests has no socket behind it.
+  const peer = isBunServer(server) ? server.requestIP(request)?.address : undefined
+  return (peer && parseAddress(peer)) ?? 'unknown'
 }
+
+const isBunServer = (server: unknown): server is { requestIP: (request: Request) => { address: string } | null } =>
+  typeof (server as { requestIP?: unknown } | undefined)?.requestIP === 'function'
 
 /** The first four groups (the /64) of a canonical IPv6 address, `::` expanded. */
 function prefix64(v6: string): string {

@@ -5,7 +5,6 @@ import { prefixOwner, type PrefixClaim } from './prefixes.ts'
 import type { Handler, RecordingRouter } from './recording-router.ts'
 import { RequestScope, requestIdOf } from './request-scope.ts'
 
-type Fetch = (request: Request, scope: RequestScope) => Response | Promise<Response>
 type Match = Result<Handler>
 
 /**
@@ -42,16 +41,18 @@ function requestSeries(metrics: Metrics, prefixes: PrefixClaim[]) {
   }
 }
 
+/** What the observer wraps: a handler told the request's scope (`c.env` for Hono). */
+type Observed = (request: Request, scope: RequestScope) => Response | Promise<Response>
+type Served = (request: Request, server?: unknown) => Response | Promise<Response>
+
 /**
- * The app's `fetch`, wrapped with what every request gets: an id (echoed as `X-Request-Id`),
- * a lazy child logger carrying it (`c.env`), and the RED histogram. Kept outside Hono's
- * middleware chain, where each step costs a compose step and a promise on every request.
+ * What every request gets: an id (echoed as `X-Request-Id`), a lazy child logger carrying it
+ * (`c.env`), and the RED histogram. Kept outside Hono's middleware chain, where each step costs
+ * a compose step and a promise on every request.
+ * - `requests`: the app's `fetch`, each request labelled by the route the router matched;
+ * - `route`: one route's handler that Bun's own router calls (`native-routes.ts`), labelled by its template.
  */
-export function observeRequests(
-  fetch: Fetch,
-  router: RecordingRouter,
-  options: { log: Logger; metrics: Metrics; prefixes: PrefixClaim[] },
-): (request: Request, server?: unknown) => Response | Promise<Response> {
+export function requestObserver(options: { log: Logger; metrics: Metrics; prefixes: PrefixClaim[] }) {
   const { log } = options
   const seriesOf = requestSeries(options.metrics, options.prefixes)
 
@@ -67,14 +68,27 @@ export function observeRequests(
     return response
   }
 
-  return (request, server) => {
+  const observe = (request: Request, server: unknown, handle: Observed, routeOfAnswer: () => string): Response | Promise<Response> => {
     const started = performance.now()
     const scope = new RequestScope(server, requestIdOf(request), log)
-    router.last = undefined
-    const answer = fetch(request, scope)
-    const route = routeOf(router.last)
+    const answer = handle(request, scope)
+    const route = routeOfAnswer()
     return answer instanceof Promise
       ? answer.then((response) => finish(request, scope, route, started, response))
       : finish(request, scope, route, started, answer)
+  }
+
+  return {
+    requests: (fetch: Observed, router: RecordingRouter): Served => {
+      const matched = () => routeOf(router.last)
+      return (request, server) => {
+        router.last = undefined
+        return observe(request, server, fetch, matched)
+      }
+    },
+    route: (template: string, handle: Observed): Served => {
+      const route = () => template
+      return (request, server) => observe(request, server, handle, route)
+    },
   }
 }

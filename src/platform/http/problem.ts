@@ -138,3 +138,11 @@ export function problemResponse(c: Context, problem: Problem): Response {
     ...problem.options.headers,
   })
 }
+
+/** `problem` as a problem+json response of its own, for an answer made outside Hono (a native route). */
+export function problemAnswer(problem: Problem): Response {
+  return new Response(JSON.stringify(problem.toBody()), {
+    status: problem.status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.options.headers },
+  })
+}

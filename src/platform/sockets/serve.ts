@@ -1,4 +1,5 @@
 import type { Server } from 'bun'
+import type { BunRoutes } from '../http/native-routes.ts'
 import type { Envelope } from './hub.ts'
 import type { SocketSeam } from './seam.ts'
 
@@ -22,7 +23,7 @@ export type Served = {
 export function serveWithSockets(
   seam: SocketSeam,
   http: (request: Request, server: Server<Envelope>) => Response | Promise<Response>,
-  options: { port: number; hostname: string; maxRequestBodySize: number },
+  options: { port: number; hostname: string; maxRequestBodySize: number; routes?: BunRoutes },
 ): Served {
   const server = Bun.serve<Envelope>({ ...options, fetch: seam.fetch(http), websocket: seam.websocket })
   seam.attach(server)
