@@ -20,7 +20,7 @@ let stripe: typeof world.stripe
 let tokens: Record<string, string>
 
 beforeAll(async () => {
-  world = await stripeSubscribers(clock, [CHANNEL, '499', '501', '502', '503', '504', '505', '506', '507', '508', '509', '510'])
+  world = await stripeSubscribers(clock, [CHANNEL, '499', '501', '502', '503', '504', '505', '506', '507', '508', '509', '510', '511', '512'])
   ;({ t, stripe, tokens } = world)
 }, 30_000)
 afterAll(() => world.close(), 30_000)
@@ -183,6 +183,51 @@ describe('Stripe renewals', () => {
     expect(await row('509')).toMatchObject({ status: 'active', cumulative_months: 2, streak_months: 2 })
     expect(await eventsOf('subscriptions.subscription_renewed.v1', '509')).toHaveLength(1)
     expect((await cancel('509')).status).toBe(200)
+  }, 30_000)
+
+  test('a charge Stripe took whose answers were lost, the price and the next tier changed before the next run: it asks the first amount under its key, one charge, renewed at that tier', async () => {
+    const session = await subscribeWithStripe('511', '499')
+    const { id, current_period_end } = (await row('511', '499'))!
+    const key = `charge-renewal:${id}:${current_period_end.toISOString()}`
+    stripe.state.loseAnswers = Number.MAX_SAFE_INTEGER
+    clock.advance(30 * DAY_MS)
+    await waitFor('the charge at Stripe', async () => stripe.intents.some((i) => i.customer === session.customer))
+    // The broadcaster raises the price while the renewal's answers are lost, before the job's next run; the subscriber upgrades too.
+    await sql()`insert into subscription_tiers (broadcaster_id, tier, name, price_minor, currency) values (499, '1000', 'Tier 1', 599, 'USD')`
+    const upgraded = await t.request('/api/subscriptions?broadcaster_id=499', { method: 'PATCH', token: tokens['511'], json: { tier: '2000' } })
+    expect(upgraded.status).toBe(200)
+    try {
+      // The first run's request and the client's two retries, then the next run's.
+      await waitFor('the next run', async () => (stripe.asked.get(key) ?? 0) > 3, 10_000)
+      stripe.state.loseAnswers = 0
+      await waitFor('the renewal', async () => (await row('511', '499'))!.cumulative_months === 2, 10_000)
+    } finally {
+      stripe.state.loseAnswers = 0
+      await sql()`delete from subscription_tiers where broadcaster_id = 499`
+    }
+    const charged = stripe.intents.filter((i) => i.customer === session.customer)
+    expect(charged.map((i) => [i.amount, i.idempotencyKey])).toEqual([[499, key]])
+    const [payment] = await sql()<{ status: string; amount: string }[]>`select status, amount from payments where id = ${charged[0]!.paymentId}`
+    expect({ ...payment, amount: Number(payment!.amount) }).toEqual({ status: 'succeeded', amount: 499 })
+    // Renewed at the tier the first attempt was for.
+    expect(await row('511', '499')).toMatchObject({ status: 'active', tier: '1000' })
+    const renewed = await eventsOf<{ user_id: string; amount: number; tier: string }>('subscriptions.subscription_renewed.v1', '511')
+    expect(renewed.map((e) => [e.amount, e.tier])).toEqual([[499, '1000']])
+  }, 30_000)
+
+  test('a key Stripe refuses as used with other parameters fails the renewal once (payment_failed), not asked again every run', async () => {
+    await subscribeWithStripe('512')
+    const { id, current_period_end } = (await row('512'))!
+    const key = `charge-renewal:${id}:${current_period_end.toISOString()}`
+    stripe.claimKey('/v1/payment_intents', key)
+    clock.advance(30 * DAY_MS)
+    await waitFor('the renewal to fail', async () => (await row('512'))!.status === 'ended', 10_000)
+    expect(await row('512')).toMatchObject({ end_reason: 'payment_failed', cumulative_months: 1 })
+    const payments = await sql()<{ status: string }[]>`select status from payments where purchaser_id = 512 and details ? 'renewal'`
+    expect([...payments]).toEqual([{ status: 'failed' }])
+    await Bun.sleep(200)
+    expect(stripe.asked.get(key)).toBe(1)
+    expect((await eventsOf<{ user_id: string; reason: string }>('subscriptions.subscription_ended.v1', '512')).map((e) => e.reason)).toEqual(['payment_failed'])
   }, 30_000)
 
   test('a partial refund changes nothing; a full one keeps access to the period’s end without renewal, then it ends (refunded)', async () => {

@@ -62,7 +62,8 @@ const unique = (prefix: string, n: number) => `${prefix}_test_${n}_${crypto.rand
 /**
  * The stand-in of Stripe's API at `url`: `state.down` answers every call as an outage,
  * `state.loseAnswers` makes that many answers (made, and kept for their key) never arrive, as
- * a network that drops them; `cards` says how a saved card answers a charge.
+ * a network that drops them; `cards` says how a saved card answers a charge; `asked` counts the
+ * requests per key, `claimKey` takes a key with other parameters.
  */
 export function stripeStandIn() {
   const sessions: StandInSession[] = []
@@ -74,6 +75,10 @@ export function stripeStandIn() {
   const state = { down: false, loseAnswers: 0 }
   /** Stripe's idempotency store: the first answer per key, and the parameters it was for. */
   const replays = new Map<string, { body: string; status: number; params: string }>()
+  /** How many requests came under each Idempotency-Key (the client's retries, the app's next runs). */
+  const asked = new Map<string, number>()
+  /** The key taken at `path` by a request with other parameters (another of the account's): Stripe refuses it for good. */
+  const claimKey = (path: string, idempotencyKey: string) => replays.set(`POST ${path} ${idempotencyKey}`, { body: '{}', status: 200, params: 'claimed' })
   let made = 0
 
   const paidBy = (paymentIntent: string): StandInPaid | undefined =>
@@ -271,6 +276,7 @@ export function stripeStandIn() {
     const url = new URL(req.url)
     const text = await req.text()
     const idempotencyKey = req.headers.get('idempotency-key')
+    if (idempotencyKey) asked.set(idempotencyKey, (asked.get(idempotencyKey) ?? 0) + 1)
     const stored = idempotencyKey ? replays.get(`${req.method} ${url.pathname} ${idempotencyKey}`) : undefined
     if (stored) {
       if (stored.params !== text) {
@@ -298,7 +304,7 @@ export function stripeStandIn() {
     },
   })
 
-  return { url: `http://127.0.0.1:${server.port}`, sessions, setups, customers, intents, refunds, cards, state, stop: () => server.stop(true) }
+  return { url: `http://127.0.0.1:${server.port}`, sessions, setups, customers, intents, refunds, cards, state, asked, claimKey, stop: () => server.stop(true) }
 }
 
 /** The settings that make the app use Stripe, through the stand-in at `apiUrl`. */

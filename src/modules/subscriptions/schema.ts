@@ -219,6 +219,29 @@ export const subscriptions = pgTable(
   ],
 )
 
+/**
+ * What a period's renewal charges, decided at its first attempt and kept when the attempt's
+ * charge is rolled back (the provider down, its answer lost): every retry under the period's
+ * idempotency key asks the provider for the same amount, which it would refuse otherwise. No
+ * foreign key: the attempt is written while its subscription is locked FOR UPDATE.
+ */
+export const renewalAttempts = pgTable(
+  'renewal_attempts',
+  {
+    subscriptionId: uuid('subscription_id').notNull(),
+    periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
+    tier: text('tier').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.subscriptionId, t.periodEnd] }),
+    check('renewal_attempts_tier_known', sql`${t.tier} in ('1000', '2000', '3000')`),
+    check('renewal_attempts_amount_positive', sql`${t.amount} > 0`),
+  ],
+)
+
 /** Gift subs bought in one payment: to one named user or `count` random followers (`is_community`). */
 export const subscriptionGifts = pgTable(
   'subscription_gifts',

@@ -140,7 +140,8 @@ export async function endSubscription(tx: Transaction, row: SubscriptionRow, rea
 }
 
 const PaidSubscription = z.union([
-  z.object({ subscription_id: z.uuid(), renewal: z.literal(true) }),
+  // `tier`: the one its first attempt priced (none in the renewals charged before attempts were kept).
+  z.object({ subscription_id: z.uuid(), renewal: z.literal(true), tier: z.enum(TIERS).optional() }),
   z.object({ tier: z.enum(TIERS), message: z.string() }),
 ])
 /** A subscription payment's `details`: a first or renewed-after-lapse period, or the renewal of one. */
@@ -169,17 +170,18 @@ export function subscriptionFulfilment(clock: Clock): Fulfilment {
       const revenue = { amount: payment.amount, currency: payment.currency, occurredAt: clock() }
       const row = await lockPaidFor(tx, payment, details)
       if (row?.status === 'active') {
-        await renewSubscription(tx, row, revenue)
+        // A renewal renews at the tier its first attempt priced, though the next tier changed since.
+        await renewSubscription(tx, 'renewal' in details && details.tier ? { ...row, next_tier: details.tier } : row, revenue)
         return
       }
-      const tier = 'tier' in details ? details.tier : (row?.next_tier ?? row?.tier ?? '1000')
+      const tier = details.tier ?? row?.next_tier ?? row?.tier ?? '1000'
       const message = 'message' in details ? details.message : ''
       await startSubscription(tx, { broadcasterId: payment.broadcasterId, userId: payment.purchaserId, tier, message }, clock(), revenue)
     },
     async refund(tx, payment, refund) {
       const details = PaidSubscription.parse(payment.details)
       const row = await lockPaidFor(tx, payment, details)
-      await announceRefund(tx, payment, refund, 'tier' in details ? details.tier : (row?.tier ?? '1000'))
+      await announceRefund(tx, payment, refund, details.tier ?? row?.tier ?? '1000')
       if (!refund.full || row?.status !== 'active') return
       await tx.sql`update subscriptions set renews = false, next_tier = null, refunded_at = ${refund.refundedAt} where id = ${row.id}`
     },

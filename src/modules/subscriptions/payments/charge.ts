@@ -19,7 +19,8 @@ export function devCharge(ledger: PaymentLedger): Charge {
  * `payment_intent.succeeded` then finds nothing to do), a decline (a card error) fails it; a
  * payment still processing is read again (a replayed answer may be stale), then waits for the
  * webhook. Stripe unreachable: `provider_unavailable`, the job's transaction rolls back and its
- * next run asks again under the same key.
+ * next run asks again under the same key, with the same amount (the renewal's first attempt's).
+ * The key refused as used with other parameters (`idempotency_error`) fails the renewal, not retried.
  */
 export function stripeCharge(ledger: PaymentLedger, stripe: Stripe, log: Logger): Charge {
   /** An object as Stripe holds it now. */
@@ -71,6 +72,13 @@ export function stripeCharge(ledger: PaymentLedger, stripe: Stripe, log: Logger)
     try {
       intent = await create(purchase, paymentId, { customer: saved.customer, paymentMethod }, reference)
     } catch (error) {
+      if (error instanceof Stripe.errors.StripeIdempotencyError) {
+        // The period's key was used with other parameters (a card saved since): Stripe refuses it
+        // for good, so asking again would fail every run. Failed as a decline is: access ends at the
+        // period's end, a subscribe starts again, a success Stripe reports of the first use still counts.
+        log.error({ err: error, paymentId, reference }, 'Stripe refused a renewal charge its key was used for with other parameters')
+        return declined(tx, paymentId, { reason: 'idempotency_error' })
+      }
       if (!(error instanceof Stripe.errors.StripeCardError)) {
         log.error({ err: error, paymentId }, 'Stripe did not answer a renewal charge')
         throw providerUnavailable()
