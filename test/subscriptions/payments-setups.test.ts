@@ -25,7 +25,7 @@ let stripe: typeof world.stripe
 let tokens: Record<string, string>
 
 beforeAll(async () => {
-  world = await stripeSubscribers(clock, [CHANNEL, OTHER_CHANNEL, GIFTER, '601', '602', '603', '604', '605', '606', '607', '608'])
+  world = await stripeSubscribers(clock, [CHANNEL, OTHER_CHANNEL, GIFTER, '601', '602', '603', '604', '605', '606', '607', '608', '611', '612'])
   ;({ t, stripe, tokens } = world)
 }, 30_000)
 afterAll(() => world.close(), 30_000)
@@ -183,6 +183,41 @@ describe('continuing a gift through Stripe', () => {
     await waitFor('the renewal', async () => (await row('604'))!.cumulative_months === 2)
     expect(await renewalIntents('605')).toHaveLength(0)
     expect((await cancel('604')).status).toBe(200)
+  }, 30_000)
+
+  test('canceled while its setup checkout is open: the card saved after is recorded, the gift is not continued, whatever the deliveries; a setup opened after the cancel still continues it', async () => {
+    const gifted = await giftTo('611')
+    const { setup } = await continueGift('611', '2000')
+    expect((await cancel('611')).status).toBe(200)
+    expect((await setupsOf('611'))[0]!.status).toBe('canceled')
+    // The subscriber completes the page anyway: Stripe saves the card and says so, twice over, in any order.
+    const succeeded = stripeEvents.setupSucceeded(setup)
+    const completed = stripeEvents.setupCompleted(setup)
+    const outcomes = await Promise.all([send(completed), send(succeeded), send(completed), send(succeeded), send(stripeEvents.setupCompleted(setup))])
+    expect(outcomes.toSorted()).toEqual(['duplicate', 'duplicate', 'ignored', 'ignored', 'ignored'])
+    expect(await send(stripeEvents.setupExpired(setup))).toBe('ignored')
+    expect([...(await setupsOf('611'))]).toEqual([
+      { status: 'canceled', provider_customer: setup.customer, provider_payment_method: setup.paymentMethod, provider_setup_intent: setup.setupIntent },
+    ])
+    expect(await row('611')).toMatchObject({ status: 'active', renews: false, next_tier: null, version: gifted.version })
+
+    // 612 cancels, then continues again: only the setup opened after the cancel continues the gift.
+    await giftTo('612')
+    const before = (await continueGift('612')).setup
+    expect((await cancel('612')).status).toBe(200)
+    const after = (await continueGift('612')).setup
+    expect(await send(stripeEvents.setupCompleted(before))).toBe('ignored')
+    expect(await row('612')).toMatchObject({ renews: false })
+    expect(await send(stripeEvents.setupCompleted(after))).toBe('applied')
+    expect(await row('612')).toMatchObject({ renews: true })
+    expect((await setupsOf('612')).map((s) => s.status)).toEqual(['canceled', 'saved'])
+
+    clock.advance(30 * DAY_MS)
+    await waitFor('the end of the gift not continued', async () => (await row('611'))!.status === 'ended')
+    expect(await row('611')).toMatchObject({ end_reason: 'gift_ended', cumulative_months: 1 })
+    await waitFor('the renewal', async () => (await row('612'))!.cumulative_months === 2)
+    expect(await renewalIntents('611')).toHaveLength(0)
+    expect((await cancel('612')).status).toBe(200)
   }, 30_000)
 
   test('a card on file continues at once (200, no setup); a Stripe customer of the recipient is reused for a setup', async () => {

@@ -38,7 +38,7 @@ export const subscriptions = defineModule({
     const payments = createPayments({ settings, database, log, authenticated, fulfilments, continuation: continueSubscription })
     const tiers = createTiers(database)
     const sales = { database, checkout: payments.checkout, tiers }
-    const subscribing = createSubscribing({ ...sales, cards: payments.cards })
+    const subscribing = createSubscribing({ ...sales, cards: payments.cards, stopSetups: payments.stopSetups })
     const stores = {
       rewards: createRewards(database, settings.SUBSCRIPTIONS_MAX_REWARDS_PER_CHANNEL),
       redemptions: createRedemptions(database),

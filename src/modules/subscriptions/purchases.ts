@@ -80,6 +80,9 @@ export type ContinueAsk = { purchaserId: string; broadcasterId: string; subscrip
  */
 export type CardSetup = (ask: ContinueAsk, tx: Transaction) => Promise<{ status: 'continued' } | { status: 'pending'; setupId: string; checkoutUrl: string | null }>
 
+/** Stops the card setups a subscriber left open for their subscription to a channel (they canceled it): a card saved there later continues nothing. */
+export type SetupsStop = (tx: Transaction, subscriber: { purchaserId: string; broadcasterId: string }) => Promise<void>
+
 /** Has a subscription renew from its period's end at `tier` (the subscriptions part's), once its card is on file, in that transaction. */
 export type Continuation = (tx: Transaction, continued: { subscriptionId: string; tier: Tier }) => Promise<void>
 

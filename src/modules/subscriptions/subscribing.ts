@@ -3,7 +3,7 @@ import type { ModuleDatabase } from '../../platform/db/database.ts'
 import { subscriptionsError } from './errors.ts'
 import type { StoredAnswer } from './idempotency.ts'
 import type { CardSetupAnswer } from './payments/index.ts'
-import type { CardSetup, Checkout, Continuation } from './purchases.ts'
+import type { CardSetup, Checkout, Continuation, SetupsStop } from './purchases.ts'
 import { sell } from './selling.ts'
 import { lockSubscription, type PaidSubscription, type SubscriptionRow } from './subscriptions.ts'
 import type { Tier, Tiers } from './tiers.ts'
@@ -36,11 +36,11 @@ export const continueSubscription: Continuation = async (tx, { subscriptionId, t
  * request's Idempotency-Key), continue a canceled or gifted one (on a card its renewals can
  * charge, saved first when none is), cancel at the period's end, change the tier from the next period.
  * @example
- * const subscribing = createSubscribing({ database, checkout, cards, tiers })
+ * const subscribing = createSubscribing({ database, checkout, cards, stopSetups, tiers })
  * await subscribing.subscribe('7', { broadcasterId: '42', tier: '1000', message: '' }, key)
  */
-export function createSubscribing(parts: { database: ModuleDatabase; checkout: Checkout; cards: CardSetup; tiers: Tiers }) {
-  const { database, checkout, cards, tiers } = parts
+export function createSubscribing(parts: { database: ModuleDatabase; checkout: Checkout; cards: CardSetup; stopSetups: SetupsStop; tiers: Tiers }) {
+  const { database, checkout, cards, stopSetups, tiers } = parts
 
   /** The active subscription, locked, or `subscription.not_found`. */
   const activeOf = async (tx: Parameters<typeof lockSubscription>[0], broadcasterId: string, userId: string) => {
@@ -79,9 +79,11 @@ export function createSubscribing(parts: { database: ModuleDatabase; checkout: C
       })
     },
 
-    /** Stops renewal: access lasts until the period's end, when it ends. */
+    /** Stops renewal, and a continuation still saving its card: access lasts until the period's end, when it ends. */
     async cancel(userId: string, broadcasterId: string): Promise<SubscriptionRow> {
       return database.transaction(async (tx) => {
+        // Before the subscription's lock: a setup's card saved meanwhile locks the setup first too.
+        await stopSetups(tx, { purchaserId: userId, broadcasterId })
         const row = await activeOf(tx, broadcasterId, userId)
         await tx.sql`update subscriptions set renews = false, next_tier = null where id = ${row.id}`
         return { ...row, renews: false, next_tier: null }

@@ -5,7 +5,7 @@ import type { AppEnv } from '../../../platform/http/env.ts'
 import type { Job } from '../../../platform/jobs/job.ts'
 import { createRouter } from '../../../platform/http/router.ts'
 import type { SubscriptionsSettings } from '../environment.ts'
-import type { CardSetup, Charge, Checkout, Continuation, Fulfilments } from '../purchases.ts'
+import type { CardSetup, Charge, Checkout, Continuation, Fulfilments, SetupsStop } from '../purchases.ts'
 import { devCharge, stripeCharge } from './charge.ts'
 import { devCardSetup, devCheckout, stripeCardSetup, stripeCheckout } from './checkout.ts'
 import { createDonations, donationFulfilment } from './donations.ts'
@@ -34,7 +34,7 @@ type PaymentsContext = {
 /**
  * Payments and donations: the `Checkout` of the configured provider (for every paid action of
  * the module), its off-session `Charge` (for renewals) and `CardSetup` (a card saved for them
- * without a payment), Stripe's webhook, and the donation routes.
+ * without a payment, stopped by a cancel: `stopSetups`), Stripe's webhook, and the donation routes.
  * @example
  * const payments = createPayments({ settings, database, log, authenticated, fulfilments: { subscription, gift }, continuation })
  * routes.route('/', payments.routes); jobs.push(...payments.jobs); sell(payments.checkout)
@@ -43,6 +43,7 @@ export function createPayments(context: PaymentsContext): {
   checkout: Checkout
   charge: Charge
   cards: CardSetup
+  stopSetups: SetupsStop
   routes: ReturnType<typeof createRouter>
   jobs: Job[]
 } {
@@ -63,5 +64,5 @@ export function createPayments(context: PaymentsContext): {
     .route('/', paymentRoutes(database, authenticated))
     .route('/', donationRoutes({ database, checkout, donations: createDonations(database) }, authenticated))
   const jobs: Job[] = [{ name: 'stripe-webhook-events', everyMs: 3_600_000, singleton: true, run: async () => void (await pruneWebhookEvents(database)) }]
-  return { checkout, charge, cards, routes, jobs }
+  return { checkout, charge, cards, stopSetups: setups.stop, routes, jobs }
 }

@@ -79,9 +79,10 @@ export const paymentRefunds = pgTable(
 /**
  * A card saved for a subscription's renewals without a payment (a gift's recipient continuing it
  * with no card on file): `pending` while its checkout (Stripe's setup mode) is open, `saved` once
- * the provider says so, which continues the subscription in that transaction, or `failed` (the
- * checkout expired). Its moves are conditional, as a payment's, so a repeated or late event
- * continues nothing twice.
+ * the provider says so, which continues the subscription in that transaction, `failed` (the
+ * checkout expired), or `canceled` (the subscriber canceled while it was open: a card saved there
+ * after is recorded, and continues nothing). Its moves are conditional, as a payment's, so a
+ * repeated or late event continues nothing twice.
  */
 export const cardSetups = pgTable(
   'card_setups',
@@ -104,13 +105,14 @@ export const cardSetups = pgTable(
     checkoutUrl: text('checkout_url'),
     savedAt: at('saved_at'),
     failedAt: at('failed_at'),
+    canceledAt: at('canceled_at'),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('card_setups_provider_reference_key').on(t.provider, t.providerReference),
     index('card_setups_purchaser_idx').on(t.purchaserId, t.broadcasterId, t.createdAt),
-    check('card_setups_status_known', sql`${t.status} in ('pending', 'saved', 'failed')`),
+    check('card_setups_status_known', sql`${t.status} in ('pending', 'saved', 'failed', 'canceled')`),
     check('card_setups_provider_known', sql`${t.provider} in ('dev', 'stripe')`),
   ],
 )
