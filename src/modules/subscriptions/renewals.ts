@@ -28,16 +28,20 @@ export function renewals(parts: { database: ModuleDatabase; charge: Charge; tier
    * provider the very amount the first (maybe taken, its answer lost) was for under their key.
    */
   const attemptOf = async (tx: Transaction, row: SubscriptionRow) => {
-    const [attempted] = await tx.sql<{ tier: Tier; amount: number; currency: string }[]>`
+    const read = () => tx.sql<{ tier: Tier; amount: number; currency: string }[]>`
       select tier, amount::int as amount, currency from renewal_attempts
       where subscription_id = ${row.id} and period_end = ${row.current_period_end}`
+    const [attempted] = await read()
     if (attempted) return attempted
     const tier = row.next_tier ?? row.tier
     const price = (await tiers.tiersOf(row.broadcaster_id, tx.sql)).find((t) => t.tier === tier)!
-    await tx.sql`
+    // Committed on its own before the provider is asked: a process that dies after Stripe took
+    // the charge but before this transaction commits still leaves the amount its key was for.
+    await database.sql`
       insert into renewal_attempts (subscription_id, period_end, tier, amount, currency)
-      values (${row.id}, ${row.current_period_end}, ${tier}, ${price.price}, ${price.currency})`
-    return { tier, amount: price.price, currency: price.currency }
+      values (${row.id}, ${row.current_period_end}, ${tier}, ${price.price}, ${price.currency})
+      on conflict (subscription_id, period_end) do nothing`
+    return (await read())[0]!
   }
 
   /**
