@@ -1,6 +1,7 @@
 /**
  * POST /api/streams/{id}/heartbeat (anonymous viewer sessions, a new one each beat, on random
- * live streams; viewers in Redis) through the whole app — live-ids check, the body checked
+ * live streams; viewers in Redis) through the whole app — a native route Bun's router serves
+ * ahead of Hono (`src/platform/http/native-routes.ts`): live-ids check, the body checked
  * against its zod schema, then the per-address rate limit's hit and the viewer sets' writes in
  * one EVALSHA (`consumeThen`, shared by the beats of one event-loop turn) — against a plain Hono
  * route doing one ioredis GET on the same redis-server (the bench's own).
