@@ -5,8 +5,9 @@ import type { AppEnv } from './env.ts'
 import { problemOf } from './on-error.ts'
 import { contestedOwner, prefixOwner, type PrefixClaim } from './prefixes.ts'
 import { problemAnswer, type ProblemTable } from './problem.ts'
+import type { Served } from './observe.ts'
 import type { RequestScope } from './request-scope.ts'
-import { secure } from './security-headers.ts'
+import { withSecurityHeaders } from './security-headers.ts'
 
 export type NativeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -39,7 +40,6 @@ export type NativeRoute = {
 /** A module's native routes, as the platform collects them. */
 export type NativeRouteClaim = { module: string; route: NativeRoute }
 
-type Served = (request: Request, server?: unknown) => Response | Promise<Response>
 type Observe = (template: string, handle: (request: Request, scope: RequestScope) => Promise<Response>) => Served
 type BunRequest = Request & { params: Record<string, string> }
 /** Bun.serve's `routes`: per path, a handler per method (other methods fall through to `fetch`). */
@@ -91,16 +91,17 @@ export function bunRoutes(
 ): BunRoutes {
   const routes: BunRoutes = {}
   for (const { route } of claims) {
-    const served = options.observe(route.path, async (request, scope) => {
-      try {
-        return await route.handle(request, (request as BunRequest).params, scope)
-      } catch (error) {
-        return problemAnswer(problemOf(error, options.problems, scope.log))
-      }
-    })
+    const served = withSecurityHeaders(
+      options.observe(route.path, async (request, scope) => {
+        try {
+          return await route.handle(request, (request as BunRequest).params, scope)
+        } catch (error) {
+          return problemAnswer(problemOf(error, options.problems, scope.log))
+        }
+      }),
+    )
     const byMethod = (routes[route.path] ??= {})
-    byMethod[route.method] = (request, server) =>
-      fitsNatively(request, route.bodyLimit) ? (served(request, server) as Promise<Response>).then(secure) : options.fetch(request, server)
+    byMethod[route.method] = (request, server) => (fitsNatively(request, route.bodyLimit) ? served : options.fetch)(request, server)
   }
   return routes
 }

@@ -43,7 +43,8 @@ function requestSeries(metrics: Metrics, prefixes: PrefixClaim[]) {
 
 /** What the observer wraps: a handler told the request's scope (`c.env` for Hono). */
 type Observed = (request: Request, scope: RequestScope) => Response | Promise<Response>
-type Served = (request: Request, server?: unknown) => Response | Promise<Response>
+/** What Bun.serve calls: a request and its server. */
+export type Served = (request: Request, server?: unknown) => Response | Promise<Response>
 
 /**
  * What every request gets: an id (echoed as `X-Request-Id`), a lazy child logger carrying it

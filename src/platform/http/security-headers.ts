@@ -1,4 +1,4 @@
-type Fetch = (request: Request, server?: unknown) => Response | Promise<Response>
+import type { Served } from './observe.ts'
 
 /**
  * What every response says, whoever answered (a route, a problem, the 404, the error handler):
@@ -30,7 +30,7 @@ export function secure(response: Response): Response {
  * const fetch = withSecurityHeaders(observeRequests(app.fetch, router, options))
  * (await fetch(new Request('http://ondes.test/nowhere'))).headers.get('x-content-type-options') // 'nosniff'
  */
-export function withSecurityHeaders(fetch: Fetch): Fetch {
+export function withSecurityHeaders(fetch: Served): Served {
   return (request, server) => {
     const answer = fetch(request, server)
     return answer instanceof Promise ? answer.then(secure) : secure(answer)
